@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // Servers on loopback (fixture API, s3rver) make a few tests slower than jest's 5 s default.
+  testTimeout: 30000,
+  maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
+};

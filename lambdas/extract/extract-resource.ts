@@ -1,0 +1,345 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretResolver } from '../shared/secrets';
+import type { PipelineLogger } from '../shared/logger';
+import type { StateStore } from '../shared/state-store';
+import type { ResourceConfig, SourceConfig } from './source-config';
+import type { PageState } from './paginators';
+import { ConfigError } from '../shared/errors';
+import { manifestKey, rawPageKey, BatchCoordinates } from '../shared/keys';
+import { createAuthenticator } from './http/auth';
+import { RequestGate } from './http/request-gate';
+import { SourceHttpClient } from './http/source-http-client';
+import { cursorOf, CursorValue, incrementalStart, laterCursor } from './incremental';
+import { Partition, resolvePartitions } from './partitions';
+import { Manifest, ManifestPage, RawLanding, readLandedDocument } from './raw-landing';
+import { FetchedPage, ResourcePageReader, WalkOutcome } from './resource-pages';
+import { effectiveResource } from './source-config';
+import { readPath } from './json-path';
+
+export interface ExtractDeps {
+  s3: S3Client;
+  rawBucket: string;
+  stateStore: StateStore;
+  secrets: SecretResolver;
+  logger: PipelineLogger;
+  fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+/** A partition whose walk paused mid-way, and where it resumes. */
+export interface PausedPartition {
+  partition: number;
+  state: PageState;
+  nextPage: number;
+}
+
+/** What the next invocation needs to go on where this one stopped (small: it travels in Step Functions). */
+export interface Continuation {
+  nextPartition: number;
+  paused: PausedPartition[];
+  startCursor?: CursorValue;
+  stateEtag?: string;
+}
+
+export interface ExtractRequest {
+  source: SourceConfig;
+  resource: string;
+  batchId: string;
+  logicalDate: string;
+  continuation?: Continuation;
+  /** Epoch ms after which no new page is started and a continuation is returned instead. */
+  deadline?: number;
+  /** Bounds the pages (and so the page keys returned) of one invocation. */
+  maxPagesPerInvocation?: number;
+}
+
+export interface ExtractResult {
+  source: string;
+  resource: string;
+  batchId: string;
+  logicalDate: string;
+  /** False when a continuation must be passed to the next invocation. */
+  done: boolean;
+  continuation?: Continuation;
+  manifestKey: string;
+  /** Raw keys landed by this invocation; the manifest lists every page of the batch. */
+  pageKeys: string[];
+  /** Totals over the whole batch so far. */
+  pages: number;
+  records: number;
+  startCursor?: CursorValue;
+  /** The cursor to commit once the whole run has succeeded; extract itself never commits it. */
+  pendingCursor?: CursorValue;
+  /** ETag of the committed state this run started from, for the conditional commit. */
+  stateEtag?: string;
+  retries: number;
+  durationMs: number;
+}
+
+/**
+ * Extracts one resource of one source for one batch: every partition, every page, landed in raw exactly
+ * as received, with a manifest. Stops at the deadline with a continuation rather than being killed.
+ */
+export async function extractResource(deps: ExtractDeps, request: ExtractRequest): Promise<ExtractResult> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const { source } = request;
+  const resource = findResource(source, request.resource);
+  const batch: BatchCoordinates = {
+    source: source.name,
+    resource: resource.name,
+    logicalDate: request.logicalDate,
+    batchId: request.batchId,
+  };
+  const landing = new RawLanding(deps.s3, deps.rawBucket);
+  const thisManifestKey = manifestKey(batch);
+
+  const manifest = await startingManifest(deps, request, resource, landing, thisManifestKey);
+  const { startCursor, stateEtag } = request.continuation ?? (await readStartCursor(deps, source, resource));
+  manifest.startCursor = startCursor;
+
+  const client = createSourceClient(source, deps);
+  const reader = new ResourcePageReader(source, resource, client, startCursor);
+  const partitions = await resolvePartitions(resource.partitions, {
+    startCursor,
+    currentYear: new Date(now()).getUTCFullYear(),
+    parentValues: (parent, field) => parentValues(deps, source, batch, parent, field, client, landing),
+  });
+
+  const pageKeys: string[] = [];
+  let retries = 0;
+  let pagesThisInvocation = 0;
+  const shouldPause = () =>
+    (request.deadline !== undefined && now() >= request.deadline) ||
+    (request.maxPagesPerInvocation !== undefined && pagesThisInvocation >= request.maxPagesPerInvocation);
+
+  const onPage = async (page: FetchedPage) => {
+    const key = rawPageKey(batch, page.pageNumber, page.partition.label);
+    pagesThisInvocation += 1;
+    retries += page.http.attempts - 1;
+    const records = page.records?.length ?? null;
+    const entry: ManifestPage = {
+      key,
+      ...(page.partition.label ? { partition: page.partition.label } : {}),
+      page: page.pageNumber,
+      records,
+      bytes: page.http.body.length,
+      url: page.http.safeUrl,
+      status: page.http.status,
+      ...(page.problem ? { problem: page.problem } : {}),
+    };
+    await landing.landPage(key, page.http.body, {
+      source: source.name,
+      resource: resource.name,
+      page: String(page.pageNumber),
+      ...(page.partition.label ? { partition: page.partition.label } : {}),
+      'request-url': page.http.safeUrl,
+      status: String(page.http.status),
+      'fetched-at': new Date(now()).toISOString(),
+      'record-count': records === null ? 'unknown' : String(records),
+    });
+    manifest.pages.push(entry);
+    pageKeys.push(key);
+    if (resource.incremental && page.records) {
+      for (const record of page.records) {
+        manifest.pendingCursor = laterCursor(
+          resource.incremental,
+          manifest.pendingCursor,
+          cursorOf(resource.incremental, record),
+        );
+      }
+    }
+    if (page.problem) deps.logger.warn('page landed without readable records', { key, problem: page.problem });
+    deps.logger.debug('page landed', { key, records, status: page.http.status, attempts: page.http.attempts });
+  };
+
+  // Paused partitions resume first, then untouched ones, at most `concurrency` at a time.
+  const queue: Array<{ partition: Partition; start: { state?: PageState; nextPage?: number } }> = [
+    ...(request.continuation?.paused ?? []).map((paused) => ({
+      partition: partitionAt(partitions, paused.partition),
+      start: { state: paused.state, nextPage: paused.nextPage },
+    })),
+    ...partitions.slice(request.continuation?.nextPartition ?? 0).map((partition) => ({ partition, start: {} })),
+  ];
+  const totalQueued = queue.length;
+  const paused: PausedPartition[] = [];
+  let nextPartition = request.continuation?.nextPartition ?? 0;
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      if (shouldPause()) {
+        queue.unshift(job);
+        return;
+      }
+      if (!job.start.state) nextPartition = Math.max(nextPartition, job.partition.index + 1);
+      const outcome: WalkOutcome = await reader.walk(job.partition, job.start, onPage, shouldPause);
+      if (!outcome.done) paused.push({ partition: job.partition.index, state: outcome.state, nextPage: outcome.nextPage });
+    }
+  };
+  const workers = Math.min(source.rateLimit.concurrency, Math.max(totalQueued, 1));
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    await landing.flush();
+  }
+  // Jobs never started (paused before their turn) go back as untouched partitions or paused ones.
+  for (const job of queue) {
+    if (job.start.state) paused.push({ partition: job.partition.index, state: job.start.state, nextPage: job.start.nextPage ?? 1 });
+    else nextPartition = Math.min(nextPartition, job.partition.index);
+  }
+
+  const done = paused.length === 0 && nextPartition >= partitions.length;
+  manifest.pages.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  manifest.records = manifest.pages.reduce((sum, page) => sum + (page.records ?? 0), 0);
+  manifest.complete = done;
+  await landing.writeManifest(thisManifestKey, manifest);
+
+  const result: ExtractResult = {
+    source: source.name,
+    resource: resource.name,
+    batchId: request.batchId,
+    logicalDate: request.logicalDate,
+    done,
+    ...(done
+      ? {}
+      : { continuation: { nextPartition, paused: paused.sort((a, b) => a.partition - b.partition), startCursor, stateEtag } }),
+    manifestKey: thisManifestKey,
+    pageKeys,
+    pages: manifest.pages.length,
+    records: manifest.records,
+    startCursor,
+    pendingCursor: manifest.pendingCursor ?? startCursor,
+    stateEtag,
+    retries,
+    durationMs: now() - startedAt,
+  };
+  deps.logger.info(done ? 'resource extracted' : 'resource paused, continuation returned', {
+    pagesThisInvocation,
+    pages: result.pages,
+    records: result.records,
+    retries,
+    durationMs: result.durationMs,
+    pendingCursor: result.pendingCursor,
+  });
+  return result;
+}
+
+function findResource(source: SourceConfig, name: string): ResourceConfig {
+  const resource = source.resources.find((candidate) => candidate.name === name);
+  if (!resource) {
+    throw new ConfigError(
+      `source ${source.name} has no resource "${name}"`,
+      { source: source.name },
+      `use one of: ${source.resources.map((candidate) => candidate.name).join(', ')}`,
+    );
+  }
+  return resource;
+}
+
+function partitionAt(partitions: Partition[], index: number): Partition {
+  const partition = partitions[index];
+  if (!partition) {
+    throw new ConfigError(
+      `the continuation names partition ${index}, but the resource now has ${partitions.length}`,
+      {},
+      'the partitions changed between invocations; re-run the batch from the start',
+    );
+  }
+  return partition;
+}
+
+async function startingManifest(
+  deps: ExtractDeps,
+  request: ExtractRequest,
+  resource: ResourceConfig,
+  landing: RawLanding,
+  key: string,
+): Promise<Manifest> {
+  if (request.continuation) {
+    const previous = await landing.readManifest(key);
+    if (previous) return previous;
+    deps.logger.warn('continuation without a manifest; starting a new one', { key });
+  }
+  return {
+    source: request.source.name,
+    resource: resource.name,
+    logicalDate: request.logicalDate,
+    batchId: request.batchId,
+    complete: false,
+    recordsPath: effectiveResource(request.source, resource).recordsPath,
+    primaryKey: resource.primaryKey,
+    pages: [],
+    records: 0,
+  };
+}
+
+async function readStartCursor(
+  deps: ExtractDeps,
+  source: SourceConfig,
+  resource: ResourceConfig,
+): Promise<{ startCursor?: CursorValue; stateEtag?: string }> {
+  if (!resource.incremental) return {};
+  const stored = await deps.stateStore.read(source.name, resource.name);
+  return {
+    startCursor: incrementalStart(resource.incremental, stored?.state.cursor),
+    ...(stored ? { stateEtag: stored.etag } : {}),
+  };
+}
+
+function createSourceClient(source: SourceConfig, deps: ExtractDeps): SourceHttpClient {
+  const gate = new RequestGate({
+    concurrency: source.rateLimit.concurrency,
+    requestsPerMinute: source.rateLimit.requestsPerMinute,
+    sleep: deps.sleep,
+  });
+  const client = new SourceHttpClient(source, {
+    gate,
+    logger: deps.logger,
+    fetchImpl: deps.fetchImpl,
+    sleep: deps.sleep,
+    random: deps.random,
+  });
+  const requestToken = async (url: URL, init: { headers: Record<string, string>; body: string }) =>
+    client.send({ method: 'POST', url, headers: init.headers, body: init.body, authenticate: false });
+  client.useAuthenticator(createAuthenticator(source.auth, deps.secrets, requestToken, source.name, source.baseUrl));
+  return client;
+}
+
+/**
+ * A child resource's partition values: from the parent's pages already landed in this batch when its
+ * manifest is complete (raw is the source of truth, and no request is repeated), else from the API.
+ */
+async function parentValues(
+  deps: ExtractDeps,
+  source: SourceConfig,
+  batch: BatchCoordinates,
+  parentName: string,
+  field: string,
+  client: SourceHttpClient,
+  landing: RawLanding,
+): Promise<string[]> {
+  const parent = findResource(source, parentName);
+  const records: unknown[] = [];
+  const parentManifest = await landing.readManifest(manifestKey({ ...batch, resource: parentName }));
+  if (parentManifest?.complete) {
+    for (const page of parentManifest.pages.filter((candidate) => candidate.records !== null)) {
+      const document = await readLandedDocument(deps.s3, deps.rawBucket, page.key);
+      records.push(...(readPath(document, parentManifest.recordsPath) as unknown[]));
+    }
+  } else {
+    const reader = new ResourcePageReader(source, parent, client, undefined);
+    await reader.walk(
+      { index: 0, values: {} },
+      {},
+      async (page) => void records.push(...(page.records ?? [])),
+      () => false,
+    );
+  }
+  const values = new Set<string>();
+  for (const record of records) {
+    const value = readPath(record, field);
+    if (value !== undefined && value !== null && value !== '') values.add(String(value));
+  }
+  return [...values];
+}

@@ -1,0 +1,153 @@
+import type { AuthConfig } from '../source-config';
+import type { SecretResolver } from '../../shared/secrets';
+import { AuthError } from '../../shared/errors';
+
+/** What an authenticator may change on an outgoing request. */
+export interface OutgoingRequest {
+  url: URL;
+  headers: Record<string, string>;
+}
+
+export interface Authenticator {
+  apply(request: OutgoingRequest): Promise<void>;
+  /** Drops cached credentials after a 401; true when a retry with fresh ones can help. */
+  invalidate(): boolean;
+  /** Query parameters whose values are secret, for redaction. */
+  readonly secretParams: readonly string[];
+}
+
+/** A token endpoint call, made by the HTTP client with its retries but without authentication. */
+export type TokenRequester = (
+  url: URL,
+  init: { headers: Record<string, string>; body: string },
+) => Promise<{ status: number; body: Buffer }>;
+
+export function createAuthenticator(
+  config: AuthConfig,
+  secrets: SecretResolver,
+  requestToken: TokenRequester,
+  sourceName: string,
+  baseUrl: string,
+): Authenticator {
+  switch (config.type) {
+    case 'none':
+      return { apply: async () => undefined, invalidate: () => false, secretParams: [] };
+    case 'api_key':
+      return {
+        secretParams: config.in === 'query' ? [config.name] : [],
+        invalidate: () => false,
+        async apply(request) {
+          const key = await secrets.resolve(config.value.secret);
+          if (config.in === 'header') request.headers[config.name] = key;
+          else request.url.searchParams.set(config.name, key);
+        },
+      };
+    case 'basic':
+      return {
+        secretParams: [],
+        invalidate: () => false,
+        async apply(request) {
+          const username =
+            typeof config.username === 'string' ? config.username : await secrets.resolve(config.username.secret);
+          const password = await secrets.resolve(config.password.secret);
+          request.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        },
+      };
+    case 'oauth2_client_credentials':
+      // A relative token URL is resolved against the source's base URL, so one override moves both.
+      return new ClientCredentialsAuthenticator(
+        { ...config, tokenUrl: new URL(config.tokenUrl, `${baseUrl.replace(/\/$/, '')}/`).toString() },
+        secrets,
+        requestToken,
+        sourceName,
+      );
+  }
+}
+
+interface CachedToken {
+  accessToken: string;
+  /** Epoch ms after which the token is no longer used (expiry less the configured skew). */
+  useUntil: number;
+}
+
+/** Tokens outlive one invocation: a warm Lambda container reuses them until shortly before expiry. */
+const tokenCache = new Map<string, CachedToken>();
+
+export function clearTokenCache(): void {
+  tokenCache.clear();
+}
+
+type ClientCredentialsConfig = Extract<AuthConfig, { type: 'oauth2_client_credentials' }>;
+
+class ClientCredentialsAuthenticator implements Authenticator {
+  readonly secretParams = [];
+  private readonly cacheKey: string;
+  private pending?: Promise<CachedToken>;
+
+  constructor(
+    private readonly config: ClientCredentialsConfig,
+    private readonly secrets: SecretResolver,
+    private readonly requestToken: TokenRequester,
+    private readonly sourceName: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cacheKey = `${config.tokenUrl}|${config.clientId.secret}`;
+  }
+
+  async apply(request: OutgoingRequest): Promise<void> {
+    let token = tokenCache.get(this.cacheKey);
+    if (!token || token.useUntil <= this.now()) {
+      // Concurrent requests share one token request instead of each fetching their own.
+      this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
+      token = await this.pending;
+    }
+    request.headers.authorization = `Bearer ${token.accessToken}`;
+  }
+
+  invalidate(): boolean {
+    tokenCache.delete(this.cacheKey);
+    return true;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    const clientId = await this.secrets.resolve(this.config.clientId.secret);
+    const clientSecret = await this.secrets.resolve(this.config.clientSecret.secret);
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (this.config.scope) form.set('scope', this.config.scope);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (this.config.clientAuth === 'basic') {
+      const encode = (value: string) => encodeURIComponent(value);
+      headers.authorization = `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
+    } else {
+      form.set('client_id', clientId);
+      form.set('client_secret', clientSecret);
+    }
+    const tokenUrl = new URL(this.config.tokenUrl);
+    const answer = await this.requestToken(tokenUrl, { headers, body: form.toString() });
+    const context = { source: this.sourceName, url: tokenUrl.toString(), status: answer.status };
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new AuthError(
+        `the token endpoint refused the client credentials (HTTP ${answer.status})`,
+        context,
+        `check ${this.config.clientId.secret} and ${this.config.clientSecret.secret}`,
+      );
+    }
+    let parsed: { access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(answer.body.toString('utf8'));
+    } catch {
+      parsed = {};
+    }
+    if (typeof parsed.access_token !== 'string' || !parsed.access_token) {
+      throw new AuthError('the token endpoint answered without an access_token', context, 'check the tokenUrl of the source');
+    }
+    // RFC 6749 makes expires_in optional; without it, assume a short hour and let a 401 refresh it.
+    const expiresInSeconds = typeof parsed.expires_in === 'number' ? parsed.expires_in : 3600;
+    const token = {
+      accessToken: parsed.access_token,
+      useUntil: this.now() + Math.max(0, expiresInSeconds - this.config.expirySkewSeconds) * 1000,
+    };
+    tokenCache.set(this.cacheKey, token);
+    return token;
+  }
+}

@@ -1,0 +1,193 @@
+import type { SourceConfig, ResponseAction } from '../source-config';
+import type { Authenticator } from './auth';
+import type { RequestGate } from './request-gate';
+import type { PipelineLogger } from '../../shared/logger';
+import { AuthError, HttpStatusError, PipelineError, RateLimitError, TransportError } from '../../shared/errors';
+import { backoffDelayMs, retryAfterMs } from './backoff';
+import { redactUrl } from './redact';
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  /** The body exactly as received. */
+  body: Buffer;
+  /** The request URL without secrets: safe to log and to store in object metadata. */
+  safeUrl: string;
+  /** How many attempts this result took (1 when the first one succeeded). */
+  attempts: number;
+  /** True when the source's actions say to treat this status as an empty page. */
+  ignored: boolean;
+}
+
+export interface HttpRequest {
+  method?: 'GET' | 'POST';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Where the request belongs, for errors and logs. */
+  resource?: string;
+  authenticate?: boolean;
+}
+
+export interface SourceHttpClientDeps {
+  gate: RequestGate;
+  logger: PipelineLogger;
+  fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The one way requests reach a source's API: gate (concurrency + rate limit), authentication, timeout,
+ * the per-status actions, and exponential backoff with jitter that honours Retry-After. Bodies are read
+ * inside the attempt, so a truncated body or a reset mid-body is retried like any transport failure.
+ */
+export class SourceHttpClient {
+  private auth?: Authenticator;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly source: SourceConfig,
+    private readonly deps: SourceHttpClientDeps,
+  ) {
+    this.fetchImpl = deps.fetchImpl ?? fetch;
+    this.sleep = deps.sleep ?? defaultSleep;
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** The authenticator needs this client (for token requests), so it is attached after construction. */
+  useAuthenticator(auth: Authenticator): void {
+    this.auth = auth;
+  }
+
+  safeUrl(url: URL): string {
+    return redactUrl(url, this.auth?.secretParams ?? []);
+  }
+
+  async send(request: HttpRequest): Promise<HttpResult> {
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.source.retry;
+    let safeUrl = this.safeUrl(request.url);
+    const context = { source: this.source.name, resource: request.resource, url: safeUrl };
+    let refreshedCredentials = false;
+
+    for (let attempt = 1; ; attempt += 1) {
+      let outcome: { status: number; headers: Headers; body: Buffer; sentUrl: URL };
+      try {
+        outcome = await this.deps.gate.run(() => this.attempt(request));
+      } catch (error) {
+        if (error instanceof PipelineError) throw error; // auth and config failures are not transient
+        const reason = describeTransportFailure(error);
+        if (attempt >= maxAttempts) {
+          throw new TransportError(
+            `${reason} on every one of ${attempt} attempts`,
+            { ...context, attempts: attempt },
+            'check that the API is reachable from here; raise timeoutMs or retry.maxAttempts if it is just slow',
+            { cause: error },
+          );
+        }
+        const delayMs = backoffDelayMs(attempt, baseDelayMs, maxDelayMs, this.random);
+        this.deps.logger.warn('request failed, retrying', { ...context, attempt, reason, delayMs });
+        await this.sleep(delayMs);
+        continue;
+      }
+
+      const { status } = outcome;
+      // The URL as sent (query-string keys included), with the secrets replaced.
+      safeUrl = context.url = this.safeUrl(outcome.sentUrl);
+      // A token request's 4xx goes back to the authenticator, which knows which secrets to name.
+      const action = request.authenticate === false && status >= 400 && status < 500 && status !== 429 ? 'ok' : this.actionFor(status);
+      const result = {
+        status,
+        headers: outcome.headers,
+        body: outcome.body,
+        safeUrl,
+        attempts: attempt,
+        ignored: action === 'ignore',
+      };
+      if (action === 'ok' || action === 'ignore') return result;
+
+      if (action === 'refresh_token' && !refreshedCredentials && this.auth?.invalidate()) {
+        refreshedCredentials = true;
+        attempt -= 1; // a credential refresh is not a failed attempt
+        this.deps.logger.info('credentials rejected, refreshing token once', { ...context, status });
+        continue;
+      }
+      if (action === 'retry' && attempt < maxAttempts) {
+        const serverDelay = retryAfterMs(outcome.headers.get('retry-after'));
+        const delayMs = Math.max(serverDelay ?? 0, backoffDelayMs(attempt, baseDelayMs, maxDelayMs, this.random));
+        this.deps.logger.warn('retryable status, backing off', { ...context, status, attempt, delayMs });
+        await this.sleep(delayMs);
+        continue;
+      }
+      throw this.failure(status, action, { ...context, status, attempts: attempt });
+    }
+  }
+
+  private async attempt(request: HttpRequest): Promise<{ status: number; headers: Headers; body: Buffer; sentUrl: URL }> {
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': 'api-snowflake-pipeline/0.1',
+      ...this.source.headers,
+      ...request.headers,
+    };
+    if (request.authenticate !== false) await this.auth?.apply({ url, headers });
+    const response = await this.fetchImpl(url, {
+      method: request.method ?? 'GET',
+      headers,
+      body: request.body,
+      redirect: 'follow',
+      signal: AbortSignal.timeout(this.source.timeoutMs),
+    });
+    const body = Buffer.from(await response.arrayBuffer());
+    return { status: response.status, headers: response.headers, body, sentUrl: url };
+  }
+
+  private actionFor(status: number): ResponseAction | 'ok' {
+    const family = status >= 500 ? '5xx' : status >= 400 ? '4xx' : undefined;
+    const configured =
+      this.source.responseActions.find((rule) => rule.status === status) ??
+      this.source.responseActions.find((rule) => rule.status === family);
+    if (configured) return configured.action;
+    if (status >= 200 && status < 300) return 'ok';
+    if (status === 401) return 'refresh_token';
+    if (status === 408 || status === 429 || status >= 500) return 'retry';
+    return 'fail';
+  }
+
+  private failure(status: number, action: ResponseAction, context: ConstructorParameters<typeof HttpStatusError>[1]) {
+    if (status === 401 || status === 403) {
+      return new AuthError(
+        `the API refused the credentials (HTTP ${status})${action === 'refresh_token' ? ' even after a fresh token' : ''}`,
+        context,
+        'check the secret named in the source auth config: it may be wrong, expired or lack permission',
+      );
+    }
+    if (status === 429) {
+      return new RateLimitError(
+        `the API kept rate-limiting (HTTP 429) after ${context.attempts} attempts`,
+        context,
+        'lower rateLimit.requestsPerMinute or concurrency for this source, or raise retry.maxAttempts',
+      );
+    }
+    const retried = action === 'retry' ? ` after ${context.attempts} attempts` : '';
+    return new HttpStatusError(
+      `the API answered HTTP ${status}${retried}`,
+      context,
+      status >= 500
+        ? 'the API is failing; re-run the batch later (raw pages already landed are overwritten, not duplicated)'
+        : 'check the resource path and parameters; add a responseActions rule if this status is expected',
+    );
+  }
+}
+
+function describeTransportFailure(error: unknown): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError') return 'the request timed out';
+  const code = err.cause?.code;
+  return code ? `transport error ${code}` : `transport error: ${err.message}`;
+}

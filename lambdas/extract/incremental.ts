@@ -1,0 +1,45 @@
+import type { IncrementalConfig } from './source-config';
+
+export type CursorValue = string | number;
+
+/** Where this run starts: the committed cursor less the lag (for late updates), else the initial value. */
+export function incrementalStart(config: IncrementalConfig, committed: CursorValue | undefined): CursorValue {
+  const base = committed ?? config.initialValue;
+  if (committed === undefined || config.lag === 0) return normalize(config, base);
+  if (config.type === 'number') return Number(base) - config.lag;
+  return new Date(Date.parse(String(base)) - config.lag * 1000).toISOString();
+}
+
+/** How the start value is written into the request parameter. */
+export function formatStartParam(config: IncrementalConfig, value: CursorValue): string {
+  if (config.type === 'number' || config.paramFormat === 'raw') return String(value);
+  const iso = new Date(Date.parse(String(value))).toISOString();
+  return config.paramFormat === 'date' ? iso.slice(0, 10) : iso;
+}
+
+/** A record's cursor value, or undefined when the record has none (it then cannot move the cursor). */
+export function cursorOf(config: IncrementalConfig, record: unknown): CursorValue | undefined {
+  if (record === null || typeof record !== 'object') return undefined;
+  const raw = (record as Record<string, unknown>)[config.cursorField];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (config.type === 'number') {
+    const number = Number(raw);
+    return Number.isFinite(number) ? number : undefined;
+  }
+  return Number.isNaN(Date.parse(String(raw))) ? undefined : normalize(config, String(raw));
+}
+
+export function laterCursor(
+  config: IncrementalConfig,
+  a: CursorValue | undefined,
+  b: CursorValue | undefined,
+): CursorValue | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (config.type === 'number') return Number(a) >= Number(b) ? a : b;
+  return Date.parse(String(a)) >= Date.parse(String(b)) ? a : b;
+}
+
+function normalize(config: IncrementalConfig, value: CursorValue): CursorValue {
+  return config.type === 'number' ? Number(value) : new Date(Date.parse(String(value))).toISOString();
+}

@@ -1,0 +1,115 @@
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { CursorValue } from './incremental';
+
+const gzipAsync = promisify(gzip);
+
+/** One landed page, as the manifest lists it for validate. */
+export interface ManifestPage {
+  key: string;
+  /** Partition label (`countryCode-100`), absent for an unpartitioned resource. */
+  partition?: string;
+  page: number;
+  /** Records found at the records path; null when the body could not be read as the config describes. */
+  records: number | null;
+  bytes: number;
+  url: string;
+  status: number;
+  /** Why the page's records could not be counted (the bytes are landed all the same, for validate to quarantine). */
+  problem?: string;
+}
+
+/** The batch's table of contents for one resource: validate reads this, never a bucket listing. */
+export interface Manifest {
+  source: string;
+  resource: string;
+  logicalDate: string;
+  batchId: string;
+  /** False while a continuation is still to come. */
+  complete: boolean;
+  recordsPath: string;
+  primaryKey: string[];
+  pages: ManifestPage[];
+  records: number;
+  startCursor?: CursorValue;
+  pendingCursor?: CursorValue;
+}
+
+/**
+ * Writes raw pages exactly as received (gzip, deterministic bytes: zlib writes no timestamp) with a few
+ * uploads in flight, so the next page is fetched while the last one is still being stored.
+ */
+export class RawLanding {
+  private readonly inFlight = new Set<Promise<void>>();
+  private firstError?: unknown;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly maxInFlight = 4,
+  ) {}
+
+  async landPage(key: string, body: Buffer, metadata: Record<string, string>): Promise<void> {
+    this.throwIfFailed();
+    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    const upload = this.upload(key, body, metadata)
+      .catch((error: unknown) => {
+        this.firstError ??= error;
+      })
+      .finally(() => this.inFlight.delete(upload));
+    this.inFlight.add(upload);
+  }
+
+  /** Waits for every upload; throws the first failure. */
+  async flush(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  async writeManifest(key: string, manifest: Manifest): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: `${JSON.stringify(manifest, null, 2)}\n`,
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  async readManifest(key: string): Promise<Manifest | undefined> {
+    try {
+      const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return JSON.parse(await answer.Body!.transformToString()) as Manifest;
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  private async upload(key: string, body: Buffer, metadata: Record<string, string>): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: await gzipAsync(body),
+        ContentType: 'application/json',
+        ContentEncoding: 'gzip',
+        Metadata: metadata,
+      }),
+    );
+  }
+
+  private throwIfFailed(): void {
+    if (this.firstError !== undefined) throw this.firstError;
+  }
+}
+
+/** Reads the records of a landed page back (gunzip + parse + records path), e.g. for child partitions. */
+export async function readLandedDocument(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+  const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = Buffer.from(await answer.Body!.transformToByteArray());
+  return JSON.parse(gunzipSync(bytes).toString('utf8'));
+}

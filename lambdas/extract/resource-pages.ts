@@ -1,0 +1,130 @@
+import type { ResourceConfig, SourceConfig } from './source-config';
+import type { HttpResult, SourceHttpClient } from './http/source-http-client';
+import type { CursorValue } from './incremental';
+import { effectiveResource } from './source-config';
+import { formatStartParam } from './incremental';
+import { readPath } from './json-path';
+import { createPaginator, PageState, PaginationLoop } from './paginators';
+import { expandPath, Partition } from './partitions';
+import { PaginationError, ResponseFormatError } from '../shared/errors';
+
+/** One page as fetched: the bytes as received and, when the body has the configured shape, its records. */
+export interface FetchedPage {
+  partition: Partition;
+  /** 1-based position within the partition. */
+  pageNumber: number;
+  http: HttpResult;
+  /** The parsed body, when it is JSON. */
+  document?: unknown;
+  records?: unknown[];
+  /** Why the body has no records array (not JSON, or no array at the records path). */
+  problem?: string;
+}
+
+/** Where a partition's walk stopped: finished, or paused before `nextPage` (to resume in a continuation). */
+export type WalkOutcome = { done: true } | { done: false; state: PageState; nextPage: number };
+
+export interface WalkStart {
+  state?: PageState;
+  nextPage?: number;
+}
+
+/**
+ * Walks the pages of one resource partition: builds each URL (path placeholders, static params, the
+ * incremental start value, the paginator's parameters), fetches it through the source's client, finds
+ * the records, and asks the paginator for the next page.
+ */
+export class ResourcePageReader {
+  private readonly recordsPath: string;
+  private readonly paginatorConfig;
+
+  constructor(
+    private readonly source: SourceConfig,
+    private readonly resource: ResourceConfig,
+    private readonly client: SourceHttpClient,
+    private readonly startCursor: CursorValue | undefined,
+  ) {
+    const effective = effectiveResource(source, resource);
+    this.recordsPath = effective.recordsPath;
+    this.paginatorConfig = effective.paginator;
+  }
+
+  async walk(
+    partition: Partition,
+    start: WalkStart,
+    onPage: (page: FetchedPage) => Promise<void>,
+    shouldPause: () => boolean,
+  ): Promise<WalkOutcome> {
+    const paginator = createPaginator(this.paginatorConfig);
+    let state = start.state ?? paginator.first();
+    let pageNumber = start.nextPage ?? 1;
+    for (;;) {
+      if (shouldPause()) return { done: false, state, nextPage: pageNumber };
+      const url = this.urlFor(partition, paginator.request(state));
+      const http = await this.client.send({ url, resource: this.resource.name });
+      if (http.ignored) return { done: true };
+
+      const page = this.interpret(partition, pageNumber, http);
+      await onPage(page);
+      const context = { source: this.source.name, resource: this.resource.name, url: http.safeUrl, status: http.status };
+      if (page.problem) {
+        // Without records there is no telling where the next page is; stopping quietly would leave a gap.
+        if (this.paginatorConfig.type === 'none') return { done: true };
+        throw new ResponseFormatError(
+          `page ${pageNumber} ${page.problem}, so the following pages cannot be found`,
+          context,
+          'the page is landed in raw as received; check recordsPath and paginator in the source config, or the API',
+        );
+      }
+      let step;
+      try {
+        step = paginator.next(state, {
+          document: page.document,
+          headers: http.headers,
+          recordCount: page.records!.length,
+          requestUrl: url,
+        });
+      } catch (error) {
+        if (!(error instanceof PaginationLoop)) throw error;
+        throw new PaginationError(
+          error.message,
+          context,
+          'the API is paging in a circle; report it to the API owner, raw pages so far are landed',
+        );
+      }
+      if (step.done) return { done: true };
+      state = step.state;
+      pageNumber += 1;
+    }
+  }
+
+  urlFor(partition: Partition, request: { query: Record<string, string>; url?: string }): URL {
+    if (request.url) return new URL(request.url);
+    const base = this.source.baseUrl.replace(/\/$/, '');
+    const url = new URL(base + expandPath(this.resource.path, partition.values));
+    for (const [name, value] of Object.entries(this.resource.params)) {
+      url.searchParams.set(name, value.replace(/\{([^}]+)\}/g, (_m, key: string) => partition.values[key] ?? ''));
+    }
+    const incremental = this.resource.incremental;
+    if (incremental?.param && this.startCursor !== undefined) {
+      url.searchParams.set(incremental.param, formatStartParam(incremental, this.startCursor));
+    }
+    for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
+    return url;
+  }
+
+  private interpret(partition: Partition, pageNumber: number, http: HttpResult): FetchedPage {
+    let document: unknown;
+    try {
+      document = JSON.parse(http.body.toString('utf8'));
+    } catch (error) {
+      return { partition, pageNumber, http, problem: `is not valid JSON (${(error as Error).message})` };
+    }
+    const records = readPath(document, this.recordsPath);
+    if (!Array.isArray(records)) {
+      const where = this.recordsPath ? `at records path "${this.recordsPath}"` : 'at the top level';
+      return { partition, pageNumber, http, document, problem: `has no array of records ${where}` };
+    }
+    return { partition, pageNumber, http, document, records };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Object keys are deterministic from (source, resource, date, batch, partition, page): a retried step
+ * overwrites the same keys instead of adding new ones.
+ */
+export interface BatchCoordinates {
+  source: string;
+  resource: string;
+  /** The run's logical date, YYYY-MM-DD. */
+  logicalDate: string;
+  batchId: string;
+}
+
+export function batchPrefix(batch: BatchCoordinates): string {
+  return `${batch.source}/${batch.resource}/dt=${batch.logicalDate}/batch=${batch.batchId}/`;
+}
+
+export function rawPageKey(batch: BatchCoordinates, page: number, partitionLabel?: string): string {
+  const partition = partitionLabel ? `partition=${partitionLabel}/` : '';
+  return `${batchPrefix(batch)}${partition}page-${String(page).padStart(5, '0')}.json.gz`;
+}
+
+export function manifestKey(batch: BatchCoordinates): string {
+  return `${batchPrefix(batch)}manifest.json`;
+}
+
+export function stateKey(source: string, resource: string): string {
+  return `state/${source}/${resource}.json`;
+}
+
+/** Makes a partition value safe as one key segment: letters, digits, `.`, `_` and `-` only. */
+export function partitionLabelOf(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([name, value]) => `${name}-${value}`)
+    .join('_')
+    .replace(/[^A-Za-z0-9._-]/g, '_');
+}
