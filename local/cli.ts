@@ -34,16 +34,20 @@ async function main(): Promise<void> {
     return;
   }
   const logicalDate = values.date ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(logicalDate)) throw new Error(`--date must be YYYY-MM-DD, not "${logicalDate}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(logicalDate))
+    throw new Error(`--date must be YYYY-MM-DD, not "${logicalDate}"`);
   const faults = (values.fault ?? []).map((kind) => {
-    if (!faultKinds.includes(kind as FaultKind)) throw new Error(`--fault must be one of ${faultKinds.join(', ')}, not "${kind}"`);
+    if (!faultKinds.includes(kind as FaultKind))
+      throw new Error(`--fault must be one of ${faultKinds.join(', ')}, not "${kind}"`);
     return { kind: kind as FaultKind, times: 2 };
   });
   // Local runs log warnings only; set POWERTOOLS_LOG_LEVEL=INFO (or DEBUG) to see every page.
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN');
   const batchId = `local-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
   const dataDirectory = values['data-dir'];
-  console.log(`Extracting into local S3 (${join(dataDirectory, 's3')}), batch ${batchId}, date ${logicalDate}`);
+  console.log(
+    `Extracting into local S3 (${join(dataDirectory, 's3')}), batch ${batchId}, date ${logicalDate}`,
+  );
   const started = Date.now();
   const summary = await runLocalExtract({
     dataDirectory,
@@ -62,7 +66,10 @@ async function main(): Promise<void> {
   );
   console.log(`Raw bucket holds ${summary.rawObjectCount} objects under ${join(summary.s3Directory, 'raw')}`);
   const example = summary.results.find((result) => result.pageKeys.length);
-  if (example) console.log(`Example page: s3://raw/${example.pageKeys[0]}\nManifest:     s3://raw/${example.manifestKey}`);
+  if (example)
+    console.log(
+      `Example page: s3://raw/${example.pageKeys[0]}\nManifest:     s3://raw/${example.manifestKey}`,
+    );
 }
 
 main().catch((error: unknown) => {

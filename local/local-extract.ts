@@ -56,7 +56,9 @@ export async function runLocalExtract(options: LocalExtractOptions): Promise<Loc
           logicalDate: options.logicalDate,
         });
         while (!result.done) {
-          print(`  ${source.name}/${resource.name}: ${result.pages} pages, ${result.records} records so far…`);
+          print(
+            `  ${source.name}/${resource.name}: ${result.pages} pages, ${result.records} records so far…`,
+          );
           result = await handler({
             source: source.name,
             resource: resource.name,
@@ -104,15 +106,22 @@ function selectSources(options: LocalExtractOptions): SourceConfig[] {
   if (!options.sources?.length) return all;
   const unknown = options.sources.filter((name) => !all.some((source) => source.name === name));
   if (unknown.length) {
-    throw new Error(`unknown source ${unknown.join(', ')}; the sources are ${all.map((source) => source.name).join(', ')}`);
+    throw new Error(
+      `unknown source ${unknown.join(', ')}; the sources are ${all.map((source) => source.name).join(', ')}`,
+    );
   }
   return all.filter((source) => options.sources!.includes(source.name));
 }
 
 /** Enabled resources (or the named ones), parents before the children that read them. */
 function selectResources(source: SourceConfig, names: string[] | undefined) {
-  const chosen = source.resources.filter((resource) => (names?.length ? names.includes(resource.name) : resource.enabled));
-  return chosen.sort((a, b) => Number(Boolean(a.partitions?.type === 'parent')) - Number(Boolean(b.partitions?.type === 'parent')));
+  const chosen = source.resources.filter((resource) =>
+    names?.length ? names.includes(resource.name) : resource.enabled,
+  );
+  return chosen.sort(
+    (a, b) =>
+      Number(Boolean(a.partitions?.type === 'parent')) - Number(Boolean(b.partitions?.type === 'parent')),
+  );
 }
 
 async function countObjects(client: S3Client, bucket: string): Promise<number> {

@@ -66,7 +66,8 @@ function conditionalWrites(): Middleware {
         (metadata) => metadata.etag,
         () => undefined,
       );
-      const failed = (ifNoneMatch === '*' && etag !== undefined) || (ifMatch !== undefined && ifMatch !== etag);
+      const failed =
+        (ifNoneMatch === '*' && etag !== undefined) || (ifMatch !== undefined && ifMatch !== etag);
       if (failed) {
         ctx.status = 412;
         ctx.type = 'application/xml';

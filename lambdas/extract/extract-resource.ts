@@ -151,8 +151,14 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
         );
       }
     }
-    if (page.problem) deps.logger.warn('page landed without readable records', { key, problem: page.problem });
-    deps.logger.debug('page landed', { key, records, status: page.http.status, attempts: page.http.attempts });
+    if (page.problem)
+      deps.logger.warn('page landed without readable records', { key, problem: page.problem });
+    deps.logger.debug('page landed', {
+      key,
+      records,
+      status: page.http.status,
+      attempts: page.http.attempts,
+    });
   };
 
   // Paused partitions resume first, then untouched ones, at most `concurrency` at a time.
@@ -161,7 +167,9 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       partition: partitionAt(partitions, paused.partition),
       start: { state: paused.state, nextPage: paused.nextPage },
     })),
-    ...partitions.slice(request.continuation?.nextPartition ?? 0).map((partition) => ({ partition, start: {} })),
+    ...partitions
+      .slice(request.continuation?.nextPartition ?? 0)
+      .map((partition) => ({ partition, start: {} })),
   ];
   const totalQueued = queue.length;
   const paused: PausedPartition[] = [];
@@ -174,7 +182,8 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       }
       if (!job.start.state) nextPartition = Math.max(nextPartition, job.partition.index + 1);
       const outcome: WalkOutcome = await reader.walk(job.partition, job.start, onPage, shouldPause);
-      if (!outcome.done) paused.push({ partition: job.partition.index, state: outcome.state, nextPage: outcome.nextPage });
+      if (!outcome.done)
+        paused.push({ partition: job.partition.index, state: outcome.state, nextPage: outcome.nextPage });
     }
   };
   const workers = Math.min(source.rateLimit.concurrency, Math.max(totalQueued, 1));
@@ -185,7 +194,12 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
   }
   // Jobs never started (paused before their turn) go back as untouched partitions or paused ones.
   for (const job of queue) {
-    if (job.start.state) paused.push({ partition: job.partition.index, state: job.start.state, nextPage: job.start.nextPage ?? 1 });
+    if (job.start.state)
+      paused.push({
+        partition: job.partition.index,
+        state: job.start.state,
+        nextPage: job.start.nextPage ?? 1,
+      });
     else nextPartition = Math.min(nextPartition, job.partition.index);
   }
 
@@ -203,7 +217,14 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
     done,
     ...(done
       ? {}
-      : { continuation: { nextPartition, paused: paused.sort((a, b) => a.partition - b.partition), startCursor, stateEtag } }),
+      : {
+          continuation: {
+            nextPartition,
+            paused: paused.sort((a, b) => a.partition - b.partition),
+            startCursor,
+            stateEtag,
+          },
+        }),
     manifestKey: thisManifestKey,
     pageKeys,
     pages: manifest.pages.length,
@@ -302,7 +323,9 @@ function createSourceClient(source: SourceConfig, deps: ExtractDeps): SourceHttp
   });
   const requestToken = async (url: URL, init: { headers: Record<string, string>; body: string }) =>
     client.send({ method: 'POST', url, headers: init.headers, body: init.body, authenticate: false });
-  client.useAuthenticator(createAuthenticator(source.auth, deps.secrets, requestToken, source.name, source.baseUrl));
+  client.useAuthenticator(
+    createAuthenticator(source.auth, deps.secrets, requestToken, source.name, source.baseUrl),
+  );
   return client;
 }
 

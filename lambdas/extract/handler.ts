@@ -53,7 +53,11 @@ let sources: ReturnType<typeof loadSources> | undefined;
 function containerDeps(): { deps: ExtractDeps; sources: NonNullable<typeof sources> } {
   const rawBucket = process.env.RAW_BUCKET;
   if (!rawBucket) {
-    throw new ConfigError('RAW_BUCKET is not set', {}, 'set RAW_BUCKET to the raw bucket name in the function environment');
+    throw new ConfigError(
+      'RAW_BUCKET is not set',
+      {},
+      'set RAW_BUCKET to the raw bucket name in the function environment',
+    );
   }
   sources ??= loadSources();
   if (!deps) {
@@ -69,7 +73,10 @@ function containerDeps(): { deps: ExtractDeps; sources: NonNullable<typeof sourc
   return { deps, sources };
 }
 
-export async function handler(event: ExtractEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ExtractResult> {
+export async function handler(
+  event: ExtractEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<ExtractResult> {
   const parsed = extractEventSchema.safeParse(event);
   if (!parsed.success) {
     throw new ConfigError(
@@ -82,9 +89,18 @@ export async function handler(event: ExtractEvent, context?: Pick<Context, 'getR
   const { deps: shared, sources: known } = containerDeps();
   const source = known.get(input.source);
   if (!source) {
-    throw new ConfigError(`unknown source "${input.source}"`, {}, `use one of: ${[...known.keys()].join(', ')}`);
+    throw new ConfigError(
+      `unknown source "${input.source}"`,
+      {},
+      `use one of: ${[...known.keys()].join(', ')}`,
+    );
   }
-  logger.appendKeys({ step: 'extract', batchId: input.batchId, source: input.source, resource: input.resource });
+  logger.appendKeys({
+    step: 'extract',
+    batchId: input.batchId,
+    source: input.source,
+    resource: input.resource,
+  });
   try {
     const remaining = context?.getRemainingTimeInMillis();
     return await extractResource(shared, {

@@ -47,7 +47,10 @@ export function createPaginator(config: PaginatorConfig): Paginator {
       return {
         first: () => ({ offset: 0 }),
         request: (state) => ({
-          query: { [config.offsetParam]: String(state.offset ?? 0), [config.limitParam]: String(config.limit) },
+          query: {
+            [config.offsetParam]: String(state.offset ?? 0),
+            [config.limitParam]: String(config.limit),
+          },
         }),
         next(state, response) {
           const offset = (state.offset ?? 0) + response.recordCount;
@@ -68,13 +71,17 @@ export function createPaginator(config: PaginatorConfig): Paginator {
       return {
         first: () => ({ page: config.startPage }),
         request: (state) => {
-          const query: Record<string, string> = { [config.pageParam]: String(state.page ?? config.startPage) };
+          const query: Record<string, string> = {
+            [config.pageParam]: String(state.page ?? config.startPage),
+          };
           if (config.sizeParam && config.size) query[config.sizeParam] = String(config.size);
           return { query };
         },
         next(state, response) {
           const page = state.page ?? config.startPage;
-          const totalPages = config.totalPagesPath ? Number(readPath(response.document, config.totalPagesPath)) : NaN;
+          const totalPages = config.totalPagesPath
+            ? Number(readPath(response.document, config.totalPagesPath))
+            : NaN;
           if (
             response.recordCount === 0 ||
             hasMoreIsFalse(response.document, config.hasMorePath) ||
@@ -100,7 +107,8 @@ export function createPaginator(config: PaginatorConfig): Paginator {
         next(state, response) {
           if (state.cursor !== undefined) seen.add(state.cursor);
           const raw = readPath(response.document, config.cursorPath);
-          if (response.recordCount === 0 || hasMoreIsFalse(response.document, config.hasMorePath)) return done;
+          if (response.recordCount === 0 || hasMoreIsFalse(response.document, config.hasMorePath))
+            return done;
           if (raw === undefined || raw === null || raw === '') return done;
           const cursor = String(raw);
           if (seen.has(cursor)) {

@@ -5,6 +5,13 @@ import type { CursorValue } from './incremental';
 
 const gzipAsync = promisify(gzip);
 
+/**
+ * Measured with `npm run bench` (docs/benchmarks.md): level 3 costs a third of level 6's CPU for 20% more
+ * bytes, and a 256 KiB output chunk compresses a typical page in one thread-pool round trip instead of a
+ * dozen (zlib's 16 KiB default), which was the largest cost on the main thread.
+ */
+const GZIP_OPTIONS = { level: 3, chunkSize: 256 * 1024 };
+
 /** One landed page, as the manifest lists it for validate. */
 export interface ManifestPage {
   key: string;
@@ -94,7 +101,7 @@ export class RawLanding {
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
-        Body: await gzipAsync(body),
+        Body: await gzipAsync(body, GZIP_OPTIONS),
         ContentType: 'application/json',
         ContentEncoding: 'gzip',
         Metadata: metadata,

@@ -4,9 +4,9 @@ import type { CursorValue } from './incremental';
 import { effectiveResource } from './source-config';
 import { formatStartParam } from './incremental';
 import { readPath } from './json-path';
-import { createPaginator, PageState, PaginationLoop } from './paginators';
+import { createPaginator, PageState, Paginator, PaginationLoop } from './paginators';
 import { expandPath, Partition } from './partitions';
-import { PaginationError, ResponseFormatError } from '../shared/errors';
+import { ErrorContext, PaginationError, ResponseFormatError } from '../shared/errors';
 
 /** One page as fetched: the bytes as received and, when the body has the configured shape, its records. */
 export interface FetchedPage {
@@ -58,43 +58,85 @@ export class ResourcePageReader {
     const paginator = createPaginator(this.paginatorConfig);
     let state = start.state ?? paginator.first();
     let pageNumber = start.nextPage ?? 1;
+    if (shouldPause()) return { done: false, state, nextPage: pageNumber };
+    let request = this.fetch(partition, paginator, state);
     for (;;) {
-      if (shouldPause()) return { done: false, state, nextPage: pageNumber };
-      const url = this.urlFor(partition, paginator.request(state));
-      const http = await this.client.send({ url, resource: this.resource.name });
+      const { url, http } = await request;
       if (http.ignored) return { done: true };
-
       const page = this.interpret(partition, pageNumber, http);
-      await onPage(page);
-      const context = { source: this.source.name, resource: this.resource.name, url: http.safeUrl, status: http.status };
-      if (page.problem) {
-        // Without records there is no telling where the next page is; stopping quietly would leave a gap.
-        if (this.paginatorConfig.type === 'none') return { done: true };
-        throw new ResponseFormatError(
-          `page ${pageNumber} ${page.problem}, so the following pages cannot be found`,
-          context,
-          'the page is landed in raw as received; check recordsPath and paginator in the source config, or the API',
-        );
-      }
-      let step;
+      const context = {
+        source: this.source.name,
+        resource: this.resource.name,
+        url: http.safeUrl,
+        status: http.status,
+      };
+      const step = this.nextStep(paginator, state, page, url, context);
+
+      // Landing starts (and counts the page) synchronously; the next request goes out while it runs,
+      // so the API and the upload work in parallel instead of taking turns.
+      const landed = onPage(page);
+      const pausing = !step.done && shouldPause();
+      if (!step.done && !pausing) request = this.fetch(partition, paginator, step.state);
       try {
-        step = paginator.next(state, {
-          document: page.document,
-          headers: http.headers,
-          recordCount: page.records!.length,
-          requestUrl: url,
-        });
+        await landed;
       } catch (error) {
-        if (!(error instanceof PaginationLoop)) throw error;
-        throw new PaginationError(
-          error.message,
-          context,
-          'the API is paging in a circle; report it to the API owner, raw pages so far are landed',
-        );
+        request.catch(() => undefined); // the prefetched page is abandoned with the walk
+        throw error;
       }
+      if (step.error) throw step.error;
       if (step.done) return { done: true };
       state = step.state;
       pageNumber += 1;
+      if (pausing) return { done: false, state, nextPage: pageNumber };
+    }
+  }
+
+  private async fetch(
+    partition: Partition,
+    paginator: Paginator,
+    state: PageState,
+  ): Promise<{ url: URL; http: HttpResult }> {
+    const url = this.urlFor(partition, paginator.request(state));
+    return { url, http: await this.client.send({ url, resource: this.resource.name }) };
+  }
+
+  /** The page after this one; an error is returned, not thrown, so the page is landed before the walk fails. */
+  private nextStep(
+    paginator: Paginator,
+    state: PageState,
+    page: FetchedPage,
+    url: URL,
+    context: ErrorContext,
+  ): { done: true; error?: Error } | { done: false; state: PageState; error?: undefined } {
+    if (page.problem) {
+      // Without records there is no telling where the next page is; stopping quietly would leave a gap.
+      if (this.paginatorConfig.type === 'none') return { done: true };
+      return {
+        done: true,
+        error: new ResponseFormatError(
+          `page ${page.pageNumber} ${page.problem}, so the following pages cannot be found`,
+          context,
+          'the page is landed in raw as received; check recordsPath and paginator in the source config, or the API',
+        ),
+      };
+    }
+    try {
+      return paginator.next(state, {
+        document: page.document,
+        headers: page.http.headers,
+        recordCount: page.records!.length,
+        requestUrl: url,
+      });
+    } catch (error) {
+      if (!(error instanceof PaginationLoop)) throw error;
+      return {
+        done: true,
+        error: new PaginationError(
+          error.message,
+          context,
+          'the API is paging in a circle; report it to the API owner, raw pages so far are landed',
+        ),
+      };
     }
   }
 
@@ -103,7 +145,10 @@ export class ResourcePageReader {
     const base = this.source.baseUrl.replace(/\/$/, '');
     const url = new URL(base + expandPath(this.resource.path, partition.values));
     for (const [name, value] of Object.entries(this.resource.params)) {
-      url.searchParams.set(name, value.replace(/\{([^}]+)\}/g, (_m, key: string) => partition.values[key] ?? ''));
+      url.searchParams.set(
+        name,
+        value.replace(/\{([^}]+)\}/g, (_m, key: string) => partition.values[key] ?? ''),
+      );
     }
     const incremental = this.resource.incremental;
     if (incremental?.param && this.startCursor !== undefined) {

@@ -9,7 +9,9 @@ import { ConfigError } from '../shared/errors';
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case: a-z, 0-9 and _');
 
 /** A secret is named, never written here: Secrets Manager in AWS, an environment variable locally. */
-const secretRef = z.object({ secret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be UPPER_SNAKE_CASE') }).strict();
+const secretRef = z
+  .object({ secret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be UPPER_SNAKE_CASE') })
+  .strict();
 
 const authConfig = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
@@ -123,7 +125,9 @@ const partitionConfig = z.discriminatedUnion('type', [
       param: z.string().min(1),
     })
     .strict(),
-  z.object({ type: z.literal('list'), param: z.string().min(1), values: z.array(z.string()).min(1) }).strict(),
+  z
+    .object({ type: z.literal('list'), param: z.string().min(1), values: z.array(z.string()).min(1) })
+    .strict(),
   z
     .object({
       type: z.literal('range'),
@@ -184,7 +188,11 @@ export const sourceConfigSchema = z
     const names = new Set<string>();
     source.resources.forEach((resource, index) => {
       if (names.has(resource.name)) {
-        ctx.addIssue({ code: 'custom', path: ['resources', index, 'name'], message: `duplicate resource name "${resource.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resources', index, 'name'],
+          message: `duplicate resource name "${resource.name}"`,
+        });
       }
       names.add(resource.name);
     });
@@ -247,10 +255,13 @@ export function parseSourceConfig(input: unknown, origin: string): SourceConfig 
 }
 
 function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>(
-    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
-    '',
-  ) || '(root)';
+  return (
+    path.reduce<string>(
+      (text, part) =>
+        typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
+      '',
+    ) || '(root)'
+  );
 }
 
 /** The effective records path and paginator of a resource (its own, else the source's). */

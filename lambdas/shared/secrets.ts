@@ -52,7 +52,8 @@ export class SecretsManagerResolver implements SecretResolver {
     try {
       const answer = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
       const parsed: unknown = JSON.parse(answer.SecretString ?? '{}');
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not a JSON object');
       return parsed as Record<string, string>;
     } catch (error) {
       this.values = undefined; // a failed read is retried on the next call instead of cached
@@ -67,5 +68,7 @@ export class SecretsManagerResolver implements SecretResolver {
 }
 
 export function defaultSecretResolver(env: NodeJS.ProcessEnv = process.env): SecretResolver {
-  return env.PIPELINE_SECRET_ARN ? new SecretsManagerResolver(env.PIPELINE_SECRET_ARN) : new EnvSecretResolver(env);
+  return env.PIPELINE_SECRET_ARN
+    ? new SecretsManagerResolver(env.PIPELINE_SECRET_ARN)
+    : new EnvSecretResolver(env);
 }

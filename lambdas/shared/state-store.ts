@@ -29,7 +29,9 @@ export class StateStore {
 
   async read(source: string, resource: string): Promise<StoredState | undefined> {
     try {
-      const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: stateKey(source, resource) }));
+      const answer = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: stateKey(source, resource) }),
+      );
       const state = JSON.parse(await answer.Body!.transformToString()) as ResourceState;
       return { state, etag: answer.ETag! };
     } catch (error) {

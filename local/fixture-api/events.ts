@@ -46,7 +46,10 @@ export function eventAt(index: number): GeneratedEvent {
     updated_at: new Date(occurredMs + UPDATE_DELAY_MS).toISOString(),
     context: {
       browser: browsers[(h >>> 16) % browsers.length]!,
-      page: { path: `/products/${(h >>> 3) % 20 + 1}`, referrer: h % 3 === 0 ? null : 'https://search.example/' },
+      page: {
+        path: `/products/${((h >>> 3) % 20) + 1}`,
+        referrer: h % 3 === 0 ? null : 'https://search.example/',
+      },
     },
     tags: h % 4 === 0 ? ['promo', `cohort-${h % 7}`] : [],
   };

@@ -8,7 +8,9 @@ export const fixtureDirectory = join(__dirname, '..', '..', 'data', 'fixtures');
 const readFixture = (...parts: string[]) => readFileSync(join(fixtureDirectory, ...parts));
 
 function readCsv(...parts: string[]): Array<Record<string, string>> {
-  return parse(readFixture(...parts), { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
+  return parse(readFixture(...parts), { columns: true, skip_empty_lines: true }) as Array<
+    Record<string, string>
+  >;
 }
 
 export interface GfnCountry {
@@ -44,15 +46,40 @@ export interface GfnDataRow {
 export const gfnTypes = [
   { code: 'AreaPerCap', record: 'AreaPerCap', name: 'Area per capita', note: 'hectares per person' },
   { code: 'AreaTotHA', record: 'AreaTotHA', name: 'Area total', note: 'hectares' },
-  { code: 'BCpc', record: 'BiocapPerCap', name: 'Biocapacity per capita', note: 'global hectares per person' },
+  {
+    code: 'BCpc',
+    record: 'BiocapPerCap',
+    name: 'Biocapacity per capita',
+    note: 'global hectares per person',
+  },
   { code: 'BCtot', record: 'BiocapTotGHA', name: 'Biocapacity total', note: 'global hectares' },
-  { code: 'EFCpc', record: 'EFConsPerCap', name: 'Ecological Footprint of consumption per capita', note: 'gha per person' },
+  {
+    code: 'EFCpc',
+    record: 'EFConsPerCap',
+    name: 'Ecological Footprint of consumption per capita',
+    note: 'gha per person',
+  },
   { code: 'EFCtot', record: 'EFConsTotGHA', name: 'Ecological Footprint of consumption total', note: 'gha' },
-  { code: 'EFPpc', record: 'EFProdPerCap', name: 'Ecological Footprint of production per capita', note: 'gha per person' },
+  {
+    code: 'EFPpc',
+    record: 'EFProdPerCap',
+    name: 'Ecological Footprint of production per capita',
+    note: 'gha per person',
+  },
   { code: 'EFPtot', record: 'EFProdTotGHA', name: 'Ecological Footprint of production total', note: 'gha' },
-  { code: 'EFIpc', record: 'EFImportsPerCap', name: 'Ecological Footprint of imports per capita', note: 'gha per person' },
+  {
+    code: 'EFIpc',
+    record: 'EFImportsPerCap',
+    name: 'Ecological Footprint of imports per capita',
+    note: 'gha per person',
+  },
   { code: 'EFItot', record: 'EFImportsTotGHA', name: 'Ecological Footprint of imports total', note: 'gha' },
-  { code: 'EFEpc', record: 'EFExportsPerCap', name: 'Ecological Footprint of exports per capita', note: 'gha per person' },
+  {
+    code: 'EFEpc',
+    record: 'EFExportsPerCap',
+    name: 'Ecological Footprint of exports per capita',
+    note: 'gha per person',
+  },
   { code: 'EFEtot', record: 'EFExportsTotGHA', name: 'Ecological Footprint of exports total', note: 'gha' },
   { code: 'earth', record: 'Earths', name: 'Number of Earths', note: 'if everyone lived like this country' },
   { code: 'pop', record: 'Population', name: 'Population', note: 'persons' },
@@ -61,7 +88,15 @@ export const gfnTypes = [
 ];
 
 /** The CSV's measure columns, each served as one API record of that name. */
-const csvMeasures = ['Earths', 'HDI', 'Population', 'BiocapPerCap', 'BiocapTotGHA', 'EFConsPerCap', 'EFConsTotGHA'];
+const csvMeasures = [
+  'Earths',
+  'HDI',
+  'Population',
+  'BiocapPerCap',
+  'BiocapTotGHA',
+  'EFConsPerCap',
+  'EFConsTotGHA',
+];
 const INDIA = 100;
 
 export interface GfnData {
@@ -80,7 +115,9 @@ export function loadGfnData(): GfnData {
   const countriesBody = readFixture('gfn', 'countries.json');
   const countries = JSON.parse(countriesBody.toString('utf8')) as GfnCountry[];
   const byName = new Map(countries.map((country) => [country.countryName, country]));
-  const byIso = new Map(countries.filter((country) => country.isoa2).map((country) => [country.isoa2, country]));
+  const byIso = new Map(
+    countries.filter((country) => country.isoa2).map((country) => [country.isoa2, country]),
+  );
   const rows = JSON.parse(readFixture('gfn', 'india-all.json').toString('utf8')) as GfnDataRow[];
 
   readCsv('gfn', 'nfa2019-country-totals.csv').forEach((line, lineIndex) => {
@@ -116,7 +153,13 @@ export function loadGfnData(): GfnData {
 export interface FakestoreData {
   products: unknown[];
   users: unknown[];
-  carts: Array<{ id: number; userId: number; date: string; products: Array<{ productId: number; quantity: number }>; __v: 0 }>;
+  carts: Array<{
+    id: number;
+    userId: number;
+    date: string;
+    products: Array<{ productId: number; quantity: number }>;
+    __v: 0;
+  }>;
 }
 
 /** FakeStore's CSV export, put back into the API's nested shapes. */

@@ -53,7 +53,10 @@ class HttpAnswer {
 }
 
 const json = (value: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new HttpAnswer(status, JSON.stringify(value), { 'content-type': 'application/json; charset=utf-8', ...headers });
+  new HttpAnswer(status, JSON.stringify(value), {
+    'content-type': 'application/json; charset=utf-8',
+    ...headers,
+  });
 
 export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<FixtureApi> {
   const settings = {
@@ -74,8 +77,10 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
 
   const route = (request: IncomingMessage, url: URL, body: string): HttpAnswer => {
     const path = url.pathname;
-    if (path.startsWith('/gfn/v1/')) return gfnRoute(gfn, settings.gfnApiKey, request, path.slice('/gfn/v1'.length));
-    if (path.startsWith('/fakestore/')) return fakestoreRoute(fakestore, path.slice('/fakestore'.length), url);
+    if (path.startsWith('/gfn/v1/'))
+      return gfnRoute(gfn, settings.gfnApiKey, request, path.slice('/gfn/v1'.length));
+    if (path.startsWith('/fakestore/'))
+      return fakestoreRoute(fakestore, path.slice('/fakestore'.length), url);
     if (path === '/events-oauth/oauth/token') return issueToken(request, body);
     if (path.startsWith('/events-oauth/v1/events')) return oauthEvents(request, url);
     if (path.startsWith('/events-apikey/v1/events')) return apikeyEvents(request, url);
@@ -88,11 +93,15 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
     let clientSecret = form.get('client_secret');
     const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '');
     if (basic) {
-      const [id, secret] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').map(decodeURIComponent);
+      const [id, secret] = Buffer.from(basic[1]!, 'base64')
+        .toString('utf8')
+        .split(':')
+        .map(decodeURIComponent);
       clientId = id ?? null;
       clientSecret = secret ?? null;
     }
-    if (form.get('grant_type') !== 'client_credentials') return json({ error: 'unsupported_grant_type' }, 400);
+    if (form.get('grant_type') !== 'client_credentials')
+      return json({ error: 'unsupported_grant_type' }, 400);
     if (clientId !== settings.clientId || clientSecret !== settings.clientSecret) {
       return json({ error: 'invalid_client' }, 401);
     }
@@ -107,7 +116,9 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
     if (!expiresAt || expiresAt <= Date.now()) return json({ error: 'invalid_token' }, 401);
     const limit = pageSize(url.searchParams.get('limit'));
     const cursor = url.searchParams.get('cursor');
-    const start = cursor ? decodeCursor(cursor) : firstIndexUpdatedSince(url.searchParams.get('updated_since'));
+    const start = cursor
+      ? decodeCursor(cursor)
+      : firstIndexUpdatedSince(url.searchParams.get('updated_since'));
     if (start === undefined) return json({ error: 'invalid cursor' }, 400);
     const end = Math.min(start + limit, settings.eventCount);
     const hasMore = end < settings.eventCount;
@@ -126,14 +137,20 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
       const limit = pageSize(url.searchParams.get('limit'));
       const offset = Math.max(0, Number(url.searchParams.get('offset') ?? 0) || 0);
       const start = since + offset;
-      return json({ items: eventsBetween(start, Math.min(start + limit, settings.eventCount)), total, offset, limit });
+      return json({
+        items: eventsBetween(start, Math.min(start + limit, settings.eventCount)),
+        total,
+        offset,
+        limit,
+      });
     }
     const perPage = pageSize(url.searchParams.get('per_page'));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const start = since + (page - 1) * perPage;
     const events = eventsBetween(start, Math.min(start + perPage, settings.eventCount));
     const totalPages = Math.ceil(total / perPage);
-    if (route === '/by-page') return json({ results: events, page, per_page: perPage, total_pages: totalPages });
+    if (route === '/by-page')
+      return json({ results: events, page, per_page: perPage, total_pages: totalPages });
     if (route === '/linked') {
       const next = new URL(url.toString());
       next.searchParams.set('page', String(page + 1));
@@ -157,7 +174,8 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://fixture.local');
-      const record = (status: number) => requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, status });
+      const record = (status: number) =>
+        requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, status });
       const fault = faults.take(url.pathname, ['429', '500', '502', '503', 'slow', 'reset', 'expire_token']);
       if (fault?.kind === 'reset') {
         record(0);
@@ -168,7 +186,8 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
       if (fault && /^\d+$/.test(fault.kind)) {
         const status = Number(fault.kind);
         record(status);
-        const headers: Record<string, string> = status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {};
+        const headers: Record<string, string> =
+          status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {};
         write(response, json({ error: `injected ${status}` }, status, headers));
         return;
       }
@@ -234,17 +253,21 @@ function decodeCursor(cursor: string): number | undefined {
 
 function gfnRoute(data: GfnData, apiKey: string, request: IncomingMessage, path: string): HttpAnswer {
   const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '');
-  const password = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : undefined;
+  const password = basic
+    ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':')
+    : undefined;
   if (password !== apiKey) return json({ error: 'Forbidden: a valid API key is required' }, 403);
   if (path === '/countries') {
     return new HttpAnswer(200, data.countriesBody, { 'content-type': 'application/json; charset=utf-8' });
   }
-  if (path === '/years') return json(data.years.map((year, index) => ({ id: index + 1, year, version: null })));
+  if (path === '/years')
+    return json(data.years.map((year, index) => ({ id: index + 1, year, version: null })));
   if (path === '/types') return json(gfnTypes);
   const match = /^\/data\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(path);
   if (!match) return json({ error: 'not found' }, 404);
   const [, country, year, typeCode] = match;
-  const records = typeCode && typeCode !== 'all' ? gfnTypes.find((type) => type.code === typeCode)?.record : undefined;
+  const records =
+    typeCode && typeCode !== 'all' ? gfnTypes.find((type) => type.code === typeCode)?.record : undefined;
   if (typeCode && typeCode !== 'all' && !records) return json({ error: `unknown type ${typeCode}` }, 400);
   return json(
     data.rows.filter(
@@ -262,13 +285,17 @@ function fakestoreRoute(data: FakestoreData, path: string, url: URL): HttpAnswer
     const ordered = url.searchParams.get('sort') === 'desc' ? [...items].reverse() : items;
     return json(limit > 0 ? ordered.slice(0, limit) : ordered);
   };
-  const byId = <T extends { id: number }>(items: T[], id: string) => json(items.find((item) => String(item.id) === id) ?? null);
+  const byId = <T extends { id: number }>(items: T[], id: string) =>
+    json(items.find((item) => String(item.id) === id) ?? null);
   let match: RegExpExecArray | null;
   if (path === '/products') return shape(data.products as Array<{ id: number }>);
   if (path === '/products/categories') {
-    return json([...new Set((data.products as Array<{ category: string }>).map((product) => product.category))]);
+    return json([
+      ...new Set((data.products as Array<{ category: string }>).map((product) => product.category)),
+    ]);
   }
-  if ((match = /^\/products\/(\d+)$/.exec(path))) return byId(data.products as Array<{ id: number }>, match[1]!);
+  if ((match = /^\/products\/(\d+)$/.exec(path)))
+    return byId(data.products as Array<{ id: number }>, match[1]!);
   if (path === '/users') return shape(data.users as Array<{ id: number }>);
   if ((match = /^\/users\/(\d+)$/.exec(path))) return byId(data.users as Array<{ id: number }>, match[1]!);
   if (path === '/carts') {

@@ -34,10 +34,18 @@ describe('extract handler', () => {
       { source: 'gfn', resource: 'footprint_by_year', batchId: 'exec-1', logicalDate: '2026-11-20' },
       lambdaContext(900_000),
     );
-    expect(result).toMatchObject({ source: 'gfn', resource: 'footprint_by_year', done: true, startCursor: 1990, pendingCursor: 2018 });
+    expect(result).toMatchObject({
+      source: 'gfn',
+      resource: 'footprint_by_year',
+      done: true,
+      startCursor: 1990,
+      pendingCursor: 2018,
+    });
     // One page per year from the start cursor to the current year; 1990–2016 from the CSV, India to 2018.
     expect(result.pageKeys).toHaveLength(new Date().getUTCFullYear() - 1990 + 1);
-    expect(result.pageKeys[0]).toBe('gfn/footprint_by_year/dt=2026-11-20/batch=exec-1/partition=year-1990/page-00001.json.gz');
+    expect(result.pageKeys[0]).toBe(
+      'gfn/footprint_by_year/dt=2026-11-20/batch=exec-1/partition=year-1990/page-00001.json.gz',
+    );
     expect(result.records).toBeGreaterThan(25_000);
     expect(await listKeys(env.s3, RAW_BUCKET, 'gfn/footprint_by_year/dt=2026-11-20/batch=exec-1/')).toEqual(
       [...result.pageKeys, result.manifestKey].sort(),
@@ -45,7 +53,12 @@ describe('extract handler', () => {
   });
 
   it('lands a fakestore extract and answers with the page keys, counts and pending cursor', async () => {
-    const result = await handler({ source: 'fakestore', resource: 'carts', batchId: 'exec-1', logicalDate: '2026-11-20' });
+    const result = await handler({
+      source: 'fakestore',
+      resource: 'carts',
+      batchId: 'exec-1',
+      logicalDate: '2026-11-20',
+    });
     expect(result).toMatchObject({
       done: true,
       pages: 1,
@@ -57,7 +70,12 @@ describe('extract handler', () => {
   });
 
   it('hands back a continuation when out of time and finishes the same pages when called again', async () => {
-    const event = { source: 'events_apikey', resource: 'events', batchId: 'exec-2', logicalDate: '2026-11-20' };
+    const event = {
+      source: 'events_apikey',
+      resource: 'events',
+      batchId: 'exec-2',
+      logicalDate: '2026-11-20',
+    };
     const oneShot = await handler({ ...event, batchId: 'exec-one-shot' });
 
     // With less than the safety margin left, no page is started at all.
@@ -79,12 +97,12 @@ describe('extract handler', () => {
   });
 
   it('rejects an event with a bad field, naming it', async () => {
-    await expect(handler({ source: 'gfn', resource: 'years', batchId: 'x', logicalDate: '20-11-2026' })).rejects.toThrow(
-      /logicalDate: must be YYYY-MM-DD/,
-    );
-    await expect(handler({ source: 'nope', resource: 'years', batchId: 'x', logicalDate: '2026-11-20' })).rejects.toThrow(
-      /unknown source "nope".*gfn, fakestore, events_oauth, events_apikey/,
-    );
+    await expect(
+      handler({ source: 'gfn', resource: 'years', batchId: 'x', logicalDate: '20-11-2026' }),
+    ).rejects.toThrow(/logicalDate: must be YYYY-MM-DD/);
+    await expect(
+      handler({ source: 'nope', resource: 'years', batchId: 'x', logicalDate: '2026-11-20' }),
+    ).rejects.toThrow(/unknown source "nope".*gfn, fakestore, events_oauth, events_apikey/);
   });
 
   it('never writes a secret to the logs, even at DEBUG, on retries, token refreshes and failures', async () => {
@@ -100,11 +118,23 @@ describe('extract handler', () => {
     try {
       env.api.faults.add({ kind: 'expire_token', path: '/events-oauth/v1/events', after: 1 });
       env.api.faults.add({ kind: '503', path: '/events-apikey', times: 2 });
-      await handler({ source: 'events_oauth', resource: 'events', batchId: 'exec-3', logicalDate: '2026-11-20' });
-      await handler({ source: 'events_apikey', resource: 'events', batchId: 'exec-3', logicalDate: '2026-11-20' });
+      await handler({
+        source: 'events_oauth',
+        resource: 'events',
+        batchId: 'exec-3',
+        logicalDate: '2026-11-20',
+      });
+      await handler({
+        source: 'events_apikey',
+        resource: 'events',
+        batchId: 'exec-3',
+        logicalDate: '2026-11-20',
+      });
       process.env.GFN_API_KEY = 'a-wrong-key-that-must-not-leak';
       resetContainer();
-      await expect(handler({ source: 'gfn', resource: 'years', batchId: 'exec-3', logicalDate: '2026-11-20' })).rejects.toThrow(/HTTP 403/);
+      await expect(
+        handler({ source: 'gfn', resource: 'years', batchId: 'exec-3', logicalDate: '2026-11-20' }),
+      ).rejects.toThrow(/HTTP 403/);
     } finally {
       stdout.mockRestore();
       stderr.mockRestore();

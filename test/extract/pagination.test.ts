@@ -21,7 +21,10 @@ describe('paginators', () => {
   async function idsOf(pageKeys: string[], recordsPath: string): Promise<string[]> {
     const ids: string[] = [];
     for (const key of pageKeys) {
-      const document = JSON.parse((await readRawPage(env.s3, key)).toString('utf8')) as Record<string, Array<{ id: string }>>;
+      const document = JSON.parse((await readRawPage(env.s3, key)).toString('utf8')) as Record<
+        string,
+        Array<{ id: string }>
+      >;
       ids.push(...document[recordsPath]!.map((record) => record.id));
     }
     return ids;
@@ -54,19 +57,27 @@ describe('paginators', () => {
   it('page number stops at the total page count', async () => {
     const source = eventsSource(
       env.api,
-      { recordsPath: 'results', paginator: { type: 'page_number', sizeParam: 'per_page', size: 200, totalPagesPath: 'total_pages' } },
+      {
+        recordsPath: 'results',
+        paginator: { type: 'page_number', sizeParam: 'per_page', size: 200, totalPagesPath: 'total_pages' },
+      },
       { path: '/v1/events/by-page' },
     );
     const result = await extract(source, 'p-page');
     expect(result.pages).toBe(5);
-    expect(env.api.requests.map((request) => new URL(request.path, 'http://x').searchParams.get('page'))).toEqual(['1', '2', '3', '4', '5']);
+    expect(
+      env.api.requests.map((request) => new URL(request.path, 'http://x').searchParams.get('page')),
+    ).toEqual(['1', '2', '3', '4', '5']);
     expect(await idsOf(result.pageKeys, 'results')).toEqual(expectedIds);
   });
 
   it('page number stops on a short page when told the API never caps sizes', async () => {
     const source = eventsSource(
       env.api,
-      { recordsPath: 'results', paginator: { type: 'page_number', sizeParam: 'per_page', size: 200, stopOnShortPage: true } },
+      {
+        recordsPath: 'results',
+        paginator: { type: 'page_number', sizeParam: 'per_page', size: 200, stopOnShortPage: true },
+      },
       { path: '/v1/events/by-page' },
     );
     expect((await extract(source, 'p-page-short')).pages).toBe(5);
@@ -83,16 +94,45 @@ describe('paginators', () => {
     expect(result.pages).toBe(3);
     expect(await idsOf(result.pageKeys, 'data')).toEqual(expectedIds);
 
-    const small = { ...builtInSourceAt(env.api, 'events_oauth'), paginator: { type: 'cursor' as const, cursorParam: 'cursor', cursorPath: 'next_cursor', hasMorePath: 'has_more', sizeParam: 'limit', size: 300 } };
-    const paged = await extractResource(env.deps(), { source: small, resource: 'events', batchId: 'p-cursor-300', logicalDate: '2026-11-20' });
+    const small = {
+      ...builtInSourceAt(env.api, 'events_oauth'),
+      paginator: {
+        type: 'cursor' as const,
+        cursorParam: 'cursor',
+        cursorPath: 'next_cursor',
+        hasMorePath: 'has_more',
+        sizeParam: 'limit',
+        size: 300,
+      },
+    };
+    const paged = await extractResource(env.deps(), {
+      source: small,
+      resource: 'events',
+      batchId: 'p-cursor-300',
+      logicalDate: '2026-11-20',
+    });
     expect(paged.pages).toBe(4);
     expect(await idsOf(paged.pageKeys, 'data')).toEqual(expectedIds);
   });
 
   it('fails with a pagination error when the API hands back a cursor it already gave', async () => {
-    const small = { ...builtInSourceAt(env.api, 'events_oauth'), paginator: { type: 'cursor' as const, cursorParam: 'cursor', cursorPath: 'next_cursor', sizeParam: 'limit', size: 100 } };
+    const small = {
+      ...builtInSourceAt(env.api, 'events_oauth'),
+      paginator: {
+        type: 'cursor' as const,
+        cursorParam: 'cursor',
+        cursorPath: 'next_cursor',
+        sizeParam: 'limit',
+        size: 100,
+      },
+    };
     env.api.faults.add({ kind: 'repeat_cursor', after: 2 });
-    const failure = extractResource(env.deps(), { source: small, resource: 'events', batchId: 'p-loop', logicalDate: '2026-11-20' });
+    const failure = extractResource(env.deps(), {
+      source: small,
+      resource: 'events',
+      batchId: 'p-loop',
+      logicalDate: '2026-11-20',
+    });
     await expect(failure).rejects.toThrow(PaginationError);
     await expect(failure).rejects.toThrow(/returned cursor ".+" a second time/);
   });

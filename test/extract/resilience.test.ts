@@ -9,7 +9,9 @@ import { eventsSource } from '../support/sources';
 async function landedIds(env: TestEnvironment, pageKeys: string[]): Promise<string[]> {
   const ids: string[] = [];
   for (const key of pageKeys) {
-    const page = JSON.parse((await readRawPage(env.s3, key)).toString('utf8')) as { items: Array<{ id: string }> };
+    const page = JSON.parse((await readRawPage(env.s3, key)).toString('utf8')) as {
+      items: Array<{ id: string }>;
+    };
     ids.push(...page.items.map((item) => item.id));
   }
   return ids;
@@ -27,7 +29,12 @@ describe('extract under injected faults', () => {
   });
 
   const run = (batchId: string) =>
-    extractResource(env.deps(), { source: eventsSource(env.api), resource: 'events', batchId, logicalDate: '2026-11-20' });
+    extractResource(env.deps(), {
+      source: eventsSource(env.api),
+      resource: 'events',
+      batchId,
+      logicalDate: '2026-11-20',
+    });
 
   const recoverable: Array<[string, FaultRule]> = [
     ['a 429 with Retry-After', { kind: '429', after: 3, times: 2, retryAfterSeconds: 2 }],
@@ -58,7 +65,12 @@ describe('extract under injected faults', () => {
   it('backs off exponentially with jitter between attempts', async () => {
     env.api.faults.add({ kind: '503', times: 3 });
     const source = eventsSource(env.api, { retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 } });
-    await extractResource(env.deps({ random: () => 1 }), { source, resource: 'events', batchId: 'b-backoff', logicalDate: '2026-11-20' });
+    await extractResource(env.deps({ random: () => 1 }), {
+      source,
+      resource: 'events',
+      batchId: 'b-backoff',
+      logicalDate: '2026-11-20',
+    });
     // Full jitter's ceiling doubles each attempt: 100, 200, 400 (random() = 1 picks the ceiling).
     expect(env.sleeps).toEqual([100, 200, 400]);
   });
@@ -81,8 +93,16 @@ describe('extract under injected faults', () => {
 
   it('fails with a transport error naming the timeout when every attempt is too slow', async () => {
     env.api.faults.add({ kind: 'slow', after: 1, times: Infinity, delayMs: 3000 });
-    const source = eventsSource(env.api, { timeoutMs: 200, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
-    const failure = extractResource(env.deps(), { source, resource: 'events', batchId: 'b-slow', logicalDate: '2026-11-20' });
+    const source = eventsSource(env.api, {
+      timeoutMs: 200,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const failure = extractResource(env.deps(), {
+      source,
+      resource: 'events',
+      batchId: 'b-slow',
+      logicalDate: '2026-11-20',
+    });
     await expect(failure).rejects.toThrow(TransportError);
     await expect(failure).rejects.toThrow(/timed out on every one of 2 attempts/);
   });

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { FixtureApi, FixtureApiOptions, fixtureCredentials, startFixtureApi } from '../../local/fixture-api/server';
+import {
+  FixtureApi,
+  FixtureApiOptions,
+  fixtureCredentials,
+  startFixtureApi,
+} from '../../local/fixture-api/server';
 import { LocalS3, startLocalS3 } from '../../local/local-s3';
 import { EnvSecretResolver } from '../../lambdas/shared/secrets';
 import { StateStore } from '../../lambdas/shared/state-store';
@@ -77,7 +82,9 @@ export async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promi
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     keys.push(...(page.Contents ?? []).map((object) => object.Key!));
     token = page.NextContinuationToken;
   } while (token);

@@ -48,7 +48,9 @@ export function createAuthenticator(
         invalidate: () => false,
         async apply(request) {
           const username =
-            typeof config.username === 'string' ? config.username : await secrets.resolve(config.username.secret);
+            typeof config.username === 'string'
+              ? config.username
+              : await secrets.resolve(config.username.secret);
           const password = await secrets.resolve(config.password.secret);
           request.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
         },
@@ -139,7 +141,11 @@ class ClientCredentialsAuthenticator implements Authenticator {
       parsed = {};
     }
     if (typeof parsed.access_token !== 'string' || !parsed.access_token) {
-      throw new AuthError('the token endpoint answered without an access_token', context, 'check the tokenUrl of the source');
+      throw new AuthError(
+        'the token endpoint answered without an access_token',
+        context,
+        'check the tokenUrl of the source',
+      );
     }
     // RFC 6749 makes expires_in optional; without it, assume a short hour and let a 401 refresh it.
     const expiresInSeconds = typeof parsed.expires_in === 'number' ? parsed.expires_in : 3600;

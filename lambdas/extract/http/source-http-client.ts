@@ -2,7 +2,13 @@ import type { SourceConfig, ResponseAction } from '../source-config';
 import type { Authenticator } from './auth';
 import type { RequestGate } from './request-gate';
 import type { PipelineLogger } from '../../shared/logger';
-import { AuthError, HttpStatusError, PipelineError, RateLimitError, TransportError } from '../../shared/errors';
+import {
+  AuthError,
+  HttpStatusError,
+  PipelineError,
+  RateLimitError,
+  TransportError,
+} from '../../shared/errors';
 import { backoffDelayMs, retryAfterMs } from './backoff';
 import { redactUrl } from './redact';
 
@@ -99,7 +105,10 @@ export class SourceHttpClient {
       // The URL as sent (query-string keys included), with the secrets replaced.
       safeUrl = context.url = this.safeUrl(outcome.sentUrl);
       // A token request's 4xx goes back to the authenticator, which knows which secrets to name.
-      const action = request.authenticate === false && status >= 400 && status < 500 && status !== 429 ? 'ok' : this.actionFor(status);
+      const action =
+        request.authenticate === false && status >= 400 && status < 500 && status !== 429
+          ? 'ok'
+          : this.actionFor(status);
       const result = {
         status,
         headers: outcome.headers,
@@ -118,7 +127,10 @@ export class SourceHttpClient {
       }
       if (action === 'retry' && attempt < maxAttempts) {
         const serverDelay = retryAfterMs(outcome.headers.get('retry-after'));
-        const delayMs = Math.max(serverDelay ?? 0, backoffDelayMs(attempt, baseDelayMs, maxDelayMs, this.random));
+        const delayMs = Math.max(
+          serverDelay ?? 0,
+          backoffDelayMs(attempt, baseDelayMs, maxDelayMs, this.random),
+        );
         this.deps.logger.warn('retryable status, backing off', { ...context, status, attempt, delayMs });
         await this.sleep(delayMs);
         continue;
@@ -127,7 +139,9 @@ export class SourceHttpClient {
     }
   }
 
-  private async attempt(request: HttpRequest): Promise<{ status: number; headers: Headers; body: Buffer; sentUrl: URL }> {
+  private async attempt(
+    request: HttpRequest,
+  ): Promise<{ status: number; headers: Headers; body: Buffer; sentUrl: URL }> {
     const url = new URL(request.url);
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -159,7 +173,11 @@ export class SourceHttpClient {
     return 'fail';
   }
 
-  private failure(status: number, action: ResponseAction, context: ConstructorParameters<typeof HttpStatusError>[1]) {
+  private failure(
+    status: number,
+    action: ResponseAction,
+    context: ConstructorParameters<typeof HttpStatusError>[1],
+  ) {
     if (status === 401 || status === 403) {
       return new AuthError(
         `the API refused the credentials (HTTP ${status})${action === 'refresh_token' ? ' even after a fresh token' : ''}`,

@@ -11,7 +11,13 @@ export const eventsOauth = defineSource({
     clientSecret: { secret: 'EVENTS_OAUTH_CLIENT_SECRET' },
   },
   recordsPath: 'data',
-  paginator: { type: 'cursor', cursorPath: 'next_cursor', hasMorePath: 'has_more', sizeParam: 'limit', size: 1000 },
+  paginator: {
+    type: 'cursor',
+    cursorPath: 'next_cursor',
+    hasMorePath: 'has_more',
+    sizeParam: 'limit',
+    size: 1000,
+  },
   rateLimit: { concurrency: 4 },
   resources: [
     {

@@ -19,7 +19,10 @@ export function loadSources(
   const sources = new Map<string, SourceConfig>();
   for (const definition of definitions) {
     const override = env[baseUrlOverrideVariable(definition.name)];
-    const source = parseSourceConfig(override ? { ...definition, baseUrl: override } : definition, `"${definition.name}"`);
+    const source = parseSourceConfig(
+      override ? { ...definition, baseUrl: override } : definition,
+      `"${definition.name}"`,
+    );
     sources.set(source.name, source);
   }
   return sources;
