@@ -39,7 +39,11 @@ async function main(): Promise<void> {
   const faults = (values.fault ?? []).map((kind) => {
     if (!faultKinds.includes(kind as FaultKind))
       throw new Error(`--fault must be one of ${faultKinds.join(', ')}, not "${kind}"`);
-    return { kind: kind as FaultKind, times: 2 };
+    // Token and cursor faults only mean something on the OAuth2 event API, after its first page.
+    const oauthOnly = kind === 'expire_token' || kind === 'repeat_cursor';
+    return oauthOnly
+      ? { kind: kind as FaultKind, path: '/events-oauth/v1/events', after: 1, times: 1 }
+      : { kind: kind as FaultKind, times: 2 };
   });
   // Local runs log warnings only; set POWERTOOLS_LOG_LEVEL=INFO (or DEBUG) to see every page.
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN');
@@ -62,9 +66,14 @@ async function main(): Promise<void> {
   const records = summary.results.reduce((sum, result) => sum + result.records, 0);
   const pages = summary.results.reduce((sum, result) => sum + result.pages, 0);
   console.log(
-    `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.results.length} resources, ${pages} pages, ${records} records.`,
+    `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.results.length} resources, ${pages.toLocaleString('en')} pages, ${records.toLocaleString('en')} records.`,
   );
   console.log(`Raw bucket holds ${summary.rawObjectCount} objects under ${join(summary.s3Directory, 'raw')}`);
+  if (summary.committed.length) {
+    console.log(
+      `Incremental state committed for ${summary.committed.map((c) => `${c.source}/${c.resource}`).join(', ')}: the next run starts there.`,
+    );
+  }
   const example = summary.results.find((result) => result.pageKeys.length);
   if (example)
     console.log(

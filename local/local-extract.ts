@@ -7,6 +7,8 @@ import { baseUrlOverrideVariable, loadSources } from '../lambdas/extract/sources
 import { handler, resetContainer } from '../lambdas/extract/handler';
 import type { ExtractResult } from '../lambdas/extract/extract-resource';
 import type { SourceConfig } from '../lambdas/extract/source-config';
+import { commitCursors, CommittedCursor } from '../lambdas/commit-state/commit-cursors';
+import { StateStore } from '../lambdas/shared/state-store';
 
 export const localBuckets = { raw: 'raw', transformed: 'transformed', failed: 'failed' } as const;
 
@@ -24,6 +26,8 @@ export interface LocalExtractOptions {
 
 export interface LocalExtractSummary {
   results: ExtractResult[];
+  /** Cursors moved by this run; none when it failed (state advances last). */
+  committed: CommittedCursor[];
   rawObjectCount: number;
   s3Directory: string;
 }
@@ -72,7 +76,7 @@ export async function runLocalExtract(options: LocalExtractOptions): Promise<Loc
         const retries = result.retries ? `, ${result.retries} retries` : '';
         const cursor = result.pendingCursor !== undefined ? `, cursor → ${result.pendingCursor}` : '';
         print(
-          `  ✓ ${`${source.name}/${resource.name}`.padEnd(32)} ${String(result.pages).padStart(4)} pages ${String(result.records).padStart(7)} records  ${seconds} s${retries}${cursor}`,
+          `  ✓ ${`${source.name}/${resource.name}`.padEnd(32)} ${plural(result.pages, 'page').padStart(10)} ${plural(result.records, 'record').padStart(15)}  ${seconds} s${retries}${cursor}`,
         );
       }
     }
@@ -82,13 +86,18 @@ export async function runLocalExtract(options: LocalExtractOptions): Promise<Loc
       region: 'us-east-1',
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
+    // Every extract succeeded: only now do the incremental cursors move (state advances last).
+    const committed = await commitCursors(new StateStore(client, localBuckets.raw), results);
     const rawObjectCount = await countObjects(client, localBuckets.raw);
-    return { results, rawObjectCount, s3Directory };
+    return { results, committed, rawObjectCount, s3Directory };
   } finally {
     await s3.stop();
     await api.close();
   }
 }
+
+const plural = (count: number, noun: string) =>
+  `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
 
 function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: string): void {
   process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;

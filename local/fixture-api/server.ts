@@ -122,8 +122,8 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
     if (start === undefined) return json({ error: 'invalid cursor' }, 400);
     const end = Math.min(start + limit, settings.eventCount);
     const hasMore = end < settings.eventCount;
-    const repeat = hasMore && faults.take(url.pathname, ['repeat_cursor']);
-    const nextCursor = hasMore ? (repeat && cursor ? cursor : encodeCursor(end)) : null;
+    const repeat = hasMore && cursor !== null && faults.take(url.pathname, ['repeat_cursor']);
+    const nextCursor = hasMore ? (repeat ? cursor : encodeCursor(end)) : null;
     return json({ data: eventsBetween(start, end), next_cursor: nextCursor, has_more: hasMore });
   };
 

@@ -1,0 +1,41 @@
+import type { StateStore } from '../shared/state-store';
+import type { CursorValue } from '../extract/incremental';
+
+/** What extract returned for one resource: enough to commit its cursor once the run has succeeded. */
+export interface PendingCursor {
+  source: string;
+  resource: string;
+  batchId: string;
+  pendingCursor?: CursorValue;
+  stateEtag?: string;
+}
+
+export interface CommittedCursor {
+  source: string;
+  resource: string;
+  cursor: CursorValue;
+}
+
+/**
+ * The last step of a successful run: moves each incremental cursor to where this run got, each write
+ * conditional on the state this run started from, so a concurrent run's progress is never overwritten.
+ * Resources without a cursor (full refreshes) have nothing to commit.
+ */
+export async function commitCursors(
+  store: StateStore,
+  pending: readonly PendingCursor[],
+  now: () => Date = () => new Date(),
+): Promise<CommittedCursor[]> {
+  const committed: CommittedCursor[] = [];
+  for (const item of pending) {
+    if (item.pendingCursor === undefined) continue;
+    await store.commit(
+      item.source,
+      item.resource,
+      { cursor: item.pendingCursor, batchId: item.batchId, committedAt: now().toISOString() },
+      item.stateEtag,
+    );
+    committed.push({ source: item.source, resource: item.resource, cursor: item.pendingCursor });
+  }
+  return committed;
+}
