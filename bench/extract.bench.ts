@@ -12,7 +12,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../lambdas/shared/s3-client';
 import { extractResource } from '../lambdas/extract/extract-resource';
 import { loadSources } from '../lambdas/extract/sources';
 import { logger } from '../lambdas/shared/logger';
@@ -91,12 +91,7 @@ async function bareLoop(baseUrl: string): Promise<Measurement> {
 /** The product: the built-in events_apikey source through extractResource, landing gzip pages in S3. */
 async function pipeline(baseUrl: string, s3Endpoint: string): Promise<Measurement> {
   logger.setLogLevel('WARN');
-  const s3 = new S3Client({
-    endpoint: s3Endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: s3Endpoint });
   const source = loadSources({ PIPELINE_BASE_URL_EVENTS_APIKEY: baseUrl }).get('events_apikey')!;
   const started = performance.now();
   const cpu = process.cpuUsage();

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../lambdas/shared/s3-client';
 import { startFixtureApi, fixtureCredentials, FaultRule } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
 import { baseUrlOverrideVariable, loadSources } from '../lambdas/extract/sources';
@@ -80,12 +81,7 @@ export async function runLocalExtract(options: LocalExtractOptions): Promise<Loc
         );
       }
     }
-    const client = new S3Client({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint });
     // Every extract succeeded: only now do the incremental cursors move (state advances last).
     const committed = await commitCursors(new StateStore(client, localBuckets.raw), results);
     const rawObjectCount = await countObjects(client, localBuckets.raw);

@@ -155,9 +155,11 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       deps.logger.warn('page landed without readable records', { key, problem: page.problem });
     deps.logger.debug('page landed', {
       key,
+      page: page.pageNumber,
       records,
       status: page.http.status,
       attempts: page.http.attempts,
+      durationMs: page.http.durationMs,
     });
   };
 

@@ -30,6 +30,15 @@ describe('paginators', () => {
     return ids;
   }
 
+  /** The built-in OAuth2 event source with a smaller page size, so a walk takes several pages. */
+  const oauthEventsInPagesOf = (size: number) => {
+    const source = builtInSourceAt(env.api, 'events_oauth');
+    return {
+      ...source,
+      paginator: { ...(source.paginator as Extract<typeof source.paginator, { type: 'cursor' }>), size },
+    };
+  };
+
   const extract = (source: ReturnType<typeof eventsSource>, batchId: string) =>
     extractResource(env.deps(), { source, resource: 'events', batchId, logicalDate: '2026-11-20' });
 
@@ -94,19 +103,8 @@ describe('paginators', () => {
     expect(result.pages).toBe(3);
     expect(await idsOf(result.pageKeys, 'data')).toEqual(expectedIds);
 
-    const small = {
-      ...builtInSourceAt(env.api, 'events_oauth'),
-      paginator: {
-        type: 'cursor' as const,
-        cursorParam: 'cursor',
-        cursorPath: 'next_cursor',
-        hasMorePath: 'has_more',
-        sizeParam: 'limit',
-        size: 300,
-      },
-    };
     const paged = await extractResource(env.deps(), {
-      source: small,
+      source: oauthEventsInPagesOf(300),
       resource: 'events',
       batchId: 'p-cursor-300',
       logicalDate: '2026-11-20',
@@ -116,16 +114,7 @@ describe('paginators', () => {
   });
 
   it('fails with a pagination error when the API hands back a cursor it already gave', async () => {
-    const small = {
-      ...builtInSourceAt(env.api, 'events_oauth'),
-      paginator: {
-        type: 'cursor' as const,
-        cursorParam: 'cursor',
-        cursorPath: 'next_cursor',
-        sizeParam: 'limit',
-        size: 100,
-      },
-    };
+    const small = oauthEventsInPagesOf(100);
     env.api.faults.add({ kind: 'repeat_cursor', after: 2 });
     const failure = extractResource(env.deps(), {
       source: small,

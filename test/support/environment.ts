@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../lambdas/shared/s3-client';
 import {
   FixtureApi,
   FixtureApiOptions,
@@ -33,12 +34,7 @@ export async function startTestEnvironment(apiOptions: FixtureApiOptions = {}): 
   const directory = mkdtempSync(join(tmpdir(), 'pipeline-test-'));
   const api = await startFixtureApi(apiOptions);
   const s3Server = await startLocalS3({ directory, buckets: [RAW_BUCKET, 'transformed', 'failed'] });
-  const s3 = new S3Client({
-    endpoint: s3Server.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: s3Server.endpoint });
   const logs = new CapturedLogger();
   const sleeps: number[] = [];
   return {

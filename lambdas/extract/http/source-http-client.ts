@@ -23,6 +23,8 @@ export interface HttpResult {
   attempts: number;
   /** True when the source's actions say to treat this status as an empty page. */
   ignored: boolean;
+  /** From the first attempt to the answer, backoff included. */
+  durationMs: number;
 }
 
 export interface HttpRequest {
@@ -76,6 +78,7 @@ export class SourceHttpClient {
 
   async send(request: HttpRequest): Promise<HttpResult> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.source.retry;
+    const startedAt = performance.now();
     let safeUrl = this.safeUrl(request.url);
     const context = { source: this.source.name, resource: request.resource, url: safeUrl };
     let refreshedCredentials = false;
@@ -116,6 +119,7 @@ export class SourceHttpClient {
         safeUrl,
         attempts: attempt,
         ignored: action === 'ignore',
+        durationMs: Math.round(performance.now() - startedAt),
       };
       if (action === 'ok' || action === 'ignore') return result;
 
