@@ -1,0 +1,107 @@
+import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors';
+import { builtInContracts } from './contracts';
+import { JsonSchemaNode, TableSpec, tablesFromSchema } from './table-spec';
+
+/** What a contract does with a field it does not know (dlt's schema contract modes). */
+export type ContractMode = 'evolve' | 'freeze' | 'discard_row' | 'discard_value';
+
+const pipelineSettings = z
+  .object({
+    mode: z.enum(['evolve', 'freeze', 'discard_row', 'discard_value']),
+    primaryKey: z.array(z.string()).min(1),
+    /** Fields never written anywhere (e.g. a plain-text password the API sends). */
+    exclude: z.array(z.string()).default([]),
+    /** Fields that hold personal data, for masking in the warehouse. */
+    personalData: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export interface Contract {
+  source: string;
+  resource: string;
+  mode: ContractMode;
+  primaryKey: string[];
+  exclude: string[];
+  personalData: string[];
+  schema: JsonSchemaNode;
+  validate: ValidateFunction;
+  /** The resource's table and its child tables, as the contract describes them. */
+  tables: TableSpec[];
+}
+
+/** `x-notFuture`: a year or timestamp may not lie after today (a 2031 figure in 2026 is a data error). */
+function notFuture(now: () => Date) {
+  return (enabled: boolean, value: unknown) => {
+    if (!enabled) return true;
+    const current = now();
+    if (typeof value === 'number') return value <= current.getUTCFullYear();
+    if (typeof value === 'string') return Date.parse(value) <= current.getTime();
+    return true;
+  };
+}
+
+export function createValidator(now: () => Date = () => new Date()): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: 'x-pipeline', schemaType: 'object' });
+  ajv.addKeyword({
+    keyword: 'x-notFuture',
+    type: ['number', 'string'],
+    schemaType: 'boolean',
+    validate: notFuture(now),
+  });
+  return ajv;
+}
+
+/** Compiles a contract once; a malformed one fails at start-up naming the contract and the problem. */
+export function compileContract(source: string, resource: string, schema: unknown, ajv: Ajv2020): Contract {
+  const origin = `contract ${source}/${resource}`;
+  const settings = pipelineSettings.safeParse((schema as { 'x-pipeline'?: unknown })?.['x-pipeline']);
+  if (!settings.success) {
+    throw new ConfigError(
+      `${origin} has no valid "x-pipeline" settings: ${settings.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      { source, resource },
+      'add "x-pipeline": { "mode": "freeze" | "evolve" | "discard_row" | "discard_value", "primaryKey": [...] } (docs/contracts.md)',
+    );
+  }
+  let validate: ValidateFunction;
+  try {
+    validate = ajv.compile(schema as object);
+  } catch (error) {
+    throw new ConfigError(
+      `${origin} is not a valid JSON Schema: ${(error as Error).message}`,
+      { source, resource },
+      'fix the schema',
+      {
+        cause: error,
+      },
+    );
+  }
+  const { mode, primaryKey, exclude, personalData } = settings.data;
+  return {
+    source,
+    resource,
+    mode,
+    primaryKey,
+    exclude,
+    personalData,
+    schema: schema as JsonSchemaNode,
+    validate,
+    tables: tablesFromSchema(resource, schema as JsonSchemaNode, exclude),
+  };
+}
+
+/** The contracts of every built-in resource, compiled once per container. */
+export function loadContracts(ajv: Ajv2020 = createValidator()): Map<string, Contract> {
+  const contracts = new Map<string, Contract>();
+  for (const [key, schema] of Object.entries(builtInContracts)) {
+    const [source, resource] = key.split('/') as [string, string];
+    contracts.set(key, compileContract(source, resource, schema, ajv));
+  }
+  return contracts;
+}
+
+export type { ErrorObject };

@@ -1,0 +1,24 @@
+import eventsApikeyEvents from './events_apikey/events.json';
+import eventsOauthEvents from './events_oauth/events.json';
+import fakestoreCarts from './fakestore/carts.json';
+import fakestoreProducts from './fakestore/products.json';
+import fakestoreUsers from './fakestore/users.json';
+import gfnCountries from './gfn/countries.json';
+import gfnCountryFootprint from './gfn/country_footprint.json';
+import gfnFootprintByYear from './gfn/footprint_by_year.json';
+import gfnTypes from './gfn/types.json';
+import gfnYears from './gfn/years.json';
+
+/** The contract of every built-in resource, keyed `<source>/<resource>`: JSON Schema, kept as data. */
+export const builtInContracts: Readonly<Record<string, unknown>> = {
+  'gfn/countries': gfnCountries,
+  'gfn/years': gfnYears,
+  'gfn/types': gfnTypes,
+  'gfn/footprint_by_year': gfnFootprintByYear,
+  'gfn/country_footprint': gfnCountryFootprint,
+  'fakestore/products': fakestoreProducts,
+  'fakestore/users': fakestoreUsers,
+  'fakestore/carts': fakestoreCarts,
+  'events_oauth/events': eventsOauthEvents,
+  'events_apikey/events': eventsApikeyEvents,
+};

@@ -1,0 +1,140 @@
+import type { Contract } from './contract';
+import { jsonTypeOf, Reason, reasonsFrom, shown } from './reasons';
+import { ColumnSpec, ColumnType, JsonSchemaNode, TableSpec } from './table-spec';
+import { nestedColumnName } from './column-names';
+
+export type CheckOutcome =
+  | { accepted: true; record: Record<string, unknown>; discardedFields: string[] }
+  | { accepted: false; reasons: Reason[] };
+
+/**
+ * Applies one resource's contract to one record: excluded fields go, unknown fields are handled by the
+ * contract's mode (evolve adds a column to `table`, which the caller sees change), then the JSON Schema
+ * decides. Nothing is coerced: a value of the wrong type is a reason, never a conversion.
+ */
+export class RecordChecker {
+  constructor(
+    private readonly contract: Contract,
+    /** The main table; evolve mode adds columns to it. */
+    private readonly table: TableSpec,
+  ) {}
+
+  check(raw: unknown): CheckOutcome {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      return {
+        accepted: false,
+        reasons: [{ field: '', rule: 'type', expected: 'object', actual: jsonTypeOf(raw) }],
+      };
+    }
+    const record = withoutExcluded(raw as Record<string, unknown>, this.contract.exclude);
+    const unknown = unknownFields(record, this.contract.schema, []);
+    const discardedFields: string[] = [];
+    const reasons: Reason[] = [];
+
+    for (const { path, value } of unknown) {
+      const field = path.join('.');
+      switch (this.contract.mode) {
+        case 'freeze':
+          reasons.push({
+            field,
+            rule: 'unknown_field',
+            expected: 'a field the contract names (mode freeze)',
+            actual: shown(value),
+          });
+          break;
+        case 'discard_row':
+          reasons.push({
+            field,
+            rule: 'unknown_field',
+            expected: 'a field the contract names (mode discard_row)',
+            actual: shown(value),
+          });
+          break;
+        case 'discard_value':
+          deletePath(record, path);
+          discardedFields.push(field);
+          break;
+        case 'evolve': {
+          const problem = this.evolve(path, value);
+          if (problem) reasons.push(problem);
+          break;
+        }
+      }
+    }
+    if (!this.contract.validate(record))
+      reasons.push(...reasonsFrom(this.contract.validate.errors ?? [], record));
+    return reasons.length ? { accepted: false, reasons } : { accepted: true, record, discardedFields };
+  }
+
+  /** An unknown field becomes a column typed by its first non-null value; later values must match it. */
+  private evolve(path: string[], value: unknown): Reason | undefined {
+    const name = nestedColumnName(path);
+    const existing = this.table.columns.find((column) => column.name === name);
+    const actualType = inferredType(value);
+    if (existing) {
+      if (value === null || actualType === existing.type || existing.type === 'json') return undefined;
+      return { field: path.join('.'), rule: 'type', expected: existing.type, actual: jsonTypeOf(value) };
+    }
+    if (value === null || value === undefined) return undefined; // nothing to type the column by yet
+    const column: ColumnSpec = { name, path, type: actualType, nullable: true };
+    this.table.columns.push(column);
+    return undefined;
+  }
+}
+
+function inferredType(value: unknown): ColumnType {
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    default:
+      return 'json';
+  }
+}
+
+/** Fields the contract does not name, at any depth where the contract describes an object. */
+function unknownFields(
+  value: Record<string, unknown>,
+  node: JsonSchemaNode,
+  path: string[],
+): Array<{ path: string[]; value: unknown }> {
+  const found: Array<{ path: string[]; value: unknown }> = [];
+  const properties = node.properties ?? {};
+  for (const [field, fieldValue] of Object.entries(value)) {
+    const child = properties[field];
+    if (!child) {
+      found.push({ path: [...path, field], value: fieldValue });
+    } else if (
+      child.properties &&
+      fieldValue !== null &&
+      typeof fieldValue === 'object' &&
+      !Array.isArray(fieldValue)
+    ) {
+      found.push(...unknownFields(fieldValue as Record<string, unknown>, child, [...path, field]));
+    }
+  }
+  return found;
+}
+
+function withoutExcluded(
+  record: Record<string, unknown>,
+  exclude: readonly string[],
+): Record<string, unknown> {
+  if (!exclude.length) return record;
+  const copy = structuredClone(record);
+  for (const field of exclude) deletePath(copy, field.split('.'));
+  return copy;
+}
+
+function deletePath(record: Record<string, unknown>, path: readonly string[]): void {
+  let current: unknown = record;
+  for (const part of path.slice(0, -1)) {
+    if (current === null || typeof current !== 'object') return;
+    current = (current as Record<string, unknown>)[part];
+  }
+  if (current !== null && typeof current === 'object')
+    delete (current as Record<string, unknown>)[path.at(-1)!];
+}
