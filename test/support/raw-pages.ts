@@ -1,0 +1,36 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { RawLanding, Manifest } from '../../lambdas/extract/raw-landing';
+import { manifestKey, rawPageKey } from '../../lambdas/shared/keys';
+import { RAW_BUCKET } from './environment';
+
+/** Lands hand-made page bodies as extract would (gzip, metadata, manifest), to feed validate any input. */
+export async function landRawPages(
+  s3: S3Client,
+  batch: { source: string; resource: string; logicalDate: string; batchId: string },
+  bodies: readonly string[],
+  recordsPath = '',
+): Promise<void> {
+  const landing = new RawLanding(s3, RAW_BUCKET);
+  const manifest: Manifest = {
+    ...batch,
+    complete: true,
+    recordsPath,
+    primaryKey: ['id'],
+    pages: [],
+    records: 0,
+  };
+  for (const [index, body] of bodies.entries()) {
+    const key = rawPageKey(batch, index + 1);
+    await landing.landPage(key, Buffer.from(body), { 'fetched-at': '2026-11-20T06:00:00.000Z' });
+    manifest.pages.push({
+      key,
+      page: index + 1,
+      records: null,
+      bytes: body.length,
+      url: 'http://test',
+      status: 200,
+    });
+  }
+  await landing.flush();
+  await landing.writeManifest(manifestKey(batch), manifest);
+}
