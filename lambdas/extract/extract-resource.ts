@@ -14,7 +14,7 @@ import { Partition, resolvePartitions } from './partitions';
 import { Manifest, ManifestPage, RawLanding, readLandedDocument } from './raw-landing';
 import { FetchedPage, ResourcePageReader, WalkOutcome } from './resource-pages';
 import { effectiveResource } from './source-config';
-import { readPath } from './json-path';
+import { readPath } from '../shared/json-path';
 
 export interface ExtractDeps {
   s3: S3Client;

@@ -1,5 +1,5 @@
 import type { PaginatorConfig } from './source-config';
-import { readPath } from './json-path';
+import { readPath } from '../shared/json-path';
 
 /** Where a walk through a resource's pages stands; serializable, so it survives a continuation. */
 export interface PageState {

@@ -3,7 +3,7 @@ import type { HttpResult, SourceHttpClient } from './http/source-http-client';
 import type { CursorValue } from './incremental';
 import { effectiveResource } from './source-config';
 import { formatStartParam } from './incremental';
-import { readPath } from './json-path';
+import { readPath } from '../shared/json-path';
 import { createPaginator, PageState, Paginator, PaginationLoop } from './paginators';
 import { expandPath, Partition } from './partitions';
 import { ErrorContext, PaginationError, ResponseFormatError } from '../shared/errors';

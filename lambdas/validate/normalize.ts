@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readPathParts } from '../shared/json-path';
 import { ColumnSpec, TableSpec } from './table-spec';
 
 export type Row = Record<string, unknown>;
@@ -23,15 +24,6 @@ export function canonicalJson(value: unknown): string {
 
 export function recordHash(record: unknown): string {
   return createHash('sha256').update(canonicalJson(record)).digest('hex');
-}
-
-function valueAt(record: unknown, path: readonly string[]): unknown {
-  let current: unknown = record;
-  for (const part of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
 }
 
 /** A checked value in the form the Parquet writer takes for the column's type. */
@@ -71,19 +63,21 @@ export function rowsOf(
   const [main, ...children] = tables;
   const rows = new Map<string, Row[]>();
   const mainRow: Row = {};
-  for (const column of main!.columns) mainRow[column.name] = cellValue(column, valueAt(record, column.path));
+  for (const column of main!.columns)
+    mainRow[column.name] = cellValue(column, readPathParts(record, column.path));
   rows.set(main!.name, [{ ...mainRow, ...lineageCells }]);
 
   const parentKey = main!.columns.filter((column) => primaryKey.includes(column.path.join('.')));
   for (const child of children) {
-    const items = valueAt(record, child.arrayPath ?? []);
+    const items = readPathParts(record, child.arrayPath ?? []);
     const childRows: Row[] = [];
     if (Array.isArray(items)) {
       items.forEach((item, index) => {
         const row: Row = {};
         for (const key of parentKey) row[`_parent_${key.name}`] = mainRow[key.name];
         row._list_index = BigInt(index);
-        for (const column of child.columns) row[column.name] = cellValue(column, valueAt(item, column.path));
+        for (const column of child.columns)
+          row[column.name] = cellValue(column, readPathParts(item, column.path));
         childRows.push({ ...row, ...lineageCells });
       });
     }

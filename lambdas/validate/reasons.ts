@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { readPath } from '../shared/json-path';
 
 /** Why a record was rejected: which field, which rule, what was expected and what arrived. */
 export interface Reason {
@@ -40,7 +41,7 @@ function fieldOf(error: ErrorObject): string {
 export function reasonsFrom(errors: readonly ErrorObject[], record: unknown): Reason[] {
   return errors.map((error) => {
     const field = fieldOf(error);
-    const actual = field === '' ? record : valueAt(record, field);
+    const actual = readPath(record, field);
     const params = error.params as Record<string, unknown>;
     switch (error.keyword) {
       case 'required': {
@@ -79,13 +80,4 @@ export function reasonsFrom(errors: readonly ErrorObject[], record: unknown): Re
         return { field, rule: error.keyword, expected: error.message, actual: shown(actual) };
     }
   });
-}
-
-function valueAt(record: unknown, dotted: string): unknown {
-  let current: unknown = record;
-  for (const part of dotted.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
 }

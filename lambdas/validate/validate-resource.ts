@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PipelineLogger } from '../shared/logger';
 import type { Manifest } from '../extract/raw-landing';
-import { readPath } from '../extract/json-path';
+import { readPath } from '../shared/json-path';
 import { ConfigError } from '../shared/errors';
 import { batchPrefix, manifestKey } from '../shared/keys';
 import type { Contract } from './contract';

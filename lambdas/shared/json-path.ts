@@ -1,0 +1,18 @@
+/**
+ * Paths into parsed JSON. Dotted (`data.items`, `meta.next_cursor`; `''` or `$` is the document) where
+ * a source config or a reason names a place, and as parts where a column keeps its record path.
+ * Deliberately small: they only ever point at one value, never filter.
+ */
+export function readPath(document: unknown, path: string): unknown {
+  if (path === '' || path === '$') return document;
+  return readPathParts(document, path.replace(/^\$\./, '').split('.'));
+}
+
+export function readPathParts(document: unknown, parts: readonly string[]): unknown {
+  let current: unknown = document;
+  for (const part of parts) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
