@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readJsonObject, writeJsonObject } from '../shared/s3-json';
 import type { CursorValue } from './incremental';
 
 const gzipAsync = promisify(gzip);
@@ -76,24 +77,11 @@ export class RawLanding {
   }
 
   async writeManifest(key: string, manifest: Manifest): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: `${JSON.stringify(manifest, null, 2)}\n`,
-        ContentType: 'application/json',
-      }),
-    );
+    await writeJsonObject(this.s3, this.bucket, key, manifest);
   }
 
   async readManifest(key: string): Promise<Manifest | undefined> {
-    try {
-      const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return JSON.parse(await answer.Body!.transformToString()) as Manifest;
-    } catch (error) {
-      if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return undefined;
-      throw error;
-    }
+    return (await readJsonObject<Manifest>(this.s3, this.bucket, key))?.value;
   }
 
   private async upload(key: string, body: Buffer, metadata: Record<string, string>): Promise<void> {

@@ -1,4 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { readJsonObject, writeJsonObject } from './s3-json';
 import { StateConflictError } from './errors';
 import { stateKey } from './keys';
 
@@ -28,16 +29,8 @@ export class StateStore {
   ) {}
 
   async read(source: string, resource: string): Promise<StoredState | undefined> {
-    try {
-      const answer = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: stateKey(source, resource) }),
-      );
-      const state = JSON.parse(await answer.Body!.transformToString()) as ResourceState;
-      return { state, etag: answer.ETag! };
-    } catch (error) {
-      if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return undefined;
-      throw error;
-    }
+    const stored = await readJsonObject<ResourceState>(this.s3, this.bucket, stateKey(source, resource));
+    return stored && { state: stored.value, etag: stored.etag };
   }
 
   /** Writes the new cursor if the state is still the one read (`expectedEtag`, or none at all). */
@@ -49,16 +42,13 @@ export class StateStore {
   ): Promise<string> {
     const key = stateKey(source, resource);
     try {
-      const answer = await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: `${JSON.stringify(state, null, 2)}\n`,
-          ContentType: 'application/json',
-          ...(expectedEtag ? { IfMatch: expectedEtag } : { IfNoneMatch: '*' }),
-        }),
+      return await writeJsonObject(
+        this.s3,
+        this.bucket,
+        key,
+        state,
+        expectedEtag ? { IfMatch: expectedEtag } : { IfNoneMatch: '*' },
       );
-      return answer.ETag!;
     } catch (error) {
       const status = (error as S3ServiceException).$metadata?.httpStatusCode;
       if (status === 412 || status === 409) {

@@ -1,4 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readJsonObject, writeJsonObject } from '../shared/s3-json';
 import type { ColumnSpec } from './table-spec';
 
 /** One version of a table's schema: its columns and where each comes from in the record. */
@@ -20,27 +21,18 @@ export class SchemaRegistry {
   ) {}
 
   async current(source: string, table: string): Promise<SchemaVersion | undefined> {
-    try {
-      const answer = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: `_schemas/${source}/${table}/current.json` }),
-      );
-      return JSON.parse(await answer.Body!.transformToString()) as SchemaVersion;
-    } catch (error) {
-      if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return undefined;
-      throw error;
-    }
+    return (
+      await readJsonObject<SchemaVersion>(this.s3, this.bucket, `_schemas/${source}/${table}/current.json`)
+    )?.value;
   }
 
   async save(schema: SchemaVersion): Promise<void> {
-    const body = `${JSON.stringify(schema, null, 2)}\n`;
     for (const name of [`v${schema.version}.json`, 'current.json']) {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: `_schemas/${schema.source}/${schema.table}/${name}`,
-          Body: body,
-          ContentType: 'application/json',
-        }),
+      await writeJsonObject(
+        this.s3,
+        this.bucket,
+        `_schemas/${schema.source}/${schema.table}/${name}`,
+        schema,
       );
     }
   }

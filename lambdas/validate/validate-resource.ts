@@ -4,6 +4,7 @@ import type { PipelineLogger } from '../shared/logger';
 import type { Manifest } from '../extract/raw-landing';
 import { readPath } from '../shared/json-path';
 import { ConfigError } from '../shared/errors';
+import { readJsonObject } from '../shared/s3-json';
 import { batchPrefix, manifestKey } from '../shared/keys';
 import type { Contract } from './contract';
 import { rowsOf } from './normalize';
@@ -181,18 +182,13 @@ export async function validateResource(
 }
 
 async function readManifest(deps: ValidateDeps, key: string): Promise<Manifest> {
-  let manifest: Manifest;
-  try {
-    const answer = await deps.s3.send(new GetObjectCommand({ Bucket: deps.rawBucket, Key: key }));
-    manifest = JSON.parse(await answer.Body!.transformToString()) as Manifest;
-  } catch (error) {
+  const manifest = (await readJsonObject<Manifest>(deps.s3, deps.rawBucket, key))?.value;
+  if (!manifest)
     throw new ConfigError(
-      `cannot read the manifest ${key} (${(error as Error).name})`,
+      `cannot read the manifest ${key} (there is none)`,
       { key },
       'run extract for this batch first',
-      { cause: error },
     );
-  }
   if (!manifest.complete) {
     throw new ConfigError(
       `the manifest ${key} is not complete`,
