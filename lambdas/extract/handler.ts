@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { batchStepFields, parseStepEvent, withStepLogging } from '../shared/step-event';
 import { createS3Client } from '../shared/s3-client';
 import { defaultSecretResolver } from '../shared/secrets';
 import { StateStore } from '../shared/state-store';
@@ -11,10 +12,7 @@ import { loadSources } from './sources';
 /** What the state machine passes to extract: one source/resource of one batch, maybe a continuation. */
 const extractEventSchema = z
   .object({
-    source: z.string().min(1),
-    resource: z.string().min(1),
-    batchId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _ . : - only, at most 80'),
-    logicalDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+    ...batchStepFields,
     continuation: z
       .object({
         nextPartition: z.number().int().min(0),
@@ -77,15 +75,12 @@ export async function handler(
   event: ExtractEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<ExtractResult> {
-  const parsed = extractEventSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `extract event is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-      {},
-      'pass { source, resource, batchId, logicalDate } (and continuation when resuming)',
-    );
-  }
-  const input = parsed.data;
+  const input = parseStepEvent(
+    extractEventSchema,
+    event,
+    'extract',
+    '{ source, resource, batchId, logicalDate } (and continuation when resuming)',
+  );
   const { deps: shared, sources: known } = containerDeps();
   const source = known.get(input.source);
   if (!source) {
@@ -95,15 +90,9 @@ export async function handler(
       `use one of: ${[...known.keys()].join(', ')}`,
     );
   }
-  logger.appendKeys({
-    step: 'extract',
-    batchId: input.batchId,
-    source: input.source,
-    resource: input.resource,
-  });
-  try {
+  return withStepLogging('extract', input, () => {
     const remaining = context?.getRemainingTimeInMillis();
-    return await extractResource(shared, {
+    return extractResource(shared, {
       source,
       resource: input.resource,
       batchId: input.batchId,
@@ -112,12 +101,7 @@ export async function handler(
       deadline: remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS,
       maxPagesPerInvocation: input.maxPagesPerInvocation ?? DEFAULT_MAX_PAGES_PER_INVOCATION,
     });
-  } catch (error) {
-    logger.error('extract failed', error as Error);
-    throw error;
-  } finally {
-    logger.removeKeys(['step', 'batchId', 'source', 'resource']);
-  }
+  });
 }
 
 /** For tests and local mode: forget the per-container clients so new environment settings apply. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { batchStepFields, parseStepEvent, withStepLogging } from '../shared/step-event';
 import { createS3Client } from '../shared/s3-client';
 import { loadContracts } from './contract';
 import { ValidateDeps, ValidateResult, validateResource } from './validate-resource';
@@ -8,10 +9,7 @@ import { ValidateDeps, ValidateResult, validateResource } from './validate-resou
 /** What the state machine passes to validate: one resource of one batch, maybe one group of its pages. */
 const validateEventSchema = z
   .object({
-    source: z.string().min(1),
-    resource: z.string().min(1),
-    batchId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _ . : - only, at most 80'),
-    logicalDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+    ...batchStepFields,
     pageGroup: z
       .object({
         index: z.number().int().min(0),
@@ -46,29 +44,13 @@ function containerDeps(): ValidateDeps {
 }
 
 export async function handler(event: ValidateEvent): Promise<ValidateResult> {
-  const parsed = validateEventSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `validate event is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-      {},
-      'pass { source, resource, batchId, logicalDate } (and pageGroup for a split resource)',
-    );
-  }
-  const input = parsed.data;
-  logger.appendKeys({
-    step: 'validate',
-    batchId: input.batchId,
-    source: input.source,
-    resource: input.resource,
-  });
-  try {
-    return await validateResource(containerDeps(), input);
-  } catch (error) {
-    logger.error('validate failed', error as Error);
-    throw error;
-  } finally {
-    logger.removeKeys(['step', 'batchId', 'source', 'resource']);
-  }
+  const input = parseStepEvent(
+    validateEventSchema,
+    event,
+    'validate',
+    '{ source, resource, batchId, logicalDate } (and pageGroup for a split resource)',
+  );
+  return withStepLogging('validate', input, () => validateResource(containerDeps(), input));
 }
 
 /** For tests and local mode: forget the per-container clients so new environment settings apply. */
