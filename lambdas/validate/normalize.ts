@@ -1,29 +1,67 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readPathParts } from '../shared/json-path';
 import { ColumnSpec, TableSpec } from './table-spec';
 
 export type Row = Record<string, unknown>;
 
-/** Lineage every row carries: which batch, when extracted, from which raw object, which record. */
-export interface Lineage {
+/** Lineage every row of one raw page carries: which batch, when extracted, from which raw object. */
+export interface PageLineage {
   batchId: string;
-  extractedAt: string;
+  /** When extract fetched the page, in microseconds since the epoch (the Parquet timestamp unit). */
+  extractedAtMicros: bigint;
   sourceKey: string;
 }
 
-/** JSON with keys sorted at every level: equal records give equal text, whatever the key order. */
+/** Object keys as they appear in canonical JSON (`"key":`), computed once per distinct key. */
+const quotedKeys = new Map<string, string>();
+
+/**
+ * JSON with keys sorted at every level: equal records give equal text, whatever the key order.
+ * Plain loops, a cache of quoted keys and string concatenation: this runs once per record and was
+ * validate's hottest function (docs/benchmarks.md).
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.keys(value as object)
-    .sort()
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(',')}}`;
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return 'null';
+  }
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) text += ',';
+      text += value[index] === undefined ? 'null' : canonicalJson(value[index]);
+    }
+    return `${text}]`;
+  }
+  const object = value as Record<string, unknown>;
+  let text = '{';
+  let first = true;
+  for (const key of Object.keys(object).sort()) {
+    const item = object[key];
+    if (item === undefined) continue;
+    if (!first) text += ',';
+    first = false;
+    let quoted = quotedKeys.get(key);
+    if (quoted === undefined) {
+      quoted = `${JSON.stringify(key)}:`;
+      if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+    }
+    text += quoted + canonicalJson(item);
+  }
+  return `${text}}`;
 }
 
 export function recordHash(record: unknown): string {
-  return createHash('sha256').update(canonicalJson(record)).digest('hex');
+  return hash('sha256', canonicalJson(record));
 }
 
 /** A checked value in the form the Parquet writer takes for the column's type. */
@@ -44,44 +82,51 @@ function cellValue(column: ColumnSpec, value: unknown): unknown {
 }
 
 /**
- * Flattens one accepted record into its table's row and its child tables' rows (an array of objects
- * becomes rows with the parent's key and the list index), each with the lineage columns.
+ * Flattens accepted records into their table's row and their child tables' rows (an array of objects
+ * becomes rows with the parent's key and the list index), each with the lineage columns. Reads the
+ * tables' columns at every call, so columns added by schema evolution are filled from then on.
  */
-export function rowsOf(
-  record: Record<string, unknown>,
-  tables: readonly TableSpec[],
-  primaryKey: readonly string[],
-  lineage: Lineage,
-): Map<string, Row[]> {
-  const hash = recordHash(record);
-  const lineageCells = {
-    _batch_id: lineage.batchId,
-    _extracted_at: BigInt(Date.parse(lineage.extractedAt)) * 1000n,
-    _source_key: lineage.sourceKey,
-    _record_hash: hash,
-  };
-  const [main, ...children] = tables;
-  const rows = new Map<string, Row[]>();
-  const mainRow: Row = {};
-  for (const column of main!.columns)
-    mainRow[column.name] = cellValue(column, readPathParts(record, column.path));
-  rows.set(main!.name, [{ ...mainRow, ...lineageCells }]);
+export class RowBuilder {
+  private readonly parentKey: ColumnSpec[];
 
-  const parentKey = main!.columns.filter((column) => primaryKey.includes(column.path.join('.')));
-  for (const child of children) {
-    const items = readPathParts(record, child.arrayPath ?? []);
-    const childRows: Row[] = [];
-    if (Array.isArray(items)) {
-      items.forEach((item, index) => {
+  constructor(
+    private readonly tables: readonly TableSpec[],
+    primaryKey: readonly string[],
+  ) {
+    this.parentKey = tables[0]!.columns.filter((column) => primaryKey.includes(column.path.join('.')));
+  }
+
+  /** Hands each row to `emit` with the index of its table in `tables` (0: the resource's own). */
+  build(
+    record: Record<string, unknown>,
+    lineage: PageLineage,
+    emit: (tableIndex: number, row: Row) => void,
+  ): void {
+    const recordHashValue = recordHash(record);
+    const withLineage = (row: Row): Row => {
+      row._batch_id = lineage.batchId;
+      row._extracted_at = lineage.extractedAtMicros;
+      row._source_key = lineage.sourceKey;
+      row._record_hash = recordHashValue;
+      return row;
+    };
+    const mainRow: Row = {};
+    for (const column of this.tables[0]!.columns)
+      mainRow[column.name] = cellValue(column, readPathParts(record, column.path));
+    emit(0, withLineage(mainRow));
+
+    for (let tableIndex = 1; tableIndex < this.tables.length; tableIndex += 1) {
+      const child = this.tables[tableIndex]!;
+      const items = readPathParts(record, child.arrayPath ?? []);
+      if (!Array.isArray(items)) continue;
+      for (let index = 0; index < items.length; index += 1) {
         const row: Row = {};
-        for (const key of parentKey) row[`_parent_${key.name}`] = mainRow[key.name];
+        for (const key of this.parentKey) row[`_parent_${key.name}`] = mainRow[key.name];
         row._list_index = BigInt(index);
         for (const column of child.columns)
-          row[column.name] = cellValue(column, readPathParts(item, column.path));
-        childRows.push({ ...row, ...lineageCells });
-      });
+          row[column.name] = cellValue(column, readPathParts(items[index], column.path));
+        emit(tableIndex, withLineage(row));
+      }
     }
-    rows.set(child.name, childRows);
   }
-  return rows;
 }

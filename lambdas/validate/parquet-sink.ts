@@ -54,8 +54,8 @@ class S3PartWriter extends ByteWriter {
     this.uploaded = new Upload({
       client: s3,
       params: { Bucket: bucket, Key: key, Body: this.stream, ContentType: 'application/vnd.apache.parquet' },
-      queueSize: 2,
-      partSize: 8 * 1024 * 1024,
+      queueSize: 1,
+      partSize: 5 * 1024 * 1024,
     }).done();
   }
 
@@ -93,15 +93,23 @@ export class ParquetTableSink {
     private readonly options: ParquetSinkOptions,
   ) {}
 
-  async add(row: Row, columns: readonly ColumnSpec[]): Promise<void> {
-    if (columns.length !== this.columns.length) {
-      await this.flushRowGroup();
-      await this.closePart();
-      this.columns = [...columns];
-    }
+  /** The columns rows are written with now; a different count means evolution added one. */
+  get columnCount(): number {
+    return this.columns.length;
+  }
+
+  /** Adds a row; true when its row group is full and `flushRowGroup` should run before the next add. */
+  push(row: Row): boolean {
     this.buffer.push(row);
     this.rows += 1;
-    if (this.buffer.length >= this.options.rowGroupRows) await this.flushRowGroup();
+    return this.buffer.length >= this.options.rowGroupRows;
+  }
+
+  /** Closes the current part so the next rows go to a new one with these (wider) columns. */
+  async changeColumns(columns: readonly ColumnSpec[]): Promise<void> {
+    await this.flushRowGroup();
+    await this.closePart();
+    this.columns = [...columns];
   }
 
   async close(): Promise<SinkResult> {
@@ -110,7 +118,7 @@ export class ParquetTableSink {
     return { rows: this.rows, keys: this.keys };
   }
 
-  private async flushRowGroup(): Promise<void> {
+  async flushRowGroup(): Promise<void> {
     if (this.buffer.length === 0) return;
     const part = this.part ?? this.openPart();
     const rows = this.buffer;

@@ -7,7 +7,7 @@ import { ConfigError } from '../shared/errors';
 import { readJsonObject } from '../shared/s3-json';
 import { batchPrefix, manifestKey } from '../shared/keys';
 import type { Contract } from './contract';
-import { rowsOf } from './normalize';
+import { Row, RowBuilder } from './normalize';
 import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink';
 import { RecordChecker } from './record-checker';
 import { RejectSink } from './reject-sink';
@@ -49,7 +49,7 @@ export interface ValidateResult {
   discardedValues: Record<string, number>;
 }
 
-const defaultSink: ParquetSinkOptions = { rowGroupRows: 10_000, partMaxBytes: 128 * 1024 * 1024 };
+const defaultSink: ParquetSinkOptions = { rowGroupRows: 5_000, partMaxBytes: 128 * 1024 * 1024 };
 
 /**
  * Turns one resource's raw pages of one batch into typed Parquet (transformed bucket) and reject files
@@ -97,9 +97,8 @@ export async function validateResource(
 
   const group = request.pageGroup ? `-g${String(request.pageGroup.index).padStart(3, '0')}` : '';
   const sinkOptions = { ...defaultSink, ...request.sink };
-  const sinks = new Map(
-    tables.map((table) => [
-      table.name,
+  const sinks = tables.map(
+    (table) =>
       new ParquetTableSink(
         deps.s3,
         deps.transformedBucket,
@@ -108,7 +107,6 @@ export async function validateResource(
         columnsOf(table),
         sinkOptions,
       ),
-    ]),
   );
   const rejects = new RejectSink(
     deps.s3,
@@ -116,21 +114,33 @@ export async function validateResource(
     `${batchPrefix(batch)}rejects${group}-00001.jsonl.gz`,
   );
   const checker = new RecordChecker(contract, mainTable);
+  const rowBuilder = new RowBuilder(tables, contract.primaryKey);
   const counts = { input: 0, valid: 0, quarantinedPages: 0 };
   const discardedValues: Record<string, number> = {};
+  const fullSinks = new Set<ParquetTableSink>();
+  const emit = (tableIndex: number, row: Row) => {
+    if (sinks[tableIndex]!.push(row)) fullSinks.add(sinks[tableIndex]!);
+  };
 
   const first = request.pageGroup?.first ?? 0;
   const pages = manifest.pages.slice(first, request.pageGroup ? first + request.pageGroup.count : undefined);
+  // The next page is read while this one is checked and written.
+  let nextRead = pages[0] && readRawPage(deps, pages[0].key);
   for (const [offset, page] of pages.entries()) {
     const pageNumber = first + offset + 1;
-    const raw = await readRawPage(deps, page.key);
+    const raw = await nextRead!;
+    nextRead = pages[offset + 1] && readRawPage(deps, pages[offset + 1]!.key);
     const records = recordsOf(raw.text, manifest.recordsPath);
     if (!Array.isArray(records)) {
       counts.quarantinedPages += 1;
       await rejects.add({ record: raw.text, reasons: [records], sourceKey: page.key, page: pageNumber });
       continue;
     }
-    const lineage = { batchId: request.batchId, extractedAt: raw.fetchedAt, sourceKey: page.key };
+    const lineage = {
+      batchId: request.batchId,
+      extractedAtMicros: BigInt(Date.parse(raw.fetchedAt)) * 1000n,
+      sourceKey: page.key,
+    };
     for (const [index, record] of records.entries()) {
       counts.input += 1;
       const outcome = checker.check(record);
@@ -140,15 +150,17 @@ export async function validateResource(
       }
       counts.valid += 1;
       for (const field of outcome.discardedFields) discardedValues[field] = (discardedValues[field] ?? 0) + 1;
-      for (const [tableName, rows] of rowsOf(outcome.record, tables, contract.primaryKey, lineage)) {
-        const table = tables.find((candidate) => candidate.name === tableName)!;
-        for (const row of rows) await sinks.get(tableName)!.add(row, columnsOf(table));
-      }
+      // Evolution only ever widens the resource's own table: its next rows go to a new, wider part.
+      if (mainTable.columns.length + lineageColumns.length !== sinks[0]!.columnCount)
+        await sinks[0]!.changeColumns(columnsOf(mainTable));
+      rowBuilder.build(outcome.record, lineage, emit);
+      for (const sink of fullSinks) await sink.flushRowGroup();
+      fullSinks.clear();
     }
   }
 
   const tableResults: Record<string, SinkResult> = {};
-  for (const [name, sink] of sinks) tableResults[name] = await sink.close();
+  for (const [index, sink] of sinks.entries()) tableResults[tables[index]!.name] = await sink.close();
   const rejected = await rejects.close();
 
   const schemaVersions: Record<string, number> = {};

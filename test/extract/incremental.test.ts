@@ -43,7 +43,7 @@ describe('incremental extraction and state', () => {
       { cursor: first.pendingCursor!, batchId: 'i-before-commit', committedAt: '2026-11-20T07:00:00Z' },
       first.stateEtag,
     );
-    // Move the saved cursor back so that the last 100 events count as new (lag: 300 s = 30 events).
+    // Move the saved cursor back so that the last 100 events count as new; the lag is 300 s on top.
     const saved = await store.read('events_oauth', 'events');
     const cursor = new Date(Date.parse(String(first.pendingCursor)) - 100 * EVENT_SPACING_MS).toISOString();
     await store.commit(
@@ -55,7 +55,8 @@ describe('incremental extraction and state', () => {
 
     const second = await oauthEvents('i-second');
     expect(second.startCursor).toBe(new Date(Date.parse(cursor) - 300_000).toISOString());
-    expect(second.records).toBe(131); // the 100 newer events, 30 of lag, and the one exactly at the start
+    const lagEvents = 300_000 / EVENT_SPACING_MS;
+    expect(second.records).toBe(100 + lagEvents + 1); // the newer events, those within the lag, and the one at the start
     expect(second.pendingCursor).toBe(first.pendingCursor);
     expect(second.stateEtag).toBe((await store.read('events_oauth', 'events'))!.etag);
   });

@@ -1,0 +1,145 @@
+/**
+ * Validate throughput and memory: ~1 GB of raw event pages (as extract lands them) turned into Parquet by
+ * the validate step, beside DuckDB doing read_json → Parquet on one thread, in the same run.
+ *
+ *   npm run bench                      (every benchmark)
+ *   npx tsx bench/validate.bench.ts [megabytes of raw JSON, default 1024]
+ *
+ * The raw pages are landed once in s3rver (its own process, as S3 would be); validate reads them from
+ * there. DuckDB has no S3 access offline, so it reads the same pages (.json.gz) from local disk. Each
+ * contender runs in a process of its own so its peak RSS is its own.
+ */
+import { spawn, ChildProcess, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createS3Client } from '../lambdas/shared/s3-client';
+import { logger } from '../lambdas/shared/logger';
+import { loadContracts } from '../lambdas/validate/contract';
+import { validateResource } from '../lambdas/validate/validate-resource';
+import { RawLanding, Manifest } from '../lambdas/extract/raw-landing';
+import { manifestKey, rawPageKey } from '../lambdas/shared/keys';
+import { eventsBetween } from '../local/fixture-api/events';
+import { startLocalS3 } from '../local/local-s3';
+
+const PAGE_EVENTS = 1000;
+const batch = { source: 'events_apikey', resource: 'events', logicalDate: '2026-11-22', batchId: 'bench' };
+const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+
+interface Measurement {
+  records: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function main(): Promise<void> {
+  const [mode, ...args] = process.argv.slice(2);
+  if (mode === 'serve-s3') return serveS3(args[0]!);
+  if (mode === 'validate') return report(await runValidate(args[0]!));
+  if (mode === 'duckdb') return report(await runDuckdb(args[0]!, args[1]!));
+  await orchestrate(Number(mode ?? 1024));
+}
+
+function report(measurement: Measurement): void {
+  writeFileSync(1, `${JSON.stringify(measurement)}\n`);
+}
+
+async function serveS3(directory: string): Promise<void> {
+  const s3 = await startLocalS3({ directory, buckets: ['raw', 'transformed', 'failed'] });
+  process.stdout.write(`${s3.endpoint}\n`);
+}
+
+async function runValidate(endpoint: string): Promise<Measurement> {
+  logger.setLogLevel('WARN');
+  const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: endpoint });
+  const deps = { s3, rawBucket: 'raw', transformedBucket: 'transformed', failedBucket: 'failed', contracts: loadContracts(), logger };
+  const started = performance.now();
+  const result = await validateResource(deps, batch);
+  if (result.rejectedRecords !== 0) throw new Error(`${result.rejectedRecords} rejects in generated data`);
+  return { records: result.validRecords, seconds: (performance.now() - started) / 1000, peakRssMb: peakRssMb() };
+}
+
+async function runDuckdb(directory: string, output: string): Promise<Measurement> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const connection = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
+  const started = performance.now();
+  await connection.run(
+    `copy (select * from read_json('${directory}/*.json.gz', format = 'array')) to '${output}' (format parquet, compression snappy)`,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const count = await connection.runAndReadAll(`select count(*)::INTEGER from '${output}'`);
+  return { records: Number(count.getRows()[0]![0]), seconds, peakRssMb: peakRssMb() };
+}
+
+function child(args: string[]): ChildProcess {
+  return spawn(tsx, [__filename, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+}
+
+function measure(args: string[]): Measurement {
+  // BENCH_PROFILE=dir writes a V8 CPU profile of each contender there.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const run = spawnSync(tsx, [...profile, __filename, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  if (run.status !== 0) throw new Error(`${args[0]} failed`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Measurement;
+}
+
+async function orchestrate(megabytes: number): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-validate-'));
+  const pagesDirectory = join(work, 'pages');
+  mkdirSync(pagesDirectory);
+  const s3Process = child(['serve-s3', join(work, 's3')]);
+  const endpoint = await new Promise<string>((resolve) => s3Process.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  try {
+    // Land the raw pages as extract would, and the same pages as files for DuckDB.
+    const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: endpoint });
+    const landing = new RawLanding(s3, 'raw');
+    const manifest: Manifest = { ...batch, complete: true, recordsPath: '', primaryKey: ['id'], pages: [], records: 0 };
+    let bytes = 0;
+    for (let page = 1; bytes < megabytes * 1e6; page += 1) {
+      const body = Buffer.from(JSON.stringify(eventsBetween((page - 1) * PAGE_EVENTS, page * PAGE_EVENTS)));
+      const key = rawPageKey(batch, page);
+      await landing.landPage(key, body, { 'fetched-at': '2026-11-22T06:00:00.000Z' });
+      writeFileSync(join(pagesDirectory, `page-${String(page).padStart(5, '0')}.json.gz`), gzipSync(body, { level: 3 }));
+      manifest.pages.push({ key, page, records: PAGE_EVENTS, bytes: body.length, url: 'bench', status: 200 });
+      manifest.records += PAGE_EVENTS;
+      bytes += body.length;
+    }
+    await landing.flush();
+    await landing.writeManifest(manifestKey(batch), manifest);
+    console.log(
+      `validate benchmark: ${(bytes / 1e6).toFixed(0)} MB of raw JSON, ${manifest.records.toLocaleString('en')} events in ${manifest.pages.length} pages; ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}\n`,
+    );
+    const ours = measure(['validate', endpoint]);
+    const duck = measure(['duckdb', pagesDirectory, join(work, 'duckdb.parquet')]);
+    const rate = (m: Measurement) => m.records / m.seconds;
+    console.log('| contender | records | seconds | records/s | MB/s of raw JSON | peak RSS (MB) |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const [name, m] of [
+      ['validate → Parquet + rejects (S3 in, S3 out)', ours],
+      ['DuckDB read_json → Parquet, 1 thread (disk in, disk out)', duck],
+    ] as const) {
+      console.log(
+        `| ${name} | ${m.records.toLocaleString('en')} | ${m.seconds.toFixed(1)} | ${Math.round(rate(m)).toLocaleString('en')} | ${(bytes / 1e6 / m.seconds).toFixed(1)} | ${m.peakRssMb} |`,
+      );
+    }
+    console.log(`\nratio validate / DuckDB: ${(rate(ours) / rate(duck)).toFixed(2)} (target ≥ 0.50); peak RSS target < 300 MB`);
+  } finally {
+    s3Process.kill();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
