@@ -55,11 +55,22 @@ async function serveS3(directory: string): Promise<void> {
 async function runValidate(endpoint: string): Promise<Measurement> {
   logger.setLogLevel('WARN');
   const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: endpoint });
-  const deps = { s3, rawBucket: 'raw', transformedBucket: 'transformed', failedBucket: 'failed', contracts: loadContracts(), logger };
+  const deps = {
+    s3,
+    rawBucket: 'raw',
+    transformedBucket: 'transformed',
+    failedBucket: 'failed',
+    contracts: loadContracts(),
+    logger,
+  };
   const started = performance.now();
   const result = await validateResource(deps, batch);
   if (result.rejectedRecords !== 0) throw new Error(`${result.rejectedRecords} rejects in generated data`);
-  return { records: result.validRecords, seconds: (performance.now() - started) / 1000, peakRssMb: peakRssMb() };
+  return {
+    records: result.validRecords,
+    seconds: (performance.now() - started) / 1000,
+    peakRssMb: peakRssMb(),
+  };
 }
 
 async function runDuckdb(directory: string, output: string): Promise<Measurement> {
@@ -83,7 +94,9 @@ function child(args: string[]): ChildProcess {
 
 function measure(args: string[]): Measurement {
   // BENCH_PROFILE=dir writes a V8 CPU profile of each contender there.
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
   const run = spawnSync(tsx, [...profile, __filename, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -98,18 +111,30 @@ async function orchestrate(megabytes: number): Promise<void> {
   const pagesDirectory = join(work, 'pages');
   mkdirSync(pagesDirectory);
   const s3Process = child(['serve-s3', join(work, 's3')]);
-  const endpoint = await new Promise<string>((resolve) => s3Process.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  const endpoint = await new Promise<string>((resolve) =>
+    s3Process.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+  );
   try {
     // Land the raw pages as extract would, and the same pages as files for DuckDB.
     const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: endpoint });
     const landing = new RawLanding(s3, 'raw');
-    const manifest: Manifest = { ...batch, complete: true, recordsPath: '', primaryKey: ['id'], pages: [], records: 0 };
+    const manifest: Manifest = {
+      ...batch,
+      complete: true,
+      recordsPath: '',
+      primaryKey: ['id'],
+      pages: [],
+      records: 0,
+    };
     let bytes = 0;
     for (let page = 1; bytes < megabytes * 1e6; page += 1) {
       const body = Buffer.from(JSON.stringify(eventsBetween((page - 1) * PAGE_EVENTS, page * PAGE_EVENTS)));
       const key = rawPageKey(batch, page);
       await landing.landPage(key, body, { 'fetched-at': '2026-11-22T06:00:00.000Z' });
-      writeFileSync(join(pagesDirectory, `page-${String(page).padStart(5, '0')}.json.gz`), gzipSync(body, { level: 3 }));
+      writeFileSync(
+        join(pagesDirectory, `page-${String(page).padStart(5, '0')}.json.gz`),
+        gzipSync(body, { level: 3 }),
+      );
       manifest.pages.push({ key, page, records: PAGE_EVENTS, bytes: body.length, url: 'bench', status: 200 });
       manifest.records += PAGE_EVENTS;
       bytes += body.length;
@@ -132,7 +157,9 @@ async function orchestrate(megabytes: number): Promise<void> {
         `| ${name} | ${m.records.toLocaleString('en')} | ${m.seconds.toFixed(1)} | ${Math.round(rate(m)).toLocaleString('en')} | ${(bytes / 1e6 / m.seconds).toFixed(1)} | ${m.peakRssMb} |`,
       );
     }
-    console.log(`\nratio validate / DuckDB: ${(rate(ours) / rate(duck)).toFixed(2)} (target ≥ 0.50); peak RSS target < 300 MB`);
+    console.log(
+      `\nratio validate / DuckDB: ${(rate(ours) / rate(duck)).toFixed(2)} (target ≥ 0.50); peak RSS target < 300 MB`,
+    );
   } finally {
     s3Process.kill();
     rmSync(work, { recursive: true, force: true });
