@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { faultKinds, FaultKind } from './fixture-api/faults';
-import { runLocalExtract } from './local-extract';
+import { runLocalPipeline } from './local-run';
 import { logger } from '../lambdas/shared/logger';
 
 const usage = `Usage: npm start -- [options]
 
-Runs the pipeline locally: a fixture API and a local S3 endpoint on loopback, the real extract handler.
+Runs the pipeline locally: a fixture API and a local S3 endpoint on loopback, the real extract and
+validate handlers.
 
 Options:
   --source NAME      only this source (repeatable): gfn, fakestore, events_oauth, events_apikey
@@ -49,11 +50,9 @@ async function main(): Promise<void> {
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN');
   const batchId = `local-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
   const dataDirectory = values['data-dir'];
-  console.log(
-    `Extracting into local S3 (${join(dataDirectory, 's3')}), batch ${batchId}, date ${logicalDate}`,
-  );
+  console.log(`Local run into ${join(dataDirectory, 's3')}, batch ${batchId}, date ${logicalDate}`);
   const started = Date.now();
-  const summary = await runLocalExtract({
+  const summary = await runLocalPipeline({
     dataDirectory,
     sources: values.source,
     resources: values.resource,
@@ -65,20 +64,29 @@ async function main(): Promise<void> {
   });
   const records = summary.results.reduce((sum, result) => sum + result.records, 0);
   const pages = summary.results.reduce((sum, result) => sum + result.pages, 0);
-  console.log(
-    `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.results.length} resources, ${pages.toLocaleString('en')} pages, ${records.toLocaleString('en')} records.`,
+  const valid = summary.validations.reduce((sum, result) => sum + result.validRecords, 0);
+  const rejected = summary.validations.reduce((sum, result) => sum + result.rejectedRecords, 0);
+  const parts = summary.validations.flatMap((result) =>
+    Object.values(result.tables).flatMap((table) => table.keys),
   );
-  console.log(`Raw bucket holds ${summary.rawObjectCount} objects under ${join(summary.s3Directory, 'raw')}`);
+  console.log(
+    `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.results.length} resources, ${pages.toLocaleString('en')} pages, ${records.toLocaleString('en')} records extracted; ${valid.toLocaleString('en')} valid, ${rejected.toLocaleString('en')} rejected.`,
+  );
+  console.log(`Raw:         ${summary.rawObjectCount} objects under ${join(summary.s3Directory, 'raw')}`);
+  console.log(`Transformed: ${parts.length} Parquet parts under ${join(summary.s3Directory, 'transformed')}`);
   if (summary.committed.length) {
     console.log(
       `Incremental state committed for ${summary.committed.map((c) => `${c.source}/${c.resource}`).join(', ')}: the next run starts there.`,
     );
   }
-  const example = summary.results.find((result) => result.pageKeys.length);
-  if (example)
+  const example = parts.find((key) => key.startsWith('fakestore/products/'));
+  if (example) {
+    // s3rver keeps each object's bytes in a file named after the key plus this suffix.
+    const file = `${join(summary.s3Directory, 'transformed', example)}._S3rver_object`;
     console.log(
-      `Example page: s3://raw/${example.pageKeys[0]}\nManifest:     s3://raw/${example.manifestKey}`,
+      `\nLook inside one with the DuckDB CLI: duckdb -c "select * from read_parquet('${file}') limit 5"`,
     );
+  }
 }
 
 main().catch((error: unknown) => {

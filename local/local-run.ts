@@ -6,6 +6,8 @@ import { startFixtureApi, fixtureCredentials, FaultRule } from './fixture-api/se
 import { startLocalS3 } from './local-s3';
 import { baseUrlOverrideVariable, loadSources } from '../lambdas/extract/sources';
 import { handler, resetContainer } from '../lambdas/extract/handler';
+import { handler as validate, resetContainer as resetValidateContainer } from '../lambdas/validate/handler';
+import type { ValidateResult } from '../lambdas/validate/validate-resource';
 import type { ExtractResult } from '../lambdas/extract/extract-resource';
 import type { SourceConfig } from '../lambdas/extract/source-config';
 import { commitCursors, CommittedCursor } from '../lambdas/commit-state/commit-cursors';
@@ -13,7 +15,7 @@ import { StateStore } from '../lambdas/shared/state-store';
 
 export const localBuckets = { raw: 'raw', transformed: 'transformed', failed: 'failed' } as const;
 
-export interface LocalExtractOptions {
+export interface LocalRunOptions {
   dataDirectory: string;
   sources?: string[];
   resources?: string[];
@@ -25,8 +27,9 @@ export interface LocalExtractOptions {
   print?: (line: string) => void;
 }
 
-export interface LocalExtractSummary {
+export interface LocalRunSummary {
   results: ExtractResult[];
+  validations: ValidateResult[];
   /** Cursors moved by this run; none when it failed (state advances last). */
   committed: CommittedCursor[];
   rawObjectCount: number;
@@ -34,10 +37,11 @@ export interface LocalExtractSummary {
 }
 
 /**
- * Extracts the chosen built-in sources from the fixture API into a local S3 endpoint, through the real
- * extract handler (continuations included), and reports what landed.
+ * Runs the pipeline as far as it is built, locally: the real extract handler on the chosen built-in
+ * sources (continuations included) from the fixture API into a local S3 endpoint, then the real
+ * validate handler on every extracted resource, then the cursor commit — and reports what landed.
  */
-export async function runLocalExtract(options: LocalExtractOptions): Promise<LocalExtractSummary> {
+export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunSummary> {
   const print = options.print ?? (() => undefined);
   const s3Directory = join(options.dataDirectory, 's3');
   if (options.fresh) rmSync(s3Directory, { recursive: true, force: true });
@@ -48,8 +52,10 @@ export async function runLocalExtract(options: LocalExtractOptions): Promise<Loc
   for (const fault of options.faults ?? []) api.faults.add(fault);
   try {
     configureEnvironment(api.baseUrls, s3.endpoint);
-    // The handler reads its environment once per container, as in Lambda: start a fresh container.
+    // The handlers read their environment once per container, as in Lambda: start fresh containers.
     resetContainer();
+    resetValidateContainer();
+    print('Extract (API → s3://raw)');
     const results: ExtractResult[] = [];
     for (const source of selectSources(options)) {
       for (const resource of selectResources(source, options.resources)) {
@@ -82,10 +88,28 @@ export async function runLocalExtract(options: LocalExtractOptions): Promise<Loc
       }
     }
     const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint });
-    // Every extract succeeded: only now do the incremental cursors move (state advances last).
+    print('Validate (s3://raw → Parquet in s3://transformed, rejects in s3://failed)');
+    const validations: ValidateResult[] = [];
+    for (const result of results) {
+      const validation = await validate({
+        source: result.source,
+        resource: result.resource,
+        batchId: result.batchId,
+        logicalDate: result.logicalDate,
+      });
+      validations.push(validation);
+      const tables = Object.entries(validation.tables)
+        .map(([table, written]) => `${table} ${written.rows.toLocaleString('en')}`)
+        .join(', ');
+      const rejected = validation.rejectedRecords + validation.quarantinedPages;
+      print(
+        `  ${rejected ? '!' : '✓'} ${`${result.source}/${result.resource}`.padEnd(32)} ${plural(validation.inputRecords, 'record').padStart(15)} → ${tables}${rejected ? `; ${rejected} rejected → s3://failed/${validation.rejectKeys[0]}` : ''}`,
+      );
+    }
+    // Every step succeeded: only now do the incremental cursors move (state advances last).
     const committed = await commitCursors(new StateStore(client, localBuckets.raw), results);
     const rawObjectCount = await countObjects(client, localBuckets.raw);
-    return { results, committed, rawObjectCount, s3Directory };
+    return { results, validations, committed, rawObjectCount, s3Directory };
   } finally {
     await s3.stop();
     await api.close();
@@ -95,18 +119,28 @@ export async function runLocalExtract(options: LocalExtractOptions): Promise<Loc
 const plural = (count: number, noun: string) =>
   `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
 
+/** Base URLs this process pointed at a fixture API, so a later run may replace them with its own. */
+const fixtureBaseUrls = new Set<string>();
+
 function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: string): void {
   process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;
   process.env.RAW_BUCKET = localBuckets.raw;
   process.env.STATE_BUCKET = localBuckets.raw;
+  process.env.TRANSFORMED_BUCKET = localBuckets.transformed;
+  process.env.FAILED_BUCKET = localBuckets.failed;
   for (const [source, url] of Object.entries(baseUrls)) {
     // A user who points a source at the real API keeps their own setting.
-    process.env[baseUrlOverrideVariable(source)] ??= url;
+    const variable = baseUrlOverrideVariable(source);
+    const current = process.env[variable];
+    if (current === undefined || fixtureBaseUrls.has(current)) {
+      process.env[variable] = url;
+      fixtureBaseUrls.add(url);
+    }
   }
   for (const [name, value] of Object.entries(fixtureCredentials)) process.env[name] ??= value;
 }
 
-function selectSources(options: LocalExtractOptions): SourceConfig[] {
+function selectSources(options: LocalRunOptions): SourceConfig[] {
   const all = [...loadSources().values()];
   if (!options.sources?.length) return all;
   const unknown = options.sources.filter((name) => !all.some((source) => source.name === name));
