@@ -6,15 +6,13 @@ import type { ResourceConfig, SourceConfig } from './source-config';
 import type { PageState } from './paginators';
 import { ConfigError } from '../shared/errors';
 import { manifestKey, rawPageKey, BatchCoordinates } from '../shared/keys';
-import { createAuthenticator } from './http/auth';
-import { RequestGate } from './http/request-gate';
-import { SourceHttpClient } from './http/source-http-client';
+import { createSourceClient } from './http/create-source-client';
+import { parentValues } from './parent-values';
 import { cursorOf, CursorValue, incrementalStart, laterCursor } from './incremental';
 import { Partition, resolvePartitions } from './partitions';
-import { Manifest, ManifestPage, RawLanding, readLandedDocument } from './raw-landing';
+import { Manifest, ManifestPage, RawLanding } from './raw-landing';
 import { FetchedPage, ResourcePageReader, WalkOutcome } from './resource-pages';
 import { effectiveResource } from './source-config';
-import { readPath } from '../shared/json-path';
 
 export interface ExtractDeps {
   s3: S3Client;
@@ -308,63 +306,4 @@ async function readStartCursor(
     startCursor: incrementalStart(resource.incremental, stored?.state.cursor),
     ...(stored ? { stateEtag: stored.etag } : {}),
   };
-}
-
-function createSourceClient(source: SourceConfig, deps: ExtractDeps): SourceHttpClient {
-  const gate = new RequestGate({
-    concurrency: source.rateLimit.concurrency,
-    requestsPerMinute: source.rateLimit.requestsPerMinute,
-    sleep: deps.sleep,
-  });
-  const client = new SourceHttpClient(source, {
-    gate,
-    logger: deps.logger,
-    fetchImpl: deps.fetchImpl,
-    sleep: deps.sleep,
-    random: deps.random,
-  });
-  const requestToken = async (url: URL, init: { headers: Record<string, string>; body: string }) =>
-    client.send({ method: 'POST', url, headers: init.headers, body: init.body, authenticate: false });
-  client.useAuthenticator(
-    createAuthenticator(source.auth, deps.secrets, requestToken, source.name, source.baseUrl),
-  );
-  return client;
-}
-
-/**
- * A child resource's partition values: from the parent's pages already landed in this batch when its
- * manifest is complete (raw is the source of truth, and no request is repeated), else from the API.
- */
-async function parentValues(
-  deps: ExtractDeps,
-  source: SourceConfig,
-  batch: BatchCoordinates,
-  parentName: string,
-  field: string,
-  client: SourceHttpClient,
-  landing: RawLanding,
-): Promise<string[]> {
-  const parent = findResource(source, parentName);
-  const records: unknown[] = [];
-  const parentManifest = await landing.readManifest(manifestKey({ ...batch, resource: parentName }));
-  if (parentManifest?.complete) {
-    for (const page of parentManifest.pages.filter((candidate) => candidate.records !== null)) {
-      const document = await readLandedDocument(deps.s3, deps.rawBucket, page.key);
-      records.push(...(readPath(document, parentManifest.recordsPath) as unknown[]));
-    }
-  } else {
-    const reader = new ResourcePageReader(source, parent, client, undefined);
-    await reader.walk(
-      { index: 0, values: {} },
-      {},
-      async (page) => void records.push(...(page.records ?? [])),
-      () => false,
-    );
-  }
-  const values = new Set<string>();
-  for (const record of records) {
-    const value = readPath(record, field);
-    if (value !== undefined && value !== null && value !== '') values.add(String(value));
-  }
-  return [...values];
 }

@@ -1,0 +1,36 @@
+import type { SecretResolver } from '../../shared/secrets';
+import type { PipelineLogger } from '../../shared/logger';
+import type { SourceConfig } from '../source-config';
+import { createAuthenticator } from './auth';
+import { RequestGate } from './request-gate';
+import { SourceHttpClient } from './source-http-client';
+
+export interface SourceClientDeps {
+  secrets: SecretResolver;
+  logger: PipelineLogger;
+  fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** A source's HTTP client: its own gate (rate limit, concurrency), its authenticator, its retries. */
+export function createSourceClient(source: SourceConfig, deps: SourceClientDeps): SourceHttpClient {
+  const gate = new RequestGate({
+    concurrency: source.rateLimit.concurrency,
+    requestsPerMinute: source.rateLimit.requestsPerMinute,
+    sleep: deps.sleep,
+  });
+  const client = new SourceHttpClient(source, {
+    gate,
+    logger: deps.logger,
+    fetchImpl: deps.fetchImpl,
+    sleep: deps.sleep,
+    random: deps.random,
+  });
+  const requestToken = async (url: URL, init: { headers: Record<string, string>; body: string }) =>
+    client.send({ method: 'POST', url, headers: init.headers, body: init.body, authenticate: false });
+  client.useAuthenticator(
+    createAuthenticator(source.auth, deps.secrets, requestToken, source.name, source.baseUrl),
+  );
+  return client;
+}

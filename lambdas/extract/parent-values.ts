@@ -1,0 +1,52 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SourceConfig } from './source-config';
+import type { SourceHttpClient } from './http/source-http-client';
+import { readPath } from '../shared/json-path';
+import { manifestKey, BatchCoordinates } from '../shared/keys';
+import { ConfigError } from '../shared/errors';
+import { RawLanding, readLandedDocument } from './raw-landing';
+import { ResourcePageReader } from './resource-pages';
+
+/**
+ * A child resource's partition values: from the parent's pages already landed in this batch when its
+ * manifest is complete (raw is the source of truth, and no request is repeated), else from the API.
+ */
+export async function parentValues(
+  deps: { s3: S3Client; rawBucket: string },
+  source: SourceConfig,
+  batch: BatchCoordinates,
+  parentName: string,
+  field: string,
+  client: SourceHttpClient,
+  landing: RawLanding,
+): Promise<string[]> {
+  const parent = source.resources.find((candidate) => candidate.name === parentName);
+  if (!parent)
+    throw new ConfigError(
+      `source ${source.name} has no resource "${parentName}"`,
+      { source: source.name },
+      'fix the partitions.resource of the child',
+    );
+  const records: unknown[] = [];
+  const parentManifest = await landing.readManifest(manifestKey({ ...batch, resource: parentName }));
+  if (parentManifest?.complete) {
+    for (const page of parentManifest.pages.filter((candidate) => candidate.records !== null)) {
+      const document = await readLandedDocument(deps.s3, deps.rawBucket, page.key);
+      records.push(...(readPath(document, parentManifest.recordsPath) as unknown[]));
+    }
+  } else {
+    const reader = new ResourcePageReader(source, parent, client, undefined);
+    await reader.walk(
+      { index: 0, values: {} },
+      {},
+      async (page) => void records.push(...(page.records ?? [])),
+      () => false,
+    );
+  }
+  const values = new Set<string>();
+  for (const record of records) {
+    const value = readPath(record, field);
+    if (value !== undefined && value !== null && value !== '') values.add(String(value));
+  }
+  return [...values];
+}
