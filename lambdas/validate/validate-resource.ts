@@ -126,37 +126,51 @@ export async function validateResource(
   const pages = manifest.pages.slice(first, request.pageGroup ? first + request.pageGroup.count : undefined);
   // The next page is read while this one is checked and written.
   let nextRead = pages[0] && readRawPage(deps, pages[0].key);
-  for (const [offset, page] of pages.entries()) {
-    const pageNumber = first + offset + 1;
-    const raw = await nextRead!;
-    nextRead = pages[offset + 1] && readRawPage(deps, pages[offset + 1]!.key);
-    const records = recordsOf(raw.text, manifest.recordsPath);
-    if (!Array.isArray(records)) {
-      counts.quarantinedPages += 1;
-      await rejects.add({ record: raw.text, reasons: [records], sourceKey: page.key, page: pageNumber });
-      continue;
-    }
-    const lineage = {
-      batchId: request.batchId,
-      extractedAtMicros: BigInt(Date.parse(raw.fetchedAt)) * 1000n,
-      sourceKey: page.key,
-    };
-    for (const [index, record] of records.entries()) {
-      counts.input += 1;
-      const outcome = checker.check(record);
-      if (!outcome.accepted) {
-        await rejects.add({ record, reasons: outcome.reasons, sourceKey: page.key, page: pageNumber, index });
+  // If this run fails, the read-ahead's own failure must not surface later as an unhandled rejection.
+  const abandonReadAhead = () => void nextRead?.catch(() => undefined);
+  try {
+    for (const [offset, page] of pages.entries()) {
+      const pageNumber = first + offset + 1;
+      const raw = await nextRead!;
+      nextRead = pages[offset + 1] && readRawPage(deps, pages[offset + 1]!.key);
+      const records = recordsOf(raw.text, manifest.recordsPath);
+      if (!Array.isArray(records)) {
+        counts.quarantinedPages += 1;
+        await rejects.add({ record: raw.text, reasons: [records], sourceKey: page.key, page: pageNumber });
         continue;
       }
-      counts.valid += 1;
-      for (const field of outcome.discardedFields) discardedValues[field] = (discardedValues[field] ?? 0) + 1;
-      // Evolution only ever widens the resource's own table: its next rows go to a new, wider part.
-      if (mainTable.columns.length + lineageColumns.length !== sinks[0]!.columnCount)
-        await sinks[0]!.changeColumns(columnsOf(mainTable));
-      rowBuilder.build(outcome.record, lineage, emit);
-      for (const sink of fullSinks) await sink.flushRowGroup();
-      fullSinks.clear();
+      const lineage = {
+        batchId: request.batchId,
+        extractedAtMicros: BigInt(Date.parse(raw.fetchedAt)) * 1000n,
+        sourceKey: page.key,
+      };
+      for (const [index, record] of records.entries()) {
+        counts.input += 1;
+        const outcome = checker.check(record);
+        if (!outcome.accepted) {
+          await rejects.add({
+            record,
+            reasons: outcome.reasons,
+            sourceKey: page.key,
+            page: pageNumber,
+            index,
+          });
+          continue;
+        }
+        counts.valid += 1;
+        for (const field of outcome.discardedFields)
+          discardedValues[field] = (discardedValues[field] ?? 0) + 1;
+        // Evolution only ever widens the resource's own table: its next rows go to a new, wider part.
+        if (mainTable.columns.length + lineageColumns.length !== sinks[0]!.columnCount)
+          await sinks[0]!.changeColumns(columnsOf(mainTable));
+        rowBuilder.build(outcome.record, lineage, emit);
+        for (const sink of fullSinks) await sink.flushRowGroup();
+        fullSinks.clear();
+      }
     }
+  } catch (error) {
+    abandonReadAhead();
+    throw error;
   }
 
   const tableResults: Record<string, SinkResult> = {};

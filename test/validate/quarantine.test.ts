@@ -215,6 +215,15 @@ describe('validate: quarantine with reasons', () => {
           { id: 1n, colour: null },
           { id: 2n, colour: 'red' },
         ]);
+        // The next run starts from version 2: the column is known, nothing is bumped, one part is written.
+        const third = await run(
+          `q-mode-${mode}-3`,
+          [JSON.stringify([{ id: 3, name: 'c', colour: 'blue' }])],
+          'items',
+          'test',
+        );
+        expect(third.result.schemaVersions).toEqual({ items: 2 });
+        expect(third.result.tables.items!.keys).toHaveLength(1);
       }
     });
   });
