@@ -6,6 +6,7 @@ import type { ResourceConfig, SourceConfig } from './source-config';
 import type { PageState } from './paginators';
 import { ConfigError } from '../shared/errors';
 import { manifestKey, rawPageKey, BatchCoordinates } from '../shared/keys';
+import { PageGroup, planPageGroups } from '../shared/page-groups';
 import { createSourceClient } from './http/create-source-client';
 import { parentValues } from './parent-values';
 import { cursorOf, CursorValue, incrementalStart, laterCursor } from './incremental';
@@ -72,6 +73,8 @@ export interface ExtractResult {
   pendingCursor?: CursorValue;
   /** ETag of the committed state this run started from, for the conditional commit. */
   stateEtag?: string;
+  /** Once done: the page groups validate should take, one invocation each (docs/contracts.md). */
+  pageGroups?: PageGroup[];
   retries: number;
   durationMs: number;
 }
@@ -232,6 +235,7 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
     startCursor,
     pendingCursor: manifest.pendingCursor ?? startCursor,
     stateEtag,
+    ...(done ? { pageGroups: planPageGroups(manifest.pages) } : {}),
     retries,
     durationMs: now() - startedAt,
   };

@@ -63,6 +63,7 @@ describe('extract handler', () => {
       done: true,
       pages: 1,
       records: 7,
+      pageGroups: [{ index: 0, first: 0, count: 1 }],
       pageKeys: ['fakestore/carts/dt=2026-11-20/batch=exec-1/page-00001.json.gz'],
       startCursor: '2020-01-01T00:00:00.000Z',
       pendingCursor: '2020-03-02T00:00:00.000Z',
