@@ -2,29 +2,27 @@ import { handler, resetContainer } from '../../lambdas/extract/handler';
 import { clearTokenCache } from '../../lambdas/extract/http/auth';
 import { logger } from '../../lambdas/shared/logger';
 import { fixtureCredentials } from '../../local/fixture-api/server';
-import { listKeys, RAW_BUCKET, startTestEnvironment, TestEnvironment } from '../support/environment';
+import {
+  listKeys,
+  RAW_BUCKET,
+  setHandlerEnvironment,
+  startTestEnvironment,
+  TestEnvironment,
+} from '../support/environment';
 
 const lambdaContext = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
 
 describe('extract handler', () => {
   let env: TestEnvironment;
-  const savedEnv = { ...process.env };
+  let restoreEnvironment: () => void;
 
   beforeAll(async () => {
     env = await startTestEnvironment({ eventCount: 2500 });
-    Object.assign(process.env, {
-      RAW_BUCKET,
-      AWS_ENDPOINT_URL_S3: env.s3Server.endpoint,
-      PIPELINE_BASE_URL_GFN: env.api.baseUrls.gfn,
-      PIPELINE_BASE_URL_FAKESTORE: env.api.baseUrls.fakestore,
-      PIPELINE_BASE_URL_EVENTS_OAUTH: env.api.baseUrls.events_oauth,
-      PIPELINE_BASE_URL_EVENTS_APIKEY: env.api.baseUrls.events_apikey,
-      ...fixtureCredentials,
-    });
+    restoreEnvironment = setHandlerEnvironment(env);
     resetContainer();
   });
   afterAll(async () => {
-    process.env = savedEnv;
+    restoreEnvironment();
     resetContainer();
     await env.close();
   });

@@ -105,3 +105,27 @@ export async function objectMetadata(s3: S3Client, key: string): Promise<Record<
   const head = await s3.send(new HeadObjectCommand({ Bucket: RAW_BUCKET, Key: key }));
   return head.Metadata ?? {};
 }
+
+/**
+ * The environment a deployed handler gets (buckets, S3 endpoint, every source's base URL, secrets),
+ * pointed at this test environment. Answers a function that puts the previous environment back.
+ */
+export function setHandlerEnvironment(env: TestEnvironment): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    RAW_BUCKET,
+    TRANSFORMED_BUCKET: 'transformed',
+    FAILED_BUCKET: 'failed',
+    AWS_ENDPOINT_URL_S3: env.s3Server.endpoint,
+    ...Object.fromEntries(
+      Object.entries(env.api.baseUrls).map(([source, url]) => [
+        `PIPELINE_BASE_URL_${source.toUpperCase()}`,
+        url,
+      ]),
+    ),
+    ...fixtureCredentials,
+  });
+  return () => {
+    process.env = saved;
+  };
+}

@@ -1,26 +1,23 @@
 import { handler as extract, resetContainer as resetExtract } from '../../lambdas/extract/handler';
 import { handler as validate, resetContainer as resetValidate } from '../../lambdas/validate/handler';
-import { fixtureCredentials } from '../../local/fixture-api/server';
-import { listKeys, RAW_BUCKET, startTestEnvironment, TestEnvironment } from '../support/environment';
+import {
+  listKeys,
+  setHandlerEnvironment,
+  startTestEnvironment,
+  TestEnvironment,
+} from '../support/environment';
 
 describe('validate handler', () => {
   let env: TestEnvironment;
-  const savedEnv = { ...process.env };
+  let restoreEnvironment: () => void;
   beforeAll(async () => {
     env = await startTestEnvironment({ eventCount: 2500 });
-    Object.assign(process.env, {
-      RAW_BUCKET,
-      TRANSFORMED_BUCKET: 'transformed',
-      FAILED_BUCKET: 'failed',
-      AWS_ENDPOINT_URL_S3: env.s3Server.endpoint,
-      PIPELINE_BASE_URL_EVENTS_APIKEY: env.api.baseUrls.events_apikey,
-      ...fixtureCredentials,
-    });
+    restoreEnvironment = setHandlerEnvironment(env);
     resetExtract();
     resetValidate();
   });
   afterAll(async () => {
-    process.env = savedEnv;
+    restoreEnvironment();
     resetExtract();
     resetValidate();
     await env.close();
