@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { readJsonObject, writeJsonObject } from '../shared/s3-json';
 import type { ColumnSpec } from './table-spec';
 
@@ -10,9 +10,13 @@ export interface SchemaVersion {
   columns: ColumnSpec[];
 }
 
+const MAX_ATTEMPTS = 5;
+
 /**
  * The schema registry in the transformed bucket: `_schemas/<source>/<table>/v<N>.json` for every version
- * and `current.json` naming the newest, so evolved columns outlive the run that found them.
+ * and `current.json` naming the newest, so evolved columns outlive the run that found them. Page groups
+ * of one resource validate in parallel: `current.json` only moves with a conditional write, and a
+ * group that loses the race merges its columns into the winner's version instead of replacing it.
  */
 export class SchemaRegistry {
   constructor(
@@ -22,18 +26,48 @@ export class SchemaRegistry {
 
   async current(source: string, table: string): Promise<SchemaVersion | undefined> {
     return (
-      await readJsonObject<SchemaVersion>(this.s3, this.bucket, `_schemas/${source}/${table}/current.json`)
+      await readJsonObject<SchemaVersion>(this.s3, this.bucket, this.key(source, table, 'current.json'))
     )?.value;
   }
 
-  async save(schema: SchemaVersion): Promise<void> {
-    for (const name of [`v${schema.version}.json`, 'current.json']) {
-      await writeJsonObject(
+  /** Records the columns a run wrote; answers the version holding them, making a new one only if needed. */
+  async record(source: string, table: string, columns: readonly ColumnSpec[]): Promise<number> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await readJsonObject<SchemaVersion>(
         this.s3,
         this.bucket,
-        `_schemas/${schema.source}/${schema.table}/${name}`,
-        schema,
+        this.key(source, table, 'current.json'),
       );
+      const known = new Set(stored?.value.columns.map((column) => column.name));
+      const added = columns.filter((column) => !known.has(column.name));
+      if (stored && added.length === 0) return stored.value.version;
+
+      const next: SchemaVersion = {
+        source,
+        table,
+        version: (stored?.value.version ?? 0) + 1,
+        columns: [...(stored?.value.columns ?? []), ...added],
+      };
+      try {
+        await writeJsonObject(
+          this.s3,
+          this.bucket,
+          this.key(source, table, 'current.json'),
+          next,
+          stored ? { IfMatch: stored.etag } : { IfNoneMatch: '*' },
+        );
+      } catch (error) {
+        const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+        if ((status === 412 || status === 409) && attempt < MAX_ATTEMPTS) continue; // another group moved it: merge again
+        throw error;
+      }
+      // Only the writer that moved `current.json` to this version writes the version's own file.
+      await writeJsonObject(this.s3, this.bucket, this.key(source, table, `v${next.version}.json`), next);
+      return next.version;
     }
+  }
+
+  private key(source: string, table: string, name: string): string {
+    return `_schemas/${source}/${table}/${name}`;
   }
 }

@@ -78,7 +78,6 @@ export async function validateResource(
 
   // Tables start from the contract, widened by columns earlier runs evolved.
   const tables: TableSpec[] = structuredClone(contract.tables);
-  const startVersions = new Map<string, { version: number; columnCount: number }>();
   for (const table of tables) {
     const saved = await registry.current(request.source, table.name);
     // Lineage and parent-key columns (the only names starting with `_`) are added per table below.
@@ -86,9 +85,8 @@ export async function validateResource(
       if (column.name.startsWith('_')) continue;
       if (!table.columns.some((known) => known.name === column.name)) table.columns.push(column);
     }
-    startVersions.set(table.name, { version: saved?.version ?? 0, columnCount: table.columns.length });
   }
-  const [mainTable, ...childTables] = tables as [TableSpec, ...TableSpec[]];
+  const [mainTable] = tables as [TableSpec, ...TableSpec[]];
   const parentKey = mainTable.columns.filter((column) => contract.primaryKey.includes(column.path.join('.')));
   const columnsOf = (table: TableSpec): ColumnSpec[] =>
     table === mainTable
@@ -178,13 +176,8 @@ export async function validateResource(
   const rejected = await rejects.close();
 
   const schemaVersions: Record<string, number> = {};
-  for (const table of [mainTable, ...childTables]) {
-    const start = startVersions.get(table.name)!;
-    const changed = start.version === 0 || table.columns.length !== start.columnCount;
-    const version = changed ? start.version + 1 : start.version;
-    if (changed)
-      await registry.save({ source: request.source, table: table.name, version, columns: columnsOf(table) });
-    schemaVersions[table.name] = version;
+  for (const table of tables) {
+    schemaVersions[table.name] = await registry.record(request.source, table.name, columnsOf(table));
   }
 
   const result: ValidateResult = {

@@ -37,7 +37,7 @@ export const fixtureCredentials = {
 export interface FixtureApi {
   url: string;
   faults: FaultInjector;
-  /** Every request served: method, path with query, status. */
+  /** The requests served (the latest 10,000): method, path with query, status. */
   readonly requests: Array<{ method: string; path: string; status: number }>;
   /** Base URLs that point each built-in source here (for PIPELINE_BASE_URL_<SOURCE>). */
   baseUrls: Record<'gfn' | 'fakestore' | 'events_oauth' | 'events_apikey', string>;
@@ -174,8 +174,11 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://fixture.local');
-      const record = (status: number) =>
+      const record = (status: number) => {
+        // Bounded, so a long `--serve` or a benchmark does not grow it without end.
+        if (requests.length >= 10_000) requests.shift();
         requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, status });
+      };
       const fault = faults.take(url.pathname, ['429', '500', '502', '503', 'slow', 'reset', 'expire_token']);
       if (fault?.kind === 'reset') {
         record(0);

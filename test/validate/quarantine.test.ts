@@ -253,6 +253,35 @@ describe('validate: quarantine with reasons', () => {
     ]);
   });
 
+  it('merges the columns that page groups evolve at the same time, losing none', async () => {
+    const schema = {
+      $id: 'contracts/test/parallel',
+      'x-pipeline': { mode: 'evolve', primaryKey: ['id'] },
+      type: 'object',
+      properties: { id: { type: 'integer' } },
+    };
+    contracts.set('test/parallel', compileContract('test', 'parallel', schema, createValidator()));
+    const batch = { source: 'test', resource: 'parallel', logicalDate: '2026-11-20', batchId: 'q-parallel' };
+    const pages = ['red', 'green', 'blue', 'cyan'].map((colour, index) =>
+      JSON.stringify([{ id: index, [colour]: true }]),
+    );
+    await landRawPages(env.s3, batch, pages);
+    const results = await Promise.all(
+      pages.map((_, index) =>
+        validateResource(deps, { ...batch, pageGroup: { index, first: index, count: 1 } }),
+      ),
+    );
+    const current = await readJson<{ version: number; columns: Array<{ name: string }> }>(
+      env.s3,
+      'transformed',
+      '_schemas/test/parallel/current.json',
+    );
+    expect(current.columns.map((column) => column.name)).toEqual(
+      expect.arrayContaining(['id', 'red', 'green', 'blue', 'cyan']),
+    );
+    expect(current.version).toBe(Math.max(...results.map((result) => result.schemaVersions.parallel!)));
+  });
+
   it('gives the same Parquet and reject bytes for the same raw pages', async () => {
     const body = JSON.stringify([product({ id: 1 }), product({ id: 2, price: 'free' }), product({ id: 3 })]);
     const first = await run('q-deterministic', [body]);
