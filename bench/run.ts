@@ -1,10 +1,14 @@
-/** `npm run bench`: every benchmark in turn. Results go into docs/benchmarks.md by hand, with the machine. */
+/**
+ * `npm run bench`: every benchmark in turn, each at its documented size. Results go into
+ * docs/benchmarks.md by hand, with the machine. Run one alone to choose its size
+ * (`npx tsx bench/extract.bench.ts 200000`, `npx tsx bench/validate.bench.ts 100`).
+ */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const benchmarks = ['extract.bench.ts', 'validate.bench.ts'];
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 for (const file of benchmarks) {
-  const { status } = spawnSync(tsx, [join(__dirname, file), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const { status } = spawnSync(tsx, [join(__dirname, file)], { stdio: 'inherit' });
   if (status !== 0) process.exit(status ?? 1);
 }
