@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
+import { describeIssues } from '../shared/zod-issues';
 
 /**
  * A source is configuration, not code: this schema is the whole vocabulary a new API may use.
@@ -246,21 +247,11 @@ export function defineSource(source: SourceConfigInput): SourceConfigInput {
 export function parseSourceConfig(input: unknown, origin: string): SourceConfig {
   const result = sourceConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const problems = describeIssues(result.error);
   throw new ConfigError(
     `source config ${origin} is invalid:\n  - ${problems.join('\n  - ')}`,
     {},
     'fix the named fields (docs/sources.md lists every option)',
-  );
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return (
-    path.reduce<string>(
-      (text, part) =>
-        typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
-      '',
-    ) || '(root)'
   );
 }
 

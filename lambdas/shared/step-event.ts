@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { logger } from './logger';
+import { describeIssues } from './zod-issues';
 
 /** The fields every batch step receives from the state machine: which resource of which batch. */
 export const batchStepFields = {
@@ -19,7 +20,7 @@ export function parseStepEvent<T extends z.ZodType>(
 ): z.output<T> {
   const parsed = schema.safeParse(event);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  const problems = describeIssues(parsed.error).join('; ');
   throw new ConfigError(`${step} event is invalid: ${problems}`, {}, `pass ${expected}`);
 }
 

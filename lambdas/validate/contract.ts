@@ -1,7 +1,8 @@
-import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
+import { describeIssues } from '../shared/zod-issues';
 import { builtInContracts } from './contracts';
 import { JsonSchemaNode, TableSpec, tablesFromSchema } from './table-spec';
 
@@ -62,7 +63,7 @@ export function compileContract(source: string, resource: string, schema: unknow
   const settings = pipelineSettings.safeParse((schema as { 'x-pipeline'?: unknown })?.['x-pipeline']);
   if (!settings.success) {
     throw new ConfigError(
-      `${origin} has no valid "x-pipeline" settings: ${settings.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      `${origin} has no valid "x-pipeline" settings: ${describeIssues(settings.error).join('; ')}`,
       { source, resource },
       'add "x-pipeline": { "mode": "freeze" | "evolve" | "discard_row" | "discard_value", "primaryKey": [...] } (docs/contracts.md)',
     );
@@ -103,5 +104,3 @@ export function loadContracts(ajv: Ajv2020 = createValidator()): Map<string, Con
   }
   return contracts;
 }
-
-export type { ErrorObject };

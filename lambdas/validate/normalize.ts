@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { readPathParts } from '../shared/json-path';
-import { ColumnSpec, TableSpec } from './table-spec';
+import { ColumnSpec, parentKeyColumnName, primaryKeyColumns, TableSpec } from './table-spec';
 
 export type Row = Record<string, unknown>;
 
@@ -93,7 +93,7 @@ export class RowBuilder {
     private readonly tables: readonly TableSpec[],
     primaryKey: readonly string[],
   ) {
-    this.parentKey = tables[0]!.columns.filter((column) => primaryKey.includes(column.path.join('.')));
+    this.parentKey = primaryKeyColumns(tables[0]!, primaryKey);
   }
 
   /** Hands each row to `emit` with the index of its table in `tables` (0: the resource's own). */
@@ -121,7 +121,7 @@ export class RowBuilder {
       if (!Array.isArray(items)) continue;
       for (let index = 0; index < items.length; index += 1) {
         const row: Row = {};
-        for (const key of this.parentKey) row[`_parent_${key.name}`] = mainRow[key.name];
+        for (const key of this.parentKey) row[parentKeyColumnName(key.name)] = mainRow[key.name];
         row._list_index = BigInt(index);
         for (const column of child.columns)
           row[column.name] = cellValue(column, readPathParts(items[index], column.path));

@@ -36,10 +36,23 @@ export const lineageColumns: ColumnSpec[] = [
   { name: '_record_hash', path: [], type: 'string', nullable: false },
 ];
 
+/** The columns of a table that hold the contract's primary key. */
+export function primaryKeyColumns(table: TableSpec, primaryKey: readonly string[]): ColumnSpec[] {
+  return table.columns.filter((column) => primaryKey.includes(column.path.join('.')));
+}
+
+/** A child row's copy of its parent's key column. */
+export const parentKeyColumnName = (parentColumn: string) => `_parent_${parentColumn}`;
+
 /** The columns a child table's rows carry to point at their parent row and their place in its list. */
 export function childKeyColumns(parentKey: readonly ColumnSpec[]): ColumnSpec[] {
   return [
-    ...parentKey.map((column) => ({ ...column, name: `_parent_${column.name}`, path: [], nullable: false })),
+    ...parentKey.map((column) => ({
+      ...column,
+      name: parentKeyColumnName(column.name),
+      path: [],
+      nullable: false,
+    })),
     { name: '_list_index', path: [], type: 'integer' as const, nullable: false },
   ];
 }

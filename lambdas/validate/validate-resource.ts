@@ -12,7 +12,7 @@ import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink
 import { RecordChecker } from './record-checker';
 import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
-import { childKeyColumns, ColumnSpec, lineageColumns, TableSpec } from './table-spec';
+import { childKeyColumns, ColumnSpec, lineageColumns, primaryKeyColumns, TableSpec } from './table-spec';
 
 export interface ValidateDeps {
   s3: S3Client;
@@ -87,7 +87,7 @@ export async function validateResource(
     }
   }
   const [mainTable] = tables as [TableSpec, ...TableSpec[]];
-  const parentKey = mainTable.columns.filter((column) => contract.primaryKey.includes(column.path.join('.')));
+  const parentKey = primaryKeyColumns(mainTable, contract.primaryKey);
   const columnsOf = (table: TableSpec): ColumnSpec[] =>
     table === mainTable
       ? [...table.columns, ...lineageColumns]

@@ -48,6 +48,23 @@ describe('validate: quarantine with reasons', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as RejectLine);
 
+  /** Registers a contract for the resource `test/<resource>` (required `id`, the given properties). */
+  function useTestContract(
+    resource: string,
+    mode: string,
+    properties: Record<string, unknown>,
+    idSuffix = '',
+  ) {
+    const schema = {
+      $id: `contracts/test/${resource}${idSuffix}`,
+      'x-pipeline': { mode, primaryKey: ['id'] },
+      type: 'object',
+      required: ['id'],
+      properties,
+    };
+    contracts.set(`test/${resource}`, compileContract('test', resource, schema, createValidator()));
+  }
+
   async function run(batchId: string, bodies: string[], resource = 'products', source = 'fakestore') {
     const batch = { source, resource, logicalDate: '2026-11-20', batchId };
     await landRawPages(env.s3, batch, bodies);
@@ -169,14 +186,7 @@ describe('validate: quarantine with reasons', () => {
     ['evolve', { validRecords: 2, rejectedRecords: 0, schemaVersions: { items: 2 } }],
   ])('an unknown field under mode %s', (mode, expected) => {
     it('is handled as the mode says, and the counts reconcile', async () => {
-      const schema = {
-        $id: `contracts/test/items-${mode}`,
-        'x-pipeline': { mode, primaryKey: ['id'] },
-        type: 'object',
-        required: ['id'],
-        properties: { id: { type: 'integer' }, name: { type: 'string' } },
-      };
-      contracts.set('test/items', compileContract('test', 'items', schema, createValidator()));
+      useTestContract('items', mode, { id: { type: 'integer' }, name: { type: 'string' } }, `-${mode}`);
       // A first run registers version 1 of the schema; the second meets the unknown field.
       await run(`q-mode-${mode}-1`, [JSON.stringify([{ id: 1, name: 'a' }])], 'items', 'test');
       const { result, rejects } = await run(
@@ -229,13 +239,7 @@ describe('validate: quarantine with reasons', () => {
   });
 
   it('rejects a type change of an evolved column instead of coercing it', async () => {
-    const schema = {
-      $id: 'contracts/test/evolving',
-      'x-pipeline': { mode: 'evolve', primaryKey: ['id'] },
-      type: 'object',
-      properties: { id: { type: 'integer' } },
-    };
-    contracts.set('test/evolving', compileContract('test', 'evolving', schema, createValidator()));
+    useTestContract('evolving', 'evolve', { id: { type: 'integer' } });
     const { result, rejects } = await run(
       'q-type-change',
       [
@@ -254,13 +258,7 @@ describe('validate: quarantine with reasons', () => {
   });
 
   it('merges the columns that page groups evolve at the same time, losing none', async () => {
-    const schema = {
-      $id: 'contracts/test/parallel',
-      'x-pipeline': { mode: 'evolve', primaryKey: ['id'] },
-      type: 'object',
-      properties: { id: { type: 'integer' } },
-    };
-    contracts.set('test/parallel', compileContract('test', 'parallel', schema, createValidator()));
+    useTestContract('parallel', 'evolve', { id: { type: 'integer' } });
     const batch = { source: 'test', resource: 'parallel', logicalDate: '2026-11-20', batchId: 'q-parallel' };
     const pages = ['red', 'green', 'blue', 'cyan'].map((colour, index) =>
       JSON.stringify([{ id: index, [colour]: true }]),

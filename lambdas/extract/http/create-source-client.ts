@@ -1,17 +1,11 @@
 import type { SecretResolver } from '../../shared/secrets';
-import type { PipelineLogger } from '../../shared/logger';
 import type { SourceConfig } from '../source-config';
 import { createAuthenticator } from './auth';
 import { RequestGate } from './request-gate';
-import { SourceHttpClient } from './source-http-client';
+import { SourceHttpClient, SourceHttpClientDeps } from './source-http-client';
 
-export interface SourceClientDeps {
-  secrets: SecretResolver;
-  logger: PipelineLogger;
-  fetchImpl?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
+/** What the client needs, less the gate (made here, per source), plus where secrets come from. */
+export type SourceClientDeps = Omit<SourceHttpClientDeps, 'gate'> & { secrets: SecretResolver };
 
 /** A source's HTTP client: its own gate (rate limit, concurrency), its authenticator, its retries. */
 export function createSourceClient(source: SourceConfig, deps: SourceClientDeps): SourceHttpClient {
