@@ -75,3 +75,22 @@ export class PaginationError extends PipelineError {
 export class StateConflictError extends PipelineError {
   readonly kind = 'state_conflict';
 }
+
+/** A resource's counts do not add up: records went missing between extract and validate. */
+export class ReconciliationError extends PipelineError {
+  readonly kind = 'reconciliation';
+}
+
+/**
+ * Failures that another attempt cannot fix (the state machine does not retry them): a wrong setting,
+ * refused credentials, an API paging in circles or answering another shape, a lost state race, counts
+ * that do not add up.
+ */
+export const NON_RETRYABLE_ERRORS = [
+  'ConfigError',
+  'AuthError',
+  'ResponseFormatError',
+  'PaginationError',
+  'StateConflictError',
+  'ReconciliationError',
+] as const;

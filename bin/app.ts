@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { environmentConfig } from '../lib/config/environments';
+import { PipelineStack } from '../lib/pipeline-stack';
+
+/**
+ * `cdk deploy -c env=dev` (or staging, prod): one stack per environment, in the account and region of
+ * the AWS profile the CDK runs with. cdk-nag's AwsSolutions checks run on every synth.
+ */
+const app = new App();
+const config = environmentConfig(app.node.tryGetContext('env'), app.node.tryGetContext('overrides'));
+new PipelineStack(app, `Pipeline-${config.name}`, {
+  config,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  description: `API → S3 → Snowflake pipeline (${config.name})`,
+  tags: { application: 'api-snowflake-pipeline', environment: config.name },
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -1,0 +1,56 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { parseStepEvent } from '../shared/step-event';
+import { buildRunNotice, RunNoticeInput, RunOutcome } from './run-notice';
+
+const notifyEventSchema = z
+  .object({
+    status: z.enum(['succeeded', 'failed']),
+    executionArn: z.string().min(1),
+    startedAt: z.string().min(1),
+    batchId: z.string().optional(),
+    logicalDate: z.string().optional(),
+    summary: z.unknown().optional(),
+    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+
+export type NotifyEvent = z.input<typeof notifyEventSchema>;
+
+// Created once per container, as every client of the handlers.
+let sns: SNSClient | undefined;
+
+export async function handler(event: NotifyEvent): Promise<{ outcome: RunOutcome; messageId?: string }> {
+  const input = parseStepEvent(
+    notifyEventSchema,
+    event,
+    'notify',
+    '{ status, executionArn, startedAt } with summary (success) or error (failure)',
+  );
+  const topicArn = process.env.ALERTS_TOPIC_ARN;
+  if (!topicArn)
+    throw new ConfigError(
+      'ALERTS_TOPIC_ARN is not set',
+      {},
+      'set ALERTS_TOPIC_ARN in the function environment',
+    );
+  const notice = buildRunNotice(input as RunNoticeInput, new Date());
+  sns ??= new SNSClient({});
+  const sent = await sns.send(
+    new PublishCommand({
+      TopicArn: topicArn,
+      Subject: notice.subject,
+      Message: notice.message,
+      MessageAttributes: Object.fromEntries(
+        Object.entries(notice.attributes).map(([name, value]) => [
+          name,
+          { DataType: 'String', StringValue: value },
+        ]),
+      ),
+    }),
+  );
+  logger.info('run notice sent', { outcome: notice.outcome, subject: notice.subject });
+  return { outcome: notice.outcome, messageId: sent.MessageId };
+}

@@ -1,0 +1,104 @@
+import type { RunCounts } from '../reconcile/reconcile';
+
+/** How a run ended, as operators read it: all good, good but with rejects to look at, or failed. */
+export type RunOutcome = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+
+export interface RunNoticeInput {
+  status: 'succeeded' | 'failed';
+  executionArn: string;
+  /** ISO time the execution started. */
+  startedAt: string;
+  batchId?: string;
+  logicalDate?: string;
+  /** Reconcile's counts, on success. */
+  summary?: RunCounts & { batchId?: string; logicalDate?: string };
+  /** The error Step Functions caught, on failure (`Cause` is often a JSON string from Lambda). */
+  error?: { Error?: string; Cause?: string };
+}
+
+export interface RunNotice {
+  outcome: RunOutcome;
+  subject: string;
+  message: string;
+  /** SNS message attributes, so subscribers can filter (e.g. page only on FAILED). */
+  attributes: Record<string, string>;
+}
+
+/** The execution's page in the Step Functions console. */
+export function consoleLink(executionArn: string): string {
+  const region = executionArn.split(':')[3] || 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+function describeDuration(milliseconds: number): string {
+  const seconds = Math.max(0, Math.round(milliseconds / 1000));
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** Lambda puts the thrown error in `Cause` as JSON; its message says what to do next. */
+function describeCause(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string; errorType?: string };
+    if (parsed.errorMessage) return parsed.errorMessage;
+  } catch {
+    // not JSON: a Step Functions cause is plain text
+  }
+  return cause;
+}
+
+/** SNS subjects: at most 100 ASCII characters, no line breaks. */
+const subjectOf = (text: string) => text.replace(/[^\x20-\x7e]/g, '-').slice(0, 100);
+
+/** One message per run: the outcome, the counts per resource, where rejects are, how long, a console link. */
+export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
+  const duration = describeDuration(now.getTime() - Date.parse(input.startedAt));
+  const batchId = input.summary?.batchId ?? input.batchId ?? input.executionArn.split(':').at(-1) ?? '';
+  const logicalDate = input.summary?.logicalDate ?? input.logicalDate ?? '';
+  const link = consoleLink(input.executionArn);
+
+  if (input.status === 'failed' || !input.summary) {
+    const reason = `${input.error?.Error ?? 'Error'}: ${describeCause(input.error?.Cause)}`;
+    return {
+      outcome: 'FAILED',
+      subject: subjectOf(`Pipeline FAILED ${logicalDate} (batch ${batchId})`),
+      message: [
+        `The pipeline run ${batchId}${logicalDate ? ` for ${logicalDate}` : ''} FAILED after ${duration}.`,
+        '',
+        reason,
+        '',
+        'Incremental state was not advanced: re-running the day is safe (docs/runbook.md).',
+        `Execution: ${link}`,
+      ].join('\n'),
+      attributes: { outcome: 'FAILED', batchId },
+    };
+  }
+
+  const { totals, resources } = input.summary;
+  const outcome: RunOutcome = totals.rejected > 0 || totals.quarantinedPages > 0 ? 'PARTIAL' : 'SUCCEEDED';
+  const lines = resources.map((resource) => {
+    const rejects =
+      resource.rejected || resource.quarantinedPages
+        ? `, ${resource.rejected} rejected${resource.quarantinedPages ? `, ${resource.quarantinedPages} pages quarantined` : ''} → ${resource.rejectKeys.join(', ')}`
+        : '';
+    return `  ${resource.source}/${resource.resource}: ${resource.extracted} extracted, ${resource.valid} valid${rejects}`;
+  });
+  return {
+    outcome,
+    subject: subjectOf(
+      `Pipeline ${outcome} ${logicalDate}: ${totals.valid} valid, ${totals.rejected} rejected`,
+    ),
+    message: [
+      `The pipeline run ${batchId} for ${logicalDate} ${outcome === 'SUCCEEDED' ? 'succeeded' : 'succeeded with rejects'} in ${duration}.`,
+      `${totals.extracted} records extracted, ${totals.valid} valid, ${totals.rejected} rejected.`,
+      '',
+      ...lines,
+      '',
+      ...(outcome === 'PARTIAL'
+        ? ['Rejected records are in the failed bucket with their reasons (docs/contracts.md).', '']
+        : []),
+      `Execution: ${link}`,
+    ].join('\n'),
+    attributes: { outcome, batchId },
+  };
+}

@@ -1,0 +1,84 @@
+import { ConfigError } from '../shared/errors';
+import type { SourceConfig } from '../extract/source-config';
+
+/** What starts a run: the schedule passes its scheduled time; an operator may pass a date and sources. */
+export interface RunRequest {
+  /** ISO time the schedule fired for (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
+  scheduledTime?: string;
+  /** YYYY-MM-DD, for a backfill or a re-run of a given day; wins over the scheduled time. */
+  logicalDate?: string;
+  /** Only these sources (default: every source enabled for the environment). */
+  sources?: string[];
+}
+
+export interface PlannedResource {
+  source: string;
+  resource: string;
+}
+
+export interface RunPlan {
+  batchId: string;
+  logicalDate: string;
+  resources: PlannedResource[];
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The day a run is about. From the schedule's time, not the clock: a run retried hours late, or started
+ * again tomorrow for today, still processes the day it was scheduled for.
+ */
+export function logicalDateOf(request: RunRequest, now: Date): string {
+  if (request.logicalDate !== undefined) {
+    if (!DATE.test(request.logicalDate) || Number.isNaN(Date.parse(request.logicalDate))) {
+      throw new ConfigError(
+        `logicalDate "${request.logicalDate}" is not a date`,
+        {},
+        'pass logicalDate as YYYY-MM-DD, e.g. "2026-11-01"',
+      );
+    }
+    return request.logicalDate;
+  }
+  if (request.scheduledTime !== undefined) {
+    const scheduled = Date.parse(request.scheduledTime);
+    if (Number.isNaN(scheduled)) {
+      throw new ConfigError(
+        `scheduledTime "${request.scheduledTime}" is not a time`,
+        {},
+        'pass the schedule time as ISO 8601 (the schedule does this itself), or pass logicalDate instead',
+      );
+    }
+    return new Date(scheduled).toISOString().slice(0, 10);
+  }
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * The resources one run extracts: every enabled resource of the environment's sources, or of the ones
+ * the operator named (which must be among them).
+ */
+export function planRun(
+  request: RunRequest,
+  batchId: string,
+  enabledSources: readonly SourceConfig[],
+  now: Date,
+): RunPlan {
+  const names = enabledSources.map((source) => source.name);
+  const unknown = (request.sources ?? []).filter((name) => !names.includes(name));
+  if (unknown.length) {
+    throw new ConfigError(
+      `source ${unknown.join(', ')} is not enabled in this environment`,
+      {},
+      `choose among ${names.join(', ')}, or enable the source in the environment's configuration (lib/config)`,
+    );
+  }
+  const chosen = request.sources?.length
+    ? enabledSources.filter((source) => request.sources!.includes(source.name))
+    : enabledSources;
+  const resources = chosen.flatMap((source) =>
+    source.resources
+      .filter((resource) => resource.enabled)
+      .map((resource) => ({ source: source.name, resource: resource.name })),
+  );
+  return { batchId, logicalDate: logicalDateOf(request, now), resources };
+}

@@ -1,0 +1,82 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { logger } from '../shared/logger';
+import { metrics } from '../shared/metrics';
+import { parseStepEvent } from '../shared/step-event';
+import { reconcile, RunCounts } from './reconcile';
+
+const count = z.number().int().min(0);
+const reconcileEventSchema = z.object({
+  batchId: z.string().min(1),
+  logicalDate: z.string().min(1),
+  extracted: z.array(
+    z.object({ source: z.string(), resource: z.string(), pages: count, records: count }).loose(),
+  ),
+  validated: z.array(
+    z.array(
+      z
+        .object({
+          source: z.string(),
+          resource: z.string(),
+          inputRecords: count,
+          validRecords: count,
+          rejectedRecords: count,
+          quarantinedPages: count,
+          rejectKeys: z.array(z.string()),
+          tables: z.record(z.string(), z.object({ rows: count, keys: z.array(z.string()) }).loose()),
+        })
+        .loose(),
+    ),
+  ),
+});
+
+export type ReconcileEvent = z.input<typeof reconcileEventSchema>;
+
+export interface ReconcileResult extends RunCounts {
+  batchId: string;
+  logicalDate: string;
+}
+
+/** Per source: records extracted, valid and rejected, as the dashboard graphs them. */
+function publishCounts(counts: RunCounts): void {
+  const bySource = new Map<string, { extracted: number; valid: number; rejected: number }>();
+  for (const resource of counts.resources) {
+    const sum = bySource.get(resource.source) ?? { extracted: 0, valid: 0, rejected: 0 };
+    sum.extracted += resource.extracted;
+    sum.valid += resource.valid;
+    sum.rejected += resource.rejected;
+    bySource.set(resource.source, sum);
+  }
+  // A single metric is written at once, with its own dimensions: one per source and count.
+  const publish = (source: string, name: string, value: number) => {
+    const metric = metrics.singleMetric();
+    metric.addDimension('source', source);
+    metric.addMetric(name, MetricUnit.Count, value);
+  };
+  for (const [source, sum] of bySource) {
+    publish(source, 'RecordsExtracted', sum.extracted);
+    publish(source, 'RecordsValid', sum.valid);
+    publish(source, 'RecordsRejected', sum.rejected);
+  }
+}
+
+export async function handler(event: ReconcileEvent): Promise<ReconcileResult> {
+  const input = parseStepEvent(
+    reconcileEventSchema,
+    event,
+    'reconcile',
+    '{ batchId, logicalDate, extracted: [...], validated: [[...]] } as the state machine builds it',
+  );
+  logger.appendKeys({ step: 'reconcile', batchId: input.batchId });
+  try {
+    const counts = reconcile(input.extracted, input.validated);
+    publishCounts(counts);
+    logger.info('run reconciled', { totals: counts.totals });
+    return { batchId: input.batchId, logicalDate: input.logicalDate, ...counts };
+  } catch (error) {
+    logger.error('reconcile failed', error as Error);
+    throw error;
+  } finally {
+    logger.removeKeys(['step', 'batchId']);
+  }
+}

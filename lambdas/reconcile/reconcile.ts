@@ -1,0 +1,106 @@
+import { ReconciliationError } from '../shared/errors';
+
+/** What the state machine keeps of each extract (page keys dropped: they would not fit in the state). */
+export interface ExtractedResource {
+  source: string;
+  resource: string;
+  pages: number;
+  records: number;
+}
+
+/** What the state machine keeps of each validate invocation (one per page group). */
+export interface ValidatedGroup {
+  source: string;
+  resource: string;
+  inputRecords: number;
+  validRecords: number;
+  rejectedRecords: number;
+  quarantinedPages: number;
+  rejectKeys: string[];
+  tables: Record<string, { rows: number; keys: string[] }>;
+}
+
+export interface ResourceCounts {
+  source: string;
+  resource: string;
+  pages: number;
+  extracted: number;
+  valid: number;
+  rejected: number;
+  quarantinedPages: number;
+  rejectKeys: string[];
+  /** Rows written per table (the resource's own and its child tables). */
+  tables: Record<string, number>;
+}
+
+export interface RunCounts {
+  resources: ResourceCounts[];
+  totals: { extracted: number; valid: number; rejected: number; quarantinedPages: number };
+}
+
+/**
+ * Adds up each resource over its page groups and checks the pipeline's promise: every record extract
+ * counted entered validate, and left it as a row or a reject. Any difference fails the run, naming the
+ * resources and the numbers, before anything downstream (the load, the cursor commit) happens.
+ */
+export function reconcile(
+  extracted: readonly ExtractedResource[],
+  validated: readonly ValidatedGroup[][],
+): RunCounts {
+  const mismatches: string[] = [];
+  const resources = extracted.map((extract, position) => {
+    const groups = validated[position] ?? [];
+    const counts: ResourceCounts = {
+      source: extract.source,
+      resource: extract.resource,
+      pages: extract.pages,
+      extracted: extract.records,
+      valid: 0,
+      rejected: 0,
+      quarantinedPages: 0,
+      rejectKeys: [],
+      tables: {},
+    };
+    let input = 0;
+    for (const group of groups) {
+      if (group.source !== extract.source || group.resource !== extract.resource) {
+        mismatches.push(
+          `${extract.source}/${extract.resource}: validate answered for ${group.source}/${group.resource}`,
+        );
+        continue;
+      }
+      input += group.inputRecords;
+      counts.valid += group.validRecords;
+      counts.rejected += group.rejectedRecords;
+      counts.quarantinedPages += group.quarantinedPages;
+      counts.rejectKeys.push(...group.rejectKeys);
+      for (const [table, written] of Object.entries(group.tables))
+        counts.tables[table] = (counts.tables[table] ?? 0) + written.rows;
+    }
+    const name = `${extract.source}/${extract.resource}`;
+    if (input !== extract.records)
+      mismatches.push(`${name}: extract counted ${extract.records} records, validate read ${input}`);
+    if (counts.valid + counts.rejected !== input)
+      mismatches.push(
+        `${name}: ${input} records in, ${counts.valid} valid + ${counts.rejected} rejected out`,
+      );
+    return counts;
+  });
+  if (validated.length !== extracted.length)
+    mismatches.push(`${extracted.length} resources extracted, ${validated.length} validated`);
+  if (mismatches.length) {
+    throw new ReconciliationError(
+      `counts do not add up: ${mismatches.join('; ')}`,
+      {},
+      'nothing was loaded or committed; look for the resource in the validate logs of this execution, fix, and re-run the day',
+    );
+  }
+  const totals = { extracted: 0, valid: 0, rejected: 0, quarantinedPages: 0 };
+  for (const counts of resources) {
+    totals.extracted += counts.extracted;
+    totals.valid += counts.valid;
+    totals.rejected += counts.rejected;
+    totals.quarantinedPages += counts.quarantinedPages;
+  }
+  return { resources, totals };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { builtInSources } from '../../lambdas/extract/sources';
+import { describeIssues } from '../../lambdas/shared/zod-issues';
+
+const sourceNames = builtInSources.map((source) => source.name);
+
+/** EventBridge Scheduler's cron: six fields, as `cron(0 6 * * ? *)`. */
+const CRON = /^cron\((\S+\s+){5}\S+\)$/;
+
+/** Everything that differs between dev, staging and prod, checked before anything is synthesized. */
+export const environmentConfigSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lower-case letters, digits and -, 2–21 characters'),
+    /** Built-in sources this environment runs (lambdas/extract/sources). */
+    sources: z
+      .array(z.enum(sourceNames as [string, ...string[]]))
+      .min(1, 'at least one source')
+      .refine((names) => new Set(names).size === names.length, 'each source once'),
+    schedule: z
+      .object({
+        expression: z.string().regex(CRON, 'a six-field cron expression such as "cron(0 6 * * ? *)"'),
+        enabled: z.boolean(),
+      })
+      .strict(),
+    /** Who is told about failed runs and alarms; none subscribes nobody (subscribe later in SNS). */
+    alertEmail: z.email('an e-mail address').optional(),
+    retention: z
+      .object({
+        /** Days Lambda and state machine logs are kept. */
+        logDays: z.number().int().positive(),
+        /** Days rejected records stay in the failed bucket. */
+        failedDays: z.number().int().positive(),
+        /** Days before raw pages move to S3 Standard-IA (the archive of record; never deleted). */
+        rawInfrequentAccessDays: z
+          .number()
+          .int()
+          .min(30, 'S3 moves objects to Standard-IA after 30 days at the earliest'),
+        /** Days before raw pages move to Glacier Instant Retrieval. */
+        rawGlacierDays: z.number().int().positive(),
+        /** Days before transformed Parquet moves to Standard-IA (Snowpipe has loaded it by then). */
+        transformedInfrequentAccessDays: z
+          .number()
+          .int()
+          .min(30, 'S3 moves objects to Standard-IA after 30 days at the earliest'),
+      })
+      .strict()
+      .refine((days) => days.rawGlacierDays > days.rawInfrequentAccessDays, {
+        message: 'rawGlacierDays must come after rawInfrequentAccessDays',
+        path: ['rawGlacierDays'],
+      }),
+    /** Lambda memory in MB per step; validate needs the most (docs/benchmarks.md). */
+    memoryMb: z
+      .object({
+        extract: z.number().int().min(128).max(10240),
+        validate: z.number().int().min(512, 'validate needs 512 MB for its flat memory profile').max(10240),
+        small: z.number().int().min(128).max(10240),
+      })
+      .strict(),
+    /** How many source/resource pairs extract (and validate) at once. */
+    maxConcurrency: z.number().int().min(1).max(40),
+    /** `retain` keeps buckets, queues and logs when the stack is deleted; `destroy` removes them (dev only). */
+    removalPolicy: z.enum(['retain', 'destroy']),
+  })
+  .strict();
+
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+
+/** Thrown by `cdk synth` on a bad setting: it names the environment, the field and what is expected. */
+export class EnvironmentConfigError extends Error {
+  override readonly name = 'EnvironmentConfigError';
+}
+
+/** Checks a configuration, or fails naming every wrong or missing setting. */
+export function parseEnvironmentConfig(candidate: unknown, where: string): EnvironmentConfig {
+  const parsed = environmentConfigSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  throw new EnvironmentConfigError(
+    `environment ${where} is misconfigured: ${describeIssues(parsed.error).join('; ')} (lib/config/environments.ts)`,
+  );
+}

@@ -1,0 +1,78 @@
+import { EnvironmentConfigError, parseEnvironmentConfig, EnvironmentConfig } from './environment-config';
+
+const daily = { expression: 'cron(0 6 * * ? *)', enabled: true };
+
+/**
+ * The environments shipped out of the box. Account and region come from the CDK environment
+ * (`CDK_DEFAULT_ACCOUNT`/`CDK_DEFAULT_REGION`, i.e. the AWS profile `cdk deploy` runs with).
+ */
+export const environments: Record<string, unknown> = {
+  dev: {
+    name: 'dev',
+    sources: ['gfn', 'fakestore', 'events_oauth', 'events_apikey'],
+    // Runs are started by hand in dev; enable to rehearse the schedule.
+    schedule: { ...daily, enabled: false },
+    retention: {
+      logDays: 14,
+      failedDays: 14,
+      rawInfrequentAccessDays: 30,
+      rawGlacierDays: 90,
+      transformedInfrequentAccessDays: 30,
+    },
+    memoryMb: { extract: 1024, validate: 1024, small: 256 },
+    maxConcurrency: 4,
+    removalPolicy: 'destroy',
+  },
+  staging: {
+    name: 'staging',
+    sources: ['gfn', 'fakestore', 'events_oauth', 'events_apikey'],
+    schedule: daily,
+    retention: {
+      logDays: 30,
+      failedDays: 30,
+      rawInfrequentAccessDays: 30,
+      rawGlacierDays: 180,
+      transformedInfrequentAccessDays: 60,
+    },
+    memoryMb: { extract: 1024, validate: 1769, small: 256 },
+    maxConcurrency: 8,
+    removalPolicy: 'retain',
+  },
+  prod: {
+    name: 'prod',
+    sources: ['gfn', 'fakestore', 'events_oauth', 'events_apikey'],
+    schedule: daily,
+    retention: {
+      logDays: 90,
+      failedDays: 90,
+      rawInfrequentAccessDays: 30,
+      rawGlacierDays: 365,
+      transformedInfrequentAccessDays: 90,
+    },
+    memoryMb: { extract: 1769, validate: 1769, small: 256 },
+    maxConcurrency: 8,
+    removalPolicy: 'retain',
+  },
+};
+
+/**
+ * The configuration of `cdk deploy -c env=<name>`, with optional overrides from `-c overrides='{…}'`
+ * (e.g. `{"alertEmail":"data-oncall@example.com"}`), validated as a whole.
+ */
+export function environmentConfig(name: unknown, overrides?: unknown): EnvironmentConfig {
+  const known = Object.keys(environments).join(', ');
+  if (typeof name !== 'string' || !name) {
+    throw new EnvironmentConfigError(`no environment chosen: pass -c env=<name> to cdk (one of ${known})`);
+  }
+  const base = environments[name];
+  if (!base) throw new EnvironmentConfigError(`unknown environment "${name}": use one of ${known}`);
+  let extra: unknown = overrides ?? {};
+  if (typeof extra === 'string') {
+    try {
+      extra = JSON.parse(extra);
+    } catch {
+      throw new EnvironmentConfigError(`-c overrides is not JSON: ${extra}`);
+    }
+  }
+  return parseEnvironmentConfig({ ...(base as object), ...(extra as object) }, `"${name}"`);
+}

@@ -1,0 +1,278 @@
+import { CfnElement, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Errors,
+  Fail,
+  JitterType,
+  JsonPath,
+  LogLevel,
+  Map as MapState,
+  Pass,
+  Result,
+  StateMachine,
+  Succeed,
+  TaskInput,
+  TaskStateBase,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { NON_RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
+import { acceptFinding, arnToken } from './nag-acknowledgements';
+
+/**
+ * State names: the local runner and the tests bind each Lambda task to its handler by name
+ * (aws-local-stepfunctions), so they are part of the interface.
+ */
+export const STATE = {
+  plan: 'Plan run',
+  extractAll: 'Extract resources',
+  extract: 'Extract',
+  extractDone: 'Extract done?',
+  continueExtract: 'Continue extract',
+  keepExtractSummary: 'Keep extract summary',
+  validateAll: 'Validate resources',
+  validateGroups: 'Validate page groups',
+  validate: 'Validate',
+  reconcile: 'Reconcile',
+  notifySuccess: 'Notify success',
+  commitState: 'Commit state',
+  succeeded: 'Run succeeded',
+  notifyFailure: 'Notify failure',
+  sendToDlq: 'Send to dead-letter queue',
+  failed: 'Run failed',
+} as const;
+
+/** Which handler each Lambda task state runs (`lambdas/<step>/handler.ts`). */
+export const TASK_STEPS = {
+  [STATE.plan]: 'plan',
+  [STATE.extract]: 'extract',
+  [STATE.validate]: 'validate',
+  [STATE.reconcile]: 'reconcile',
+  [STATE.notifySuccess]: 'notify',
+  [STATE.commitState]: 'commit-state',
+  [STATE.notifyFailure]: 'notify',
+} as const;
+
+export interface BatchFunctions {
+  readonly plan: IFunction;
+  readonly extract: IFunction;
+  readonly validate: IFunction;
+  readonly reconcile: IFunction;
+  readonly notify: IFunction;
+  readonly commitState: IFunction;
+}
+
+export interface BatchStateMachineProps {
+  readonly functions: BatchFunctions;
+  /** Where a failed run's input and cause go, to be looked at and re-driven. */
+  readonly deadLetterQueue: IQueue;
+  /** Source/resource pairs extracted (and validated) at once. */
+  readonly maxConcurrency: number;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** @default 6 hours: a stuck run fails (and alerts) instead of holding the day forever */
+  readonly timeout?: Duration;
+}
+
+/** Every task: three more attempts after 1, 2 and 4 s (with jitter), except for failures a retry cannot fix. */
+function withRetries<T extends TaskStateBase>(task: T): T {
+  task.addRetry({ errors: [...NON_RETRYABLE_ERRORS], maxAttempts: 0 });
+  task.addRetry({
+    errors: [Errors.ALL],
+    maxAttempts: 3,
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    jitterStrategy: JitterType.FULL,
+  });
+  return task;
+}
+
+/**
+ * The batch run: plan → extract every resource (looping on continuations) → validate every resource
+ * (page groups in parallel) → reconcile the counts → notify → commit incremental state, last. Any
+ * failure: a failure notice, the execution's input and cause to the dead-letter queue, and the run
+ * fails. JSONPath and inline Maps only, so that `npm start` runs this very definition locally.
+ */
+export class BatchStateMachine extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: BatchStateMachineProps) {
+    super(scope, id);
+    const { functions } = props;
+    const invoke = (
+      name: string,
+      fn: IFunction,
+      options: Partial<ConstructorParameters<typeof LambdaInvoke>[2]> = {},
+    ) =>
+      withRetries(
+        new LambdaInvoke(this, name, {
+          stateName: name,
+          lambdaFunction: fn,
+          payloadResponseOnly: true,
+          retryOnServiceExceptions: false, // the States.ALL retrier covers Lambda's own transient errors
+          ...options,
+        }),
+      );
+
+    // Failure path, shared by every Catch.
+    const runFailed = new Fail(this, STATE.failed, {
+      stateName: STATE.failed,
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    const sendToDlq = withRetries(
+      new SqsSendMessage(this, STATE.sendToDlq, {
+        stateName: STATE.sendToDlq,
+        queue: props.deadLetterQueue,
+        messageBody: TaskInput.fromObject({
+          executionArn: JsonPath.stringAt('$$.Execution.Id'),
+          stateMachineArn: JsonPath.stringAt('$$.StateMachine.Id'),
+          input: JsonPath.objectAt('$$.Execution.Input'),
+          error: JsonPath.objectAt('$.error'),
+        }),
+        resultPath: JsonPath.DISCARD,
+      }),
+    ).next(runFailed);
+    const notifyFailure = invoke(STATE.notifyFailure, functions.notify, {
+      payload: TaskInput.fromObject({
+        status: 'failed',
+        executionArn: JsonPath.stringAt('$$.Execution.Id'),
+        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
+        batchId: JsonPath.stringAt('$$.Execution.Name'),
+        error: JsonPath.objectAt('$.error'),
+      }),
+      resultPath: JsonPath.DISCARD,
+    });
+    // A notice that cannot be sent must not keep the run's cause from the dead-letter queue.
+    notifyFailure.addCatch(sendToDlq, { resultPath: '$.notifyError' });
+    notifyFailure.next(sendToDlq);
+    const onFailure = { resultPath: '$.error' };
+
+    const plan = invoke(STATE.plan, functions.plan, {
+      payload: TaskInput.fromObject({
+        batchId: JsonPath.stringAt('$$.Execution.Name'),
+        input: JsonPath.objectAt('$'),
+      }),
+    });
+
+    // One resource: call extract until it says done, each call resuming from the last continuation.
+    const extract = invoke(STATE.extract, functions.extract, { resultPath: '$.extract' });
+    const continueExtract = new Pass(this, STATE.continueExtract, {
+      stateName: STATE.continueExtract,
+      parameters: {
+        source: JsonPath.stringAt('$.source'),
+        resource: JsonPath.stringAt('$.resource'),
+        batchId: JsonPath.stringAt('$.batchId'),
+        logicalDate: JsonPath.stringAt('$.logicalDate'),
+        continuation: JsonPath.objectAt('$.extract.continuation'),
+      },
+    }).next(extract);
+    // Page keys would soon outgrow the 256 KB a state may hold; the manifest lists them for validate.
+    const keepExtractSummary = new Pass(this, STATE.keepExtractSummary, {
+      stateName: STATE.keepExtractSummary,
+      result: Result.fromArray([]),
+      resultPath: '$.extract.pageKeys',
+      outputPath: '$.extract',
+    });
+    const extractDone = new Choice(this, STATE.extractDone, { stateName: STATE.extractDone })
+      .when(Condition.booleanEquals('$.extract.done', true), keepExtractSummary)
+      .otherwise(continueExtract);
+    const extractAll = new MapState(this, STATE.extractAll, {
+      stateName: STATE.extractAll,
+      itemsPath: '$.resources',
+      itemSelector: {
+        source: JsonPath.stringAt('$$.Map.Item.Value.source'),
+        resource: JsonPath.stringAt('$$.Map.Item.Value.resource'),
+        batchId: JsonPath.stringAt('$.batchId'),
+        logicalDate: JsonPath.stringAt('$.logicalDate'),
+      },
+      maxConcurrency: props.maxConcurrency,
+      resultPath: '$.extracted',
+    }).itemProcessor(extract.next(extractDone));
+
+    // Every resource, each of its page groups in its own invocation.
+    const validate = invoke(STATE.validate, functions.validate);
+    const validateGroups = new MapState(this, STATE.validateGroups, {
+      stateName: STATE.validateGroups,
+      itemsPath: '$.extract.pageGroups',
+      itemSelector: {
+        source: JsonPath.stringAt('$.extract.source'),
+        resource: JsonPath.stringAt('$.extract.resource'),
+        batchId: JsonPath.stringAt('$.extract.batchId'),
+        logicalDate: JsonPath.stringAt('$.extract.logicalDate'),
+        pageGroup: JsonPath.objectAt('$$.Map.Item.Value'),
+      },
+      maxConcurrency: props.maxConcurrency,
+    }).itemProcessor(validate);
+    const validateAll = new MapState(this, STATE.validateAll, {
+      stateName: STATE.validateAll,
+      itemsPath: '$.extracted',
+      itemSelector: { extract: JsonPath.objectAt('$$.Map.Item.Value') },
+      maxConcurrency: props.maxConcurrency,
+      resultPath: '$.validated',
+    }).itemProcessor(validateGroups);
+
+    const reconcile = invoke(STATE.reconcile, functions.reconcile, {
+      payload: TaskInput.fromObject({
+        batchId: JsonPath.stringAt('$.batchId'),
+        logicalDate: JsonPath.stringAt('$.logicalDate'),
+        extracted: JsonPath.listAt('$.extracted'),
+        validated: JsonPath.listAt('$.validated'),
+      }),
+      resultPath: '$.summary',
+    });
+    const notifySuccess = invoke(STATE.notifySuccess, functions.notify, {
+      payload: TaskInput.fromObject({
+        status: 'succeeded',
+        executionArn: JsonPath.stringAt('$$.Execution.Id'),
+        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
+        summary: JsonPath.objectAt('$.summary'),
+      }),
+      resultPath: JsonPath.DISCARD,
+    });
+    // State advances last: only a run that got this far moves the incremental cursors.
+    const commitState = invoke(STATE.commitState, functions.commitState, {
+      payload: TaskInput.fromObject({ extracted: JsonPath.listAt('$.extracted') }),
+      resultPath: '$.committed',
+    });
+
+    for (const step of [plan, extractAll, validateAll, reconcile, notifySuccess, commitState])
+      step.addCatch(notifyFailure, onFailure);
+
+    const definition = plan
+      .next(extractAll)
+      .next(validateAll)
+      .next(reconcile)
+      .next(notifySuccess)
+      .next(commitState)
+      .next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+      timeout: props.timeout ?? Duration.hours(6),
+    });
+    const reason =
+      'the state machine may invoke the versions and aliases of the pipeline functions (CDK grants <arn>:*)';
+    for (const fn of Object.values(functions)) {
+      const cfn = fn.node.defaultChild as CfnElement;
+      acceptFinding(this.stateMachine, `IAM5[Resource::${arnToken(cfn)}:*]`, reason);
+    }
+    acceptFinding(
+      this.stateMachine,
+      'IAM5[Resource::*]',
+      'X-Ray tracing and log delivery to CloudWatch Logs have no resource-level permissions',
+    );
+  }
+}

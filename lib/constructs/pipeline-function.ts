@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import { acceptFinding } from './nag-acknowledgements';
+
+const repositoryRoot = join(__dirname, '..', '..');
+
+export interface PipelineFunctionProps {
+  /** The handler module: `lambdas/<step>/handler.ts`. */
+  readonly step: string;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default 15 minutes (extract and validate stop themselves a minute before) */
+  readonly timeout?: Duration;
+  readonly environment?: Record<string, string>;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** @default nothing more */
+  readonly bundling?: NodejsFunctionProps['bundling'];
+}
+
+/**
+ * Every Lambda of the pipeline, with the house defaults in one place: Node.js 22 on ARM64, bundled by
+ * the local esbuild (never Docker), source maps, X-Ray, an explicit log group with retention, and the
+ * Powertools settings the shared logger and metrics read.
+ */
+export class PipelineFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    super(scope, id, {
+      entry: join(repositoryRoot, 'lambdas', props.step, 'handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.minutes(15),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
+      projectRoot: repositoryRoot,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: `pipeline-${props.step}`,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        target: 'node22',
+        sourceMap: true,
+        minify: true,
+        // The runtime's own AWS SDK would make the deployed code depend on whatever version AWS ships.
+        bundleAwsSDK: true,
+        ...props.bundling,
+      },
+    });
+    acceptFinding(
+      this,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'the basic execution role only lets the function write its own log streams',
+    );
+    acceptFinding(
+      this,
+      'IAM5[Resource::*]',
+      'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions',
+    );
+    acceptFinding(
+      this,
+      'L1',
+      'nodejs22.x on purpose: the code and its dependencies are tested on Node 22 (docs/deploy.md); upgrade deliberately',
+    );
+  }
+}

@@ -1,0 +1,130 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from './config/environment-config';
+import { DataBuckets } from './constructs/data-buckets';
+import { PipelineFunction } from './constructs/pipeline-function';
+import { BatchStateMachine } from './constructs/batch-state-machine';
+import { DailySchedule } from './constructs/daily-schedule';
+import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
+import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/** CloudWatch Logs only takes certain retention periods; the nearest one at least as long as asked. */
+function retentionOf(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays)
+    .filter((value): value is RetentionDays => typeof value === 'number' && value > 0)
+    .sort((a, b) => a - b);
+  return allowed.find((value) => value >= days) ?? RetentionDays.INFINITE;
+}
+
+/**
+ * One environment of the pipeline: storage, then the step functions, then the state machine that joins
+ * them, then the schedule that starts it and the monitoring that watches it.
+ */
+export class PipelineStack extends Stack {
+  public readonly buckets: DataBuckets;
+  public readonly batch: BatchStateMachine;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = retentionOf(config.retention.logDays);
+
+    this.buckets = new DataBuckets(this, 'Buckets', { retention: config.retention, removalPolicy });
+    const { raw, transformed, failed } = this.buckets;
+    const alerts = new AlertsTopic(this, 'Alerts', { alertEmail: config.alertEmail, removalPolicy });
+    const deadLetterQueue = (name: string) => {
+      const queue = new Queue(this, name, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy,
+      });
+      acceptFinding(
+        queue,
+        'SQS3',
+        'this queue is itself a dead-letter queue; one behind it would only hide messages',
+      );
+      return queue;
+    };
+    const runDlq = deadLetterQueue('RunDeadLetterQueue');
+    const scheduleDlq = deadLetterQueue('ScheduleDeadLetterQueue');
+
+    const fn = (step: string, memorySize: number, environment: Record<string, string> = {}) =>
+      new PipelineFunction(this, `${step}Function`, {
+        step,
+        memorySize,
+        environment,
+        logRetention,
+        removalPolicy,
+      });
+    const sourcesVariable = config.sources.join(',');
+    const functions = {
+      plan: fn('plan', config.memoryMb.small, { PIPELINE_SOURCES: sourcesVariable }),
+      extract: fn('extract', config.memoryMb.extract, {
+        RAW_BUCKET: raw.bucketName,
+        STATE_BUCKET: raw.bucketName,
+      }),
+      validate: fn('validate', config.memoryMb.validate, {
+        RAW_BUCKET: raw.bucketName,
+        TRANSFORMED_BUCKET: transformed.bucketName,
+        FAILED_BUCKET: failed.bucketName,
+      }),
+      reconcile: fn('reconcile', config.memoryMb.small),
+      notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: alerts.topic.topicArn }),
+      commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),
+    };
+
+    // Least privilege: each step touches only its sources' prefixes and the state it owns.
+    for (const source of config.sources) {
+      grantPrefix(raw, functions.extract, source, 'readWrite');
+      grantPrefix(raw, functions.validate, source, 'read');
+      grantPrefix(transformed, functions.validate, source, 'readWrite');
+      grantPrefix(failed, functions.validate, source, 'write');
+    }
+    grantPrefix(raw, functions.extract, 'state', 'read');
+    grantPrefix(raw, functions.commitState, 'state', 'readWrite');
+    grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
+    alerts.topic.grantPublish(functions.notify);
+    acceptFinding(
+      functions.notify,
+      'IAM5[Action::kms:GenerateDataKey*]',
+      'publishing to the encrypted alerts topic needs the GenerateDataKey family on that one key only',
+    );
+
+    this.batch = new BatchStateMachine(this, 'Batch', {
+      functions,
+      deadLetterQueue: runDlq,
+      maxConcurrency: config.maxConcurrency,
+      logRetention,
+      removalPolicy,
+    });
+    new DailySchedule(this, 'Daily', {
+      stateMachine: this.batch.stateMachine,
+      expression: config.schedule.expression,
+      enabled: config.schedule.enabled,
+      deadLetterQueue: scheduleDlq,
+    });
+    new PipelineMonitoring(this, 'Monitoring', {
+      dashboardName: `pipeline-${config.name}`,
+      stateMachine: this.batch.stateMachine,
+      functions,
+      deadLetterQueues: { run: runDlq, schedule: scheduleDlq },
+      sources: config.sources,
+      topic: alerts.topic,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.batch.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RawBucketName', { value: raw.bucketName });
+    new CfnOutput(this, 'TransformedBucketName', { value: transformed.bucketName });
+    new CfnOutput(this, 'FailedBucketName', { value: failed.bucketName });
+    new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn });
+    new CfnOutput(this, 'RunDeadLetterQueueUrl', { value: runDlq.queueUrl });
+  }
+}
