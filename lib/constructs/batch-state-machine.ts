@@ -18,6 +18,7 @@ import {
   Succeed,
   TaskInput,
   TaskStateBase,
+  Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -115,6 +116,8 @@ export class BatchStateMachine extends Construct {
           stateName: name,
           lambdaFunction: fn,
           payloadResponseOnly: true,
+          // Lambda's own limit plus a margin: Step Functions' default would wait forever, a local run 60 s.
+          taskTimeout: Timeout.duration(Duration.minutes(16)),
           retryOnServiceExceptions: false, // the States.ALL retrier covers Lambda's own transient errors
           ...options,
         }),

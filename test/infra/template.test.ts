@@ -1,0 +1,291 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { allStates, stateMachineDefinitionFrom } from '../../lib/state-machine-definition';
+import { STATE } from '../../lib/constructs/batch-state-machine';
+import { NON_RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
+import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
+
+const template = pipelineTemplate('prod');
+const definition = stateMachineDefinitionFrom(template.toJSON());
+const states = allStates(definition);
+const resourcesOf = (type: string) => Object.entries(template.findResources(type));
+const logicalIdOf = (type: string, pattern: RegExp) => {
+  const found = resourcesOf(type).filter(([id]) => pattern.test(id));
+  if (found.length !== 1) throw new Error(`expected one ${type} matching ${pattern}, found ${found.length}`);
+  return found[0]![0];
+};
+
+describe('schedule', () => {
+  it('starts the state machine daily at 06:00 UTC with the scheduled time as input', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Input: Match.stringLikeRegexp('<aws.scheduler.scheduled-time>'),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 21600 },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', /^ScheduleDeadLetterQueue/), 'Arn'] },
+        },
+      }),
+    });
+  });
+
+  it('is off in dev, where runs are started by hand', () => {
+    const dev = pipelineTemplate('dev');
+    dev.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
+  });
+});
+
+describe('state machine', () => {
+  it('chains plan → extract → validate → reconcile → notify → commit state', () => {
+    const order: string[] = [];
+    for (let name: string | undefined = definition.StartAt; name;) {
+      order.push(name);
+      name = definition.States[name]!.Next as string | undefined;
+    }
+    expect(order).toEqual([
+      STATE.plan,
+      STATE.extractAll,
+      STATE.validateAll,
+      STATE.reconcile,
+      STATE.notifySuccess,
+      STATE.commitState,
+      STATE.succeeded,
+    ]);
+  });
+
+  it('retries every task 3 times after 1, 2, 4 s with jitter, except failures a retry cannot fix', () => {
+    const tasks = [...states].filter(([, state]) => state.Type === 'Task');
+    expect(tasks.length).toBe(8);
+    for (const [, task] of tasks) {
+      expect(task.Retry).toEqual([
+        { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
+        {
+          ErrorEquals: ['States.ALL'],
+          MaxAttempts: 3,
+          IntervalSeconds: 1,
+          BackoffRate: 2,
+          JitterStrategy: 'FULL',
+        },
+      ]);
+    }
+  });
+
+  it('catches every failure of the main path into the failure notice, then the DLQ, then Fail', () => {
+    for (const name of [
+      STATE.plan,
+      STATE.extractAll,
+      STATE.validateAll,
+      STATE.reconcile,
+      STATE.notifySuccess,
+      STATE.commitState,
+    ]) {
+      expect(definition.States[name]!.Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.notifyFailure },
+      ]);
+    }
+    expect(definition.States[STATE.notifyFailure]!.Next).toBe(STATE.sendToDlq);
+    expect(definition.States[STATE.sendToDlq]!.Next).toBe(STATE.failed);
+    expect(definition.States[STATE.failed]).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+  });
+
+  it('sends the execution input and the cause to the run dead-letter queue', () => {
+    const send = definition.States[STATE.sendToDlq]!;
+    expect(send.Resource).toBe('arn:aws:states:::sqs:sendMessage');
+    expect(send.Parameters).toEqual({
+      QueueUrl: logicalIdOf('AWS::SQS::Queue', /^RunDeadLetterQueue/),
+      MessageBody: {
+        'executionArn.$': '$$.Execution.Id',
+        'stateMachineArn.$': '$$.StateMachine.Id',
+        'input.$': '$$.Execution.Input',
+        'error.$': '$.error',
+      },
+    });
+  });
+
+  it('bounds the Maps and loops extract on its continuation', () => {
+    expect(definition.States[STATE.extractAll]).toMatchObject({ Type: 'Map', MaxConcurrency: 8 });
+    expect(states.get(STATE.extractDone)).toMatchObject({
+      Choices: [{ Variable: '$.extract.done', BooleanEquals: true, Next: STATE.keepExtractSummary }],
+      Default: STATE.continueExtract,
+    });
+    expect(states.get(STATE.continueExtract)!.Next).toBe(STATE.extract);
+  });
+
+  it('logs every execution with its data and traces it', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+});
+
+describe('storage', () => {
+  it('blocks public access, encrypts and logs every data bucket, and versions raw', () => {
+    const buckets = resourcesOf('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(4);
+    for (const [id, bucket] of buckets) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption).toBeDefined();
+      if (!id.startsWith('BucketsAccessLogs')) expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+    }
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Transitions: [
+              { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+              { StorageClass: 'GLACIER_IR', TransitionInDays: 365 },
+            ],
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'failed/' }),
+    });
+  });
+
+  it('denies every request without TLS to buckets, queues and the topic', () => {
+    const denyInsecure = expect.objectContaining({
+      Effect: 'Deny',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    for (const [type, count] of [
+      ['AWS::S3::BucketPolicy', 4],
+      ['AWS::SQS::QueuePolicy', 2],
+      ['AWS::SNS::TopicPolicy', 1],
+    ] as const) {
+      const policies = resourcesOf(type);
+      expect(policies).toHaveLength(count);
+      for (const [, policy] of policies) {
+        expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([denyInsecure]));
+      }
+    }
+  });
+
+  it('encrypts the dead-letter queues and the alerts topic', () => {
+    for (const [, queue] of resourcesOf('AWS::SQS::Queue'))
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('keeps data when prod is deleted, and lets dev go', () => {
+    for (const [, bucket] of resourcesOf('AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Retain');
+    const dev = pipelineTemplate('dev');
+    for (const [, bucket] of Object.entries(dev.findResources('AWS::S3::Bucket')))
+      expect(bucket.DeletionPolicy).toBe('Delete');
+  });
+});
+
+describe('least privilege', () => {
+  const statementsOf = (functionPrefix: string) => {
+    const role = logicalIdOf('AWS::IAM::Role', new RegExp(`^${functionPrefix}FunctionServiceRole`));
+    return resourcesOf('AWS::IAM::Policy')
+      .filter(([, policy]) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+  };
+  const s3Resources = (functionPrefix: string) =>
+    statementsOf(functionPrefix)
+      .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('s3:')))
+      .flatMap((statement) => [statement.Resource].flat())
+      .map((resource) => JSON.stringify(resource));
+  const raw = logicalIdOf('AWS::S3::Bucket', /^BucketsRaw/);
+  const transformed = logicalIdOf('AWS::S3::Bucket', /^BucketsTransformed/);
+  const failed = logicalIdOf('AWS::S3::Bucket', /^BucketsFailed/);
+
+  it('lets extract write raw under its sources and read state, and nothing else in S3', () => {
+    const resources = s3Resources('extract');
+    expect(resources.some((resource) => resource.includes(transformed) || resource.includes(failed))).toBe(
+      false,
+    );
+    expect(resources.join()).toContain('/gfn/*');
+    expect(resources.join()).toContain('/state/*');
+    const writes = statementsOf('extract').filter((statement) =>
+      [statement.Action].flat().includes('s3:PutObject'),
+    );
+    expect(
+      writes
+        .flatMap((statement) => [statement.Resource].flat())
+        .map((r) => JSON.stringify(r))
+        .join(),
+    ).not.toContain('/state/*');
+  });
+
+  it('lets validate read raw but never write it', () => {
+    const writes = statementsOf('validate').filter((statement) =>
+      [statement.Action].flat().some((action) => /^s3:(PutObject|DeleteObject)/.test(String(action))),
+    );
+    const written = writes.flatMap((statement) => [statement.Resource].flat()).map((r) => JSON.stringify(r));
+    expect(written.some((resource) => resource.includes(raw))).toBe(false);
+    expect(written.some((resource) => resource.includes(transformed))).toBe(true);
+    expect(written.some((resource) => resource.includes(failed))).toBe(true);
+  });
+
+  it('gives plan and reconcile no S3 access and notify only the topic', () => {
+    expect(s3Resources('plan')).toEqual([]);
+    expect(s3Resources('reconcile')).toEqual([]);
+    expect(s3Resources('notify')).toEqual([]);
+    const publish = statementsOf('notify').find((statement) => statement.Action === 'sns:Publish');
+    expect(publish?.Resource).toEqual({ Ref: logicalIdOf('AWS::SNS::Topic', /^AlertsTopic/) });
+  });
+
+  it('runs every function on Node.js 22, ARM64, traced, with a log group that expires', () => {
+    const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => /Function[0-9A-F]{8}$/.test(id));
+    expect(functions).toHaveLength(6);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 7);
+  });
+});
+
+describe('alarms', () => {
+  it('alarms on any failed run, a run over 10 minutes, Lambda errors over 5% and any DLQ message', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalIdOf('AWS::SNS::Topic', /^AlertsTopic/) }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionTime',
+      Threshold: 600000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const errorRates = resourcesOf('AWS::CloudWatch::Alarm').filter(([id]) => id.includes('ErrorRate'));
+    expect(errorRates).toHaveLength(6);
+    for (const [, alarm] of errorRates) {
+      expect(alarm.Properties.Threshold).toBe(5);
+      expect(alarm.Properties.Metrics[0].Expression).toBe('100 * errors / MAX([errors, invocations])');
+    }
+    const dlqAlarms = resourcesOf('AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(dlqAlarms).toHaveLength(2);
+    for (const [, alarm] of dlqAlarms) expect(alarm.Properties.Threshold).toBe(1);
+  });
+
+  it('subscribes the alert e-mail when one is configured', () => {
+    const { stack } = pipelineStack('staging', { overrides: { alertEmail: 'oncall@example.com' } });
+    Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+});

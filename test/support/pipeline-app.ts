@@ -1,0 +1,32 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { environmentConfig } from '../../lib/config/environments';
+import { PipelineStack } from '../../lib/pipeline-stack';
+
+/**
+ * The pipeline stack of one environment, as `bin/app.ts` builds it. Lambda bundling is skipped (the
+ * template is the same but for asset hashes); `.ci/run` bundles for real with `cdk synth`.
+ */
+export function pipelineStack(envName: string, options: { overrides?: object; nag?: boolean } = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const config = environmentConfig(envName, options.overrides);
+  const stack = new PipelineStack(app, `Pipeline-${config.name}`, {
+    config,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  return { app, stack, config };
+}
+
+const templates = new Map<string, Template>();
+
+/** The synthesized template of an environment, built once per test file. */
+export function pipelineTemplate(envName = 'prod'): Template {
+  let template = templates.get(envName);
+  if (!template) {
+    template = Template.fromStack(pipelineStack(envName).stack);
+    templates.set(envName, template);
+  }
+  return template;
+}
