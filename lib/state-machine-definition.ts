@@ -30,10 +30,9 @@ function standIn(part: Exclude<TemplatePart, string>): string {
   throw new Error(`unexpected reference in the state machine definition: ${JSON.stringify(part)}`);
 }
 
-export function stateMachineDefinitionFrom(template: {
-  Resources: Record<string, TemplateResource>;
-}): StateMachineDefinition {
-  const machines = Object.values(template.Resources).filter(
+export function stateMachineDefinitionFrom(template: Record<string, unknown>): StateMachineDefinition {
+  const resources = (template.Resources ?? {}) as Record<string, TemplateResource>;
+  const machines = Object.values(resources).filter(
     (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
   );
   if (machines.length !== 1)

@@ -61,7 +61,7 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
     const reason = `${input.error?.Error ?? 'Error'}: ${describeCause(input.error?.Cause)}`;
     return {
       outcome: 'FAILED',
-      subject: subjectOf(`Pipeline FAILED ${logicalDate} (batch ${batchId})`),
+      subject: subjectOf(`Pipeline FAILED${logicalDate ? ` ${logicalDate}` : ''} (batch ${batchId})`),
       message: [
         `The pipeline run ${batchId}${logicalDate ? ` for ${logicalDate}` : ''} FAILED after ${duration}.`,
         '',

@@ -1,7 +1,13 @@
 import { commitCursors } from '../../lambdas/commit-state/commit-cursors';
 import { StateConflictError } from '../../lambdas/shared/errors';
 import { StateStore } from '../../lambdas/shared/state-store';
-import { RAW_BUCKET, startTestEnvironment, TestEnvironment } from '../support/environment';
+import {
+  RAW_BUCKET,
+  setHandlerEnvironment,
+  startTestEnvironment,
+  TestEnvironment,
+} from '../support/environment';
+import { handler, resetContainer } from '../../lambdas/commit-state/handler';
 
 describe('committing cursors after a successful run', () => {
   let env: TestEnvironment;
@@ -70,5 +76,46 @@ describe('committing cursors after a successful run', () => {
       ),
     ).rejects.toThrow(StateConflictError);
     expect((await store.read('fakestore', 'carts'))!.state.batchId).toBe('run-2');
+  });
+});
+
+describe('the commit-state handler', () => {
+  let env: TestEnvironment;
+  let restore: () => void;
+  beforeAll(async () => {
+    env = await startTestEnvironment();
+    restore = setHandlerEnvironment(env);
+    resetContainer();
+  });
+  afterAll(async () => {
+    restore();
+    resetContainer();
+    await env.close();
+  });
+
+  it('commits what the state machine hands over, with null for "no cursor"', async () => {
+    const answer = await handler({
+      extracted: [
+        {
+          source: 'events_oauth',
+          resource: 'events',
+          batchId: 'run-7',
+          pendingCursor: '2026-01-01T01:00:00Z',
+          stateEtag: null,
+        },
+        { source: 'fakestore', resource: 'users', batchId: 'run-7', pendingCursor: null, stateEtag: null },
+      ],
+    });
+    expect(answer.committed).toEqual([
+      { source: 'events_oauth', resource: 'events', cursor: '2026-01-01T01:00:00Z' },
+    ]);
+    const stored = await new StateStore(env.s3, RAW_BUCKET).read('events_oauth', 'events');
+    expect(stored!.state).toMatchObject({ cursor: '2026-01-01T01:00:00Z', batchId: 'run-7' });
+  });
+
+  it('says what it expects when the input is not what the state machine sends', async () => {
+    await expect(handler({ extracted: 'all' } as never)).rejects.toThrow(
+      /commit-state event is invalid: extracted/,
+    );
   });
 });

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { OperatorError, PipelineOperator } from '../lib/ops/pipeline-operator';
+
+const usage = `Operate a deployed pipeline (AWS credentials of its account; region from AWS_REGION or the profile).
+
+  npm run ops -- run --env dev [--date 2026-11-01] [--source gfn ...]   start a run and follow it
+  npm run ops -- backfill --env dev --from 2026-11-01 --to 2026-11-07 [--parallel 2] [--source gfn ...]
+  npm run ops -- status --env dev [--limit 10]                             recent runs`;
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      env: { type: 'string' },
+      date: { type: 'string' },
+      source: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      parallel: { type: 'string' },
+      limit: { type: 'string' },
+    },
+  });
+  if (!command || !['run', 'backfill', 'status'].includes(command) || !values.env) {
+    console.error(command && !values.env ? `--env is required\n\n${usage}` : usage);
+    return 2;
+  }
+  const operator = new PipelineOperator({
+    sfn: new SFNClient({}),
+    cloudFormation: new CloudFormationClient({}),
+    print: (line) => console.log(line),
+  });
+  if (command === 'status') {
+    await operator.status({ env: values.env, limit: values.limit ? Number(values.limit) : undefined });
+    return 0;
+  }
+  if (command === 'run') {
+    const run = await operator.run({ env: values.env, logicalDate: values.date, sources: values.source });
+    return run.status === 'SUCCEEDED' ? 0 : 1;
+  }
+  if (!values.from || !values.to) throw new OperatorError('backfill needs --from and --to (YYYY-MM-DD)');
+  const runs = await operator.backfill({
+    env: values.env,
+    from: values.from,
+    to: values.to,
+    parallel: values.parallel ? Number(values.parallel) : undefined,
+    sources: values.source,
+  });
+  return runs.every((run) => run.status === 'SUCCEEDED') ? 0 : 1;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    if (
+      error instanceof OperatorError ||
+      ((error as Error).name === 'TypeError' && /parseArgs|Unknown option/i.test((error as Error).message))
+    ) {
+      console.error(`ops: ${(error as Error).message}`);
+    } else {
+      console.error(error);
+    }
+    process.exitCode = 1;
+  },
+);

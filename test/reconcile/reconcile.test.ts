@@ -1,0 +1,68 @@
+import { reconcile, ValidatedGroup } from '../../lambdas/reconcile/reconcile';
+
+const group = (overrides: Partial<ValidatedGroup> = {}): ValidatedGroup => ({
+  source: 'fakestore',
+  resource: 'carts',
+  inputRecords: 10,
+  validRecords: 9,
+  rejectedRecords: 1,
+  quarantinedPages: 0,
+  rejectKeys: ['fakestore/carts/rejects-g000-00001.jsonl.gz'],
+  tables: { carts: { rows: 9, keys: ['a'] }, carts__products: { rows: 20, keys: ['b'] } },
+  ...overrides,
+});
+
+describe('reconcile', () => {
+  it('adds each resource up over its page groups', () => {
+    const counts = reconcile(
+      [{ source: 'fakestore', resource: 'carts', pages: 3, records: 25 }],
+      [[group(), group({ inputRecords: 15, validRecords: 15, rejectedRecords: 0, rejectKeys: [] })]],
+    );
+    expect(counts.resources[0]).toEqual({
+      source: 'fakestore',
+      resource: 'carts',
+      pages: 3,
+      extracted: 25,
+      valid: 24,
+      rejected: 1,
+      quarantinedPages: 0,
+      rejectKeys: ['fakestore/carts/rejects-g000-00001.jsonl.gz'],
+      tables: { carts: 18, carts__products: 40 },
+    });
+    expect(counts.totals).toEqual({ extracted: 25, valid: 24, rejected: 1, quarantinedPages: 0 });
+  });
+
+  it('accepts a resource with no pages and no page groups', () => {
+    const counts = reconcile([{ source: 'gfn', resource: 'types', pages: 0, records: 0 }], [[]]);
+    expect(counts.totals.extracted).toBe(0);
+  });
+
+  it('fails naming the resource when validate read fewer records than extract counted', () => {
+    expect(() =>
+      reconcile([{ source: 'fakestore', resource: 'carts', pages: 1, records: 11 }], [[group()]]),
+    ).toThrow(
+      /fakestore\/carts: extract counted 11 records, validate read 10.*nothing was loaded or committed/,
+    );
+  });
+
+  it('fails when records in do not equal valid plus rejected', () => {
+    expect(() =>
+      reconcile(
+        [{ source: 'fakestore', resource: 'carts', pages: 1, records: 10 }],
+        [[group({ validRecords: 8 })]],
+      ),
+    ).toThrow(/10 records in, 8 valid \+ 1 rejected out/);
+  });
+
+  it('fails when a resource was not validated at all', () => {
+    expect(() =>
+      reconcile(
+        [
+          { source: 'fakestore', resource: 'carts', pages: 1, records: 10 },
+          { source: 'fakestore', resource: 'users', pages: 1, records: 10 },
+        ],
+        [[group()]],
+      ),
+    ).toThrow(/2 resources extracted, 1 validated/);
+  });
+});

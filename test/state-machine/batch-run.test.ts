@@ -1,0 +1,248 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { STATE } from '../../lib/constructs/batch-state-machine';
+import { allStates, stateMachineDefinitionFrom } from '../../lib/state-machine-definition';
+import { handler as plan } from '../../lambdas/plan/handler';
+import { handler as reconcile } from '../../lambdas/reconcile/handler';
+import { TransportError } from '../../lambdas/shared/errors';
+import { pipelineTemplate } from '../support/pipeline-app';
+
+// The definition CloudFormation would deploy, read back from the synthesized dev template, run by
+// aws-local-stepfunctions. Plan and reconcile are the real handlers; extract, validate, notify, the
+// commit and the SQS send are test doubles that record what they were given.
+const definition = stateMachineDefinitionFrom(pipelineTemplate('dev').toJSON());
+const taskStates = [...allStates(definition)]
+  .filter(([, state]) => state.Type === 'Task')
+  .map(([name]) => name);
+
+type Handler = (input: never) => Promise<unknown>;
+
+interface ExtractCall {
+  source: string;
+  resource: string;
+  batchId: string;
+  logicalDate: string;
+  continuation?: { nextPartition: number };
+}
+
+/** Two pages per resource in one page group, 10 records each; the first call of each resource pauses once. */
+function fakeExtract(calls: ExtractCall[]) {
+  return async (input: ExtractCall) => {
+    calls.push(input);
+    const done = input.continuation !== undefined;
+    return {
+      source: input.source,
+      resource: input.resource,
+      batchId: input.batchId,
+      logicalDate: input.logicalDate,
+      done,
+      ...(done ? {} : { continuation: { nextPartition: 1, paused: [] } }),
+      manifestKey: `${input.source}/${input.resource}/manifest.json`,
+      pageKeys: ['a', 'b'],
+      pages: done ? 2 : 1,
+      records: done ? 20 : 10,
+      ...(done ? { pageGroups: [{ index: 0, first: 0, count: 2 }], pendingCursor: '2026-11-01' } : {}),
+      retries: 0,
+      durationMs: 5,
+    };
+  };
+}
+
+function fakeValidate(records = 20) {
+  return async (input: { source: string; resource: string; pageGroup: { index: number } }) => ({
+    source: input.source,
+    resource: input.resource,
+    batchId: 'run-1',
+    inputRecords: records,
+    validRecords: records - 1,
+    rejectedRecords: 1,
+    quarantinedPages: 0,
+    tables: {
+      [input.resource]: { rows: records - 1, keys: [`part-g00${input.pageGroup.index}-00001.parquet`] },
+    },
+    rejectKeys: [`${input.source}/${input.resource}/rejects-g000-00001.jsonl.gz`],
+    schemaVersions: { [input.resource]: 1 },
+    discardedValues: {},
+  });
+}
+
+interface Recorded {
+  notices: Array<Record<string, unknown>>;
+  dlqMessages: Array<Record<string, unknown>>;
+  commits: Array<{ extracted: Array<Record<string, unknown>> }>;
+  reconcileCalls: number;
+}
+
+async function run(input: Record<string, unknown>, handlers: Record<string, Handler>) {
+  const recorded: Recorded = { notices: [], dlqMessages: [], commits: [], reconcileCalls: 0 };
+  const notify = async (notice: Record<string, unknown>) => {
+    recorded.notices.push(notice);
+    return { outcome: notice.status === 'failed' ? 'FAILED' : 'SUCCEEDED' };
+  };
+  const bindings: Record<string, Handler> = {
+    [STATE.plan]: plan as Handler,
+    [STATE.reconcile]: (async (event: never) => {
+      recorded.reconcileCalls += 1;
+      return reconcile(event);
+    }) as Handler,
+    [STATE.notifySuccess]: notify as Handler,
+    [STATE.notifyFailure]: notify as Handler,
+    [STATE.commitState]: (async (event: Recorded['commits'][number]) => {
+      recorded.commits.push(event);
+      return { committed: [] };
+    }) as Handler,
+    [STATE.sendToDlq]: (async (message: { MessageBody: Record<string, unknown> }) => {
+      recorded.dlqMessages.push(message.MessageBody);
+      return { MessageId: 'm-1' };
+    }) as Handler,
+    ...handlers,
+  };
+  const machine = new StateMachine(definition as never);
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: bindings as never,
+      // Retries keep their count, not their 1-2-4 s pauses.
+      retryIntervalOverrides: Object.fromEntries(taskStates.map((name) => [name, 0])),
+    },
+    context: {
+      Execution: {
+        Id: 'arn:aws:states:eu-west-1:123456789012:execution:Pipeline:run-1',
+        Name: 'run-1',
+        Input: input as never,
+        StartTime: '2026-11-22T06:00:00.000Z',
+      },
+      StateMachine: { Id: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Pipeline' },
+    },
+  });
+  const outcome = await execution.result.then(
+    (output: unknown) => ({ output, error: undefined }),
+    // The Fail state names the error it failed with (ErrorPath): the run's error as the console shows it.
+    (error: Error & { cause?: Error }) => ({
+      output: undefined,
+      error: { name: error.cause?.name ?? error.name, message: error.message },
+    }),
+  );
+  return { ...outcome, recorded };
+}
+
+describe('the batch state machine, run locally', () => {
+  const savedSources = process.env.PIPELINE_SOURCES;
+  beforeAll(() => (process.env.PIPELINE_SOURCES = 'gfn,fakestore'));
+  afterAll(() => (process.env.PIPELINE_SOURCES = savedSources));
+
+  it('extracts every resource (following continuations), validates, reconciles, notifies and commits last', async () => {
+    const extractCalls: ExtractCall[] = [];
+    const { output, error, recorded } = await run(
+      { logicalDate: '2026-11-01', sources: ['fakestore'] },
+      { [STATE.extract]: fakeExtract(extractCalls) as Handler, [STATE.validate]: fakeValidate() as Handler },
+    );
+    expect(error).toBeUndefined();
+    const resources = ['products', 'users', 'carts'];
+    // Each resource: a first call, then one with the continuation it returned.
+    expect(extractCalls).toHaveLength(6);
+    for (const resource of resources) {
+      const calls = extractCalls.filter((call) => call.resource === resource);
+      expect(calls.map((call) => call.continuation)).toEqual([undefined, { nextPartition: 1, paused: [] }]);
+      expect(calls[0]).toMatchObject({ source: 'fakestore', batchId: 'run-1', logicalDate: '2026-11-01' });
+    }
+    expect(recorded.notices).toHaveLength(1);
+    expect(recorded.notices[0]).toMatchObject({
+      status: 'succeeded',
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Pipeline:run-1',
+      summary: { totals: { extracted: 60, valid: 57, rejected: 3 } },
+    });
+    // The commit gets each resource's pending cursor, and page keys were dropped from the state.
+    expect(recorded.commits).toHaveLength(1);
+    expect(recorded.commits[0]!.extracted).toHaveLength(3);
+    for (const extracted of recorded.commits[0]!.extracted)
+      expect(extracted).toMatchObject({ pendingCursor: '2026-11-01', pageKeys: [] });
+    expect(recorded.dlqMessages).toEqual([]);
+    expect(output).toMatchObject({ batchId: 'run-1', logicalDate: '2026-11-01' });
+  });
+
+  it('retries a task that fails twice, then goes on as if nothing happened', async () => {
+    const extractCalls: ExtractCall[] = [];
+    const succeedsThird = fakeExtract(extractCalls);
+    let failures = 0;
+    const flaky = async (input: ExtractCall) => {
+      if (input.resource === 'users' && failures < 2) {
+        failures += 1;
+        throw new TransportError('connection reset on every one of 5 attempts', {}, 'retry');
+      }
+      return succeedsThird(input);
+    };
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01', sources: ['fakestore'] },
+      { [STATE.extract]: flaky as Handler, [STATE.validate]: fakeValidate() as Handler },
+    );
+    expect(error).toBeUndefined();
+    expect(failures).toBe(2);
+    expect(recorded.notices[0]).toMatchObject({ status: 'succeeded' });
+    expect(recorded.commits).toHaveLength(1);
+  });
+
+  it('sends a task that always fails to the failure notice and the dead-letter queue, and fails the run', async () => {
+    let validateCalls = 0;
+    const broken = async () => {
+      validateCalls += 1;
+      throw new TransportError('S3 unreachable', { source: 'fakestore' }, 'check the network');
+    };
+    const input = { logicalDate: '2026-11-01', sources: ['fakestore'] };
+    const { error, recorded } = await run(input, {
+      [STATE.extract]: fakeExtract([]) as Handler,
+      [STATE.validate]: broken as Handler,
+    });
+    expect(error).toEqual({ name: 'TransportError', message: expect.stringContaining('S3 unreachable') });
+    // 1 + 3 retries for the resource that failed first; the Map stops at the first failure.
+    expect(validateCalls).toBeGreaterThanOrEqual(4);
+    expect(recorded.notices).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        batchId: 'run-1',
+        error: expect.objectContaining({
+          Error: 'TransportError',
+          Cause: expect.stringContaining('S3 unreachable'),
+        }),
+      }),
+    ]);
+    expect(recorded.dlqMessages).toEqual([
+      {
+        executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Pipeline:run-1',
+        stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Pipeline',
+        input,
+        error: expect.objectContaining({ Error: 'TransportError' }),
+      },
+    ]);
+    expect(recorded.commits).toEqual([]); // state never advances on a failed run
+  });
+
+  it('fails the run on a reconciliation mismatch, without retrying it and without committing', async () => {
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01', sources: ['fakestore'] },
+      { [STATE.extract]: fakeExtract([]) as Handler, [STATE.validate]: fakeValidate(19) as Handler },
+    );
+    expect(error?.name).toBe('ReconciliationError');
+    expect(recorded.reconcileCalls).toBe(1);
+    expect(recorded.notices).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.objectContaining({
+          Error: 'ReconciliationError',
+          Cause: expect.stringContaining('extract counted 20 records, validate read 19'),
+        }),
+      }),
+    ]);
+    expect(recorded.dlqMessages).toHaveLength(1);
+    expect(recorded.commits).toEqual([]);
+  });
+
+  it('plans the day from the schedule time when no date is given', async () => {
+    const extractCalls: ExtractCall[] = [];
+    const { error } = await run(
+      { scheduledTime: '2026-11-22T06:00:00Z' },
+      { [STATE.extract]: fakeExtract(extractCalls) as Handler, [STATE.validate]: fakeValidate() as Handler },
+    );
+    expect(error).toBeUndefined();
+    expect(new Set(extractCalls.map((call) => call.logicalDate))).toEqual(new Set(['2026-11-22']));
+    expect(new Set(extractCalls.map((call) => call.source))).toEqual(new Set(['gfn', 'fakestore']));
+  });
+});
