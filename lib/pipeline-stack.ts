@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/environment-config';
@@ -56,6 +57,19 @@ export class PipelineStack extends Stack {
     const runDlq = deadLetterQueue('RunDeadLetterQueue');
     const scheduleDlq = deadLetterQueue('ScheduleDeadLetterQueue');
 
+    // One JSON secret holds every source credential (docs/deploy.md lists the keys to put in it).
+    const sourceSecrets = new Secret(this, 'SourceCredentials', {
+      description: `API credentials of the pipeline's sources (${config.name}): one JSON object, one key per secret name`,
+      // Starts as an empty JSON object for operators to fill (docs/deploy.md); later deploys leave it alone.
+      secretObjectValue: {},
+      removalPolicy,
+    });
+    acceptFinding(
+      sourceSecrets,
+      'SMG4',
+      'third-party API keys and client secrets are issued by the API owners and cannot be rotated by a Lambda here; rotate them with the owner and put-secret-value',
+    );
+
     const fn = (step: string, memorySize: number, environment: Record<string, string> = {}) =>
       new PipelineFunction(this, `${step}Function`, {
         step,
@@ -70,6 +84,7 @@ export class PipelineStack extends Stack {
       extract: fn('extract', config.memoryMb.extract, {
         RAW_BUCKET: raw.bucketName,
         STATE_BUCKET: raw.bucketName,
+        PIPELINE_SECRET_ARN: sourceSecrets.secretArn,
       }),
       validate: fn('validate', config.memoryMb.validate, {
         RAW_BUCKET: raw.bucketName,
@@ -91,6 +106,7 @@ export class PipelineStack extends Stack {
     grantPrefix(raw, functions.extract, 'state', 'read');
     grantPrefix(raw, functions.commitState, 'state', 'readWrite');
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
+    sourceSecrets.grantRead(functions.extract);
     alerts.topic.grantPublish(functions.notify);
     acceptFinding(
       functions.notify,
@@ -124,6 +140,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'RawBucketName', { value: raw.bucketName });
     new CfnOutput(this, 'TransformedBucketName', { value: transformed.bucketName });
     new CfnOutput(this, 'FailedBucketName', { value: failed.bucketName });
+    new CfnOutput(this, 'SourceCredentialsSecretArn', { value: sourceSecrets.secretArn });
     new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn });
     new CfnOutput(this, 'RunDeadLetterQueueUrl', { value: runDlq.queueUrl });
   }

@@ -241,6 +241,17 @@ describe('least privilege', () => {
     expect(publish?.Resource).toEqual({ Ref: logicalIdOf('AWS::SNS::Topic', /^AlertsTopic/) });
   });
 
+  it('lets only extract read the source credentials, which it finds by ARN', () => {
+    const secret = logicalIdOf('AWS::SecretsManager::Secret', /^SourceCredentials/);
+    const readers = ['plan', 'extract', 'validate', 'reconcile', 'notify', 'commitstate'].filter((step) =>
+      statementsOf(step).some((statement) => JSON.stringify(statement.Resource ?? '').includes(secret)),
+    );
+    expect(readers).toEqual(['extract']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PIPELINE_SECRET_ARN: { Ref: secret } }) },
+    });
+  });
+
   it('runs every function on Node.js 22, ARM64, traced, with a log group that expires', () => {
     const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => /Function[0-9A-F]{8}$/.test(id));
     expect(functions).toHaveLength(6);
