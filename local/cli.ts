@@ -1,13 +1,14 @@
+import './local-defaults';
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
 import { faultKinds, FaultKind } from './fixture-api/faults';
-import { runLocalPipeline } from './local-run';
+import { LocalRunSummary, runLocalPipeline } from './local-run';
 import { logger } from '../lambdas/shared/logger';
 
 const usage = `Usage: npm start -- [options]
 
-Runs the pipeline locally: a fixture API and a local S3 endpoint on loopback, the real extract and
-validate handlers.
+Runs the whole pipeline locally: the state machine that cdk deploy ships, each step's real handler, a
+fixture API and a local S3 endpoint on loopback, a local Snowpipe into DuckDB, the CLEAN and ANALYTICS
+models. Query the result with: npm run sql -- "select …"
 
 Options:
   --source NAME      only this source (repeatable): gfn, fakestore, events_oauth, events_apikey
@@ -50,8 +51,7 @@ async function main(): Promise<void> {
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN');
   const batchId = `local-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
   const dataDirectory = values['data-dir'];
-  console.log(`Local run into ${join(dataDirectory, 's3')}, batch ${batchId}, date ${logicalDate}`);
-  const started = Date.now();
+  console.log(`Local run into ${dataDirectory}, batch ${batchId}, date ${logicalDate}`);
   const summary = await runLocalPipeline({
     dataDirectory,
     sources: values.source,
@@ -62,32 +62,50 @@ async function main(): Promise<void> {
     fresh: values.fresh,
     print: (line) => console.log(line),
   });
-  const records = summary.results.reduce((sum, result) => sum + result.records, 0);
-  const pages = summary.results.reduce((sum, result) => sum + result.pages, 0);
-  const valid = summary.validations.reduce((sum, result) => sum + result.validRecords, 0);
-  const rejected = summary.validations.reduce((sum, result) => sum + result.rejectedRecords, 0);
-  const parts = summary.validations.flatMap((result) =>
-    Object.values(result.tables).flatMap((table) => table.keys),
-  );
-  console.log(
-    `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.results.length} resources, ${pages.toLocaleString('en')} pages, ${records.toLocaleString('en')} records extracted; ${valid.toLocaleString('en')} valid, ${rejected.toLocaleString('en')} rejected.`,
-  );
-  console.log(`Raw:         ${summary.rawObjectCount} objects under ${join(summary.s3Directory, 'raw')}`);
-  console.log(`Transformed: ${parts.length} Parquet parts under ${join(summary.s3Directory, 'transformed')}`);
+  printSummary(summary);
+  if (summary.status !== 'SUCCEEDED') process.exitCode = 1;
+}
+
+function printSummary(summary: LocalRunSummary): void {
+  const n = (value: number) => value.toLocaleString('en');
+  if (summary.status === 'FAILED') {
+    console.log(
+      `\n✗ The run FAILED after ${summary.seconds.toFixed(1)} s: ${summary.error?.name}: ${summary.error?.cause}`,
+    );
+    console.log('  Incremental state was not advanced: fix the cause and run again.');
+    if (summary.deadLetterFile) console.log(`  Dead-letter message: ${summary.deadLetterFile}`);
+  } else {
+    const totals = summary.counts!.totals;
+    console.log(
+      `\nDone in ${summary.seconds.toFixed(1)} s: ${plural(summary.counts!.resources.length, 'resource')}, ${n(totals.extracted)} records extracted; ${n(totals.valid)} valid, ${n(totals.rejected)} rejected.`,
+    );
+  }
+  const table = (layer: string, rows: Array<{ table: string; rows: number }>) =>
+    console.log(
+      `${layer.padEnd(11)}${rows.map((row) => `${row.table} ${n(row.rows)}`).join(', ') || '(empty)'}`,
+    );
+  console.log(`\nWarehouse ${summary.warehousePath} (rows per table):`);
+  table('RAW', summary.layers.raw);
+  table('CLEAN', summary.layers.clean);
+  table('ANALYTICS', summary.layers.analytics);
+  const rejects = summary.validations.filter((result) => result.rejectKeys.length);
+  for (const result of rejects)
+    console.log(
+      `Rejects:   ${result.source}/${result.resource}: ${n(result.rejectedRecords)} → s3://failed/${result.rejectKeys[0]} (${summary.s3Directory}/failed/)`,
+    );
   if (summary.committed.length) {
     console.log(
-      `Incremental state committed for ${summary.committed.map((c) => `${c.source}/${c.resource}`).join(', ')}: the next run starts there.`,
+      `State:     committed for ${summary.committed.map((c) => `${c.source}/${c.resource}`).join(', ')}: the next run starts there.`,
     );
   }
-  const example = parts.find((key) => key.startsWith('fakestore/products/'));
-  if (example) {
-    // s3rver keeps each object's bytes in a file named after the key plus this suffix.
-    const file = `${join(summary.s3Directory, 'transformed', example)}._S3rver_object`;
-    console.log(
-      `\nLook inside one with the DuckDB CLI: duckdb -c "select * from read_parquet('${file}') limit 5"`,
-    );
-  }
+  const example = summary.layers.analytics.some((entry) => entry.table === 'gfn_footprint_vs_biocapacity')
+    ? 'select country_name, year, footprint_gha, biocapacity_gha, status from analytics.gfn_footprint_vs_biocapacity where country_code = 100 order by year desc limit 5'
+    : 'select batch_id, status, extracted, valid, rejected from analytics.pipeline_runs order by started_at desc';
+  console.log(`\nQuery it: npm run sql -- "${example}"`);
 }
+
+const plural = (count: number, noun: string) =>
+  `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
 
 main().catch((error: unknown) => {
   console.error(`\n✗ ${(error as Error).message}`);

@@ -1,17 +1,23 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/shared/s3-client';
 import { startFixtureApi, fixtureCredentials, FaultRule } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
-import { baseUrlOverrideVariable, loadSources } from '../lambdas/extract/sources';
-import { handler, resetContainer } from '../lambdas/extract/handler';
-import { handler as validate, resetContainer as resetValidateContainer } from '../lambdas/validate/handler';
-import type { ValidateResult } from '../lambdas/validate/validate-resource';
+import { baseUrlOverrideVariable, builtInSources } from '../lambdas/extract/sources';
+import { handler as plan } from '../lambdas/plan/handler';
+import { handler as extract, resetContainer as resetExtract } from '../lambdas/extract/handler';
+import { handler as validate, resetContainer as resetValidate } from '../lambdas/validate/handler';
+import { handler as reconcile, ReconcileResult } from '../lambdas/reconcile/handler';
+import { handler as commitState, resetContainer as resetCommit } from '../lambdas/commit-state/handler';
+import { buildRunNotice, RunNotice, RunNoticeInput } from '../lambdas/notify/run-notice';
 import type { ExtractResult } from '../lambdas/extract/extract-resource';
-import type { SourceConfig } from '../lambdas/extract/source-config';
-import { commitCursors, CommittedCursor } from '../lambdas/commit-state/commit-cursors';
-import { StateStore } from '../lambdas/shared/state-store';
+import type { ValidateResult } from '../lambdas/validate/validate-resource';
+import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
+import { loadContracts } from '../lambdas/validate/contract';
+import { runExecution, STATE, synthesizedDefinition, TaskHandler } from './local-state-machine';
+import { LocalWarehouse } from './warehouse/warehouse';
+import { LocalSnowpipe } from './warehouse/local-snowpipe';
 
 export const localBuckets = { raw: 'raw', transformed: 'transformed', failed: 'failed' } as const;
 
@@ -27,91 +33,224 @@ export interface LocalRunOptions {
   print?: (line: string) => void;
 }
 
+export interface LayerCounts {
+  raw: Array<{ table: string; rows: number }>;
+  clean: Array<{ table: string; rows: number }>;
+  analytics: Array<{ table: string; rows: number }>;
+}
+
 export interface LocalRunSummary {
-  results: ExtractResult[];
+  status: 'SUCCEEDED' | 'FAILED';
+  batchId: string;
+  logicalDate: string;
+  /** Every extract answer, continuations included, in the order they came. */
+  extracts: ExtractResult[];
   validations: ValidateResult[];
+  /** Reconcile's counts (absent when the run failed before it). */
+  counts?: ReconcileResult;
+  /** The run notice, as the alerts topic would receive it. */
+  notice?: RunNotice;
   /** Cursors moved by this run; none when it failed (state advances last). */
   committed: CommittedCursor[];
+  error?: { name: string; cause: string };
+  /** Where the failed run's dead-letter message was written. */
+  deadLetterFile?: string;
+  /** Parquet files the local Snowpipe loaded during this run. */
+  loadedFiles: Array<{ key: string; rows: number }>;
+  layers: LayerCounts;
   rawObjectCount: number;
   s3Directory: string;
+  warehousePath: string;
+  seconds: number;
 }
 
 /**
- * Runs the pipeline as far as it is built, locally: the real extract handler on the chosen built-in
- * sources (continuations included) from the fixture API into a local S3 endpoint, then the real
- * validate handler on every extracted resource, then the cursor commit — and reports what landed.
+ * `npm start`: the deployed pipeline, on this machine. The state machine definition comes from the
+ * synthesized CDK app; each Lambda task runs its real handler in-process against a fixture API and an
+ * s3rver on loopback; a local Snowpipe loads the Parquet it writes into DuckDB, where the CLEAN and
+ * ANALYTICS models then run.
  */
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunSummary> {
+  const started = Date.now();
   const print = options.print ?? (() => undefined);
   const s3Directory = join(options.dataDirectory, 's3');
-  if (options.fresh) rmSync(s3Directory, { recursive: true, force: true });
+  const warehousePath = join(options.dataDirectory, 'warehouse.duckdb');
+  if (options.fresh) {
+    rmSync(s3Directory, { recursive: true, force: true });
+    rmSync(warehousePath, { force: true });
+    rmSync(`${warehousePath}.wal`, { force: true });
+  }
   mkdirSync(s3Directory, { recursive: true });
 
+  const definition = synthesizedDefinition();
   const api = await startFixtureApi();
-  const s3 = await startLocalS3({ directory: s3Directory, buckets: Object.values(localBuckets) });
+  const s3Server = await startLocalS3({ directory: s3Directory, buckets: Object.values(localBuckets) });
+  const warehouse = await LocalWarehouse.open(warehousePath);
   for (const fault of options.faults ?? []) api.faults.add(fault);
-  try {
-    configureEnvironment(api.baseUrls, s3.endpoint);
-    // The handlers read their environment once per container, as in Lambda: start fresh containers.
-    resetContainer();
-    resetValidateContainer();
-    print('Extract (API → s3://raw)');
-    const results: ExtractResult[] = [];
-    for (const source of selectSources(options)) {
-      for (const resource of selectResources(source, options.resources)) {
-        const started = Date.now();
-        let result = await handler({
-          source: source.name,
-          resource: resource.name,
-          batchId: options.batchId,
-          logicalDate: options.logicalDate,
-        });
-        while (!result.done) {
-          print(
-            `  ${source.name}/${resource.name}: ${result.pages} pages, ${result.records} records so far…`,
-          );
-          result = await handler({
-            source: source.name,
-            resource: resource.name,
-            batchId: options.batchId,
-            logicalDate: options.logicalDate,
-            continuation: result.continuation,
-          });
-        }
-        results.push(result);
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3Server.endpoint });
+  const snowpipe = new LocalSnowpipe(client, localBuckets.transformed, warehouse);
+  snowpipe.attach(s3Server);
+
+  const extracts: ExtractResult[] = [];
+  const validations: ValidateResult[] = [];
+  let counts: ReconcileResult | undefined;
+  let notice: RunNotice | undefined;
+  let committed: CommittedCursor[] = [];
+  let deadLetterFile: string | undefined;
+  const shown = new Set<string>();
+  const heading = (line: string) => {
+    if (!shown.has(line)) print(line);
+    shown.add(line);
+  };
+  const notify = async (input: RunNoticeInput) => {
+    notice = buildRunNotice(input, new Date());
+    heading('Notify (the alerts topic in AWS)');
+    print(`  ${notice.subject}`);
+    return { outcome: notice.outcome };
+  };
+  const handlers: Record<string, TaskHandler> = {
+    [STATE.plan]: (async (event: Parameters<typeof plan>[0]) => {
+      const planned = await plan(event);
+      print(
+        `Plan: ${planned.resources.length} resources, logical date ${planned.logicalDate}, batch ${planned.batchId}`,
+      );
+      return planned;
+    }) as TaskHandler,
+    [STATE.extract]: (async (event: Parameters<typeof extract>[0]) => {
+      heading('Extract (API → s3://raw)');
+      const began = Date.now();
+      const result = await extract(event);
+      extracts.push(result);
+      const name = `${result.source}/${result.resource}`;
+      if (!result.done) {
+        print(
+          `  … ${name}: ${plural(result.pages, 'page')}, ${plural(result.records, 'record')} so far, continuing`,
+        );
+      } else {
         const retries = result.retries ? `, ${result.retries} retries` : '';
         const cursor = result.pendingCursor !== undefined ? `, cursor → ${result.pendingCursor}` : '';
         print(
-          `  ✓ ${`${source.name}/${resource.name}`.padEnd(32)} ${plural(result.pages, 'page').padStart(10)} ${plural(result.records, 'record').padStart(15)}  ${seconds} s${retries}${cursor}`,
+          `  ✓ ${name.padEnd(32)} ${plural(result.pages, 'page').padStart(10)} ${plural(result.records, 'record').padStart(15)}  ${((Date.now() - began) / 1000).toFixed(1)} s${retries}${cursor}`,
         );
       }
-    }
-    const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint });
-    print('Validate (s3://raw → Parquet in s3://transformed, rejects in s3://failed)');
-    const validations: ValidateResult[] = [];
-    for (const result of results) {
-      const validation = await validate({
-        source: result.source,
-        resource: result.resource,
-        batchId: result.batchId,
-        logicalDate: result.logicalDate,
-      });
-      validations.push(validation);
-      const tables = Object.entries(validation.tables)
+      return result;
+    }) as TaskHandler,
+    [STATE.validate]: (async (event: Parameters<typeof validate>[0]) => {
+      heading('Validate (s3://raw → Parquet in s3://transformed, rejects in s3://failed)');
+      const result = await validate(event);
+      validations.push(result);
+      const tables = Object.entries(result.tables)
         .map(([table, written]) => `${table} ${written.rows.toLocaleString('en')}`)
         .join(', ');
-      const rejected = validation.rejectedRecords + validation.quarantinedPages;
+      const rejected = result.rejectedRecords + result.quarantinedPages;
       print(
-        `  ${rejected ? '!' : '✓'} ${`${result.source}/${result.resource}`.padEnd(32)} ${plural(validation.inputRecords, 'record').padStart(15)} → ${tables}${rejected ? `; ${rejected} rejected → s3://failed/${validation.rejectKeys[0]}` : ''}`,
+        `  ${rejected ? '!' : '✓'} ${`${result.source}/${result.resource}`.padEnd(32)} ${plural(result.inputRecords, 'record').padStart(15)} → ${tables}${rejected ? `; ${rejected} rejected → s3://failed/${result.rejectKeys[0]}` : ''}`,
       );
-    }
-    // Every step succeeded: only now do the incremental cursors move (state advances last).
-    const committed = await commitCursors(new StateStore(client, localBuckets.raw), results);
-    const rawObjectCount = await countObjects(client, localBuckets.raw);
-    return { results, validations, committed, rawObjectCount, s3Directory };
+      return result;
+    }) as TaskHandler,
+    [STATE.reconcile]: (async (event: Parameters<typeof reconcile>[0]) => {
+      counts = await reconcile(event);
+      print(
+        `Reconcile: ${counts.totals.extracted.toLocaleString('en')} extracted = ${counts.totals.valid.toLocaleString('en')} valid + ${counts.totals.rejected.toLocaleString('en')} rejected ✓`,
+      );
+      return counts;
+    }) as TaskHandler,
+    [STATE.notifySuccess]: notify as TaskHandler,
+    [STATE.notifyFailure]: notify as TaskHandler,
+    [STATE.commitState]: (async (event: Parameters<typeof commitState>[0]) => {
+      const answer = await commitState(event);
+      committed = answer.committed;
+      if (committed.length)
+        print(
+          `Commit state: ${committed.map((cursor) => `${cursor.source}/${cursor.resource} → ${cursor.cursor}`).join(', ')}`,
+        );
+      return answer;
+    }) as TaskHandler,
+    // The run dead-letter queue, locally: a file per failed run.
+    [STATE.sendToDlq]: (async (message: { QueueUrl: string; MessageBody: unknown }) => {
+      const directory = join(options.dataDirectory, 'dead-letter');
+      mkdirSync(directory, { recursive: true });
+      deadLetterFile = join(directory, `${options.batchId}.json`);
+      writeFileSync(deadLetterFile, `${JSON.stringify(message.MessageBody, null, 2)}\n`);
+      print(`Dead-letter message: ${deadLetterFile}`);
+      return { MessageId: options.batchId };
+    }) as TaskHandler,
+  };
+
+  let status: LocalRunSummary['status'];
+  let error: LocalRunSummary['error'];
+  try {
+    configureEnvironment(api.baseUrls, s3Server.endpoint);
+    // The handlers read their environment once per container, as in Lambda: start fresh containers.
+    resetExtract();
+    resetValidate();
+    resetCommit();
+    const outcome = await runExecution(definition, {
+      name: options.batchId,
+      input: {
+        logicalDate: options.logicalDate,
+        ...(options.sources?.length ? { sources: options.sources } : {}),
+        ...(options.resources?.length ? { resources: options.resources } : {}),
+      },
+      handlers,
+    });
+    status = outcome.status;
+    if (outcome.status === 'FAILED') error = { name: outcome.error, cause: outcome.cause };
+
+    print('Load (local Snowpipe: s3://transformed → DuckDB RAW) and models (CLEAN, ANALYTICS)');
+    await snowpipe.refresh();
+    const cleanTables = await warehouse.buildClean(loadContracts().values());
+    const analyticsTables = await warehouse.buildAnalytics();
+    const totals = counts?.totals;
+    await warehouse.recordRun({
+      batchId: options.batchId,
+      logicalDate: options.logicalDate,
+      status:
+        status === 'FAILED'
+          ? 'FAILED'
+          : (notice?.outcome ?? 'SUCCEEDED') === 'PARTIAL'
+            ? 'PARTIAL'
+            : 'SUCCEEDED',
+      startedAt: new Date(started),
+      finishedAt: new Date(),
+      resources: counts?.resources.length ?? 0,
+      extracted: totals?.extracted ?? 0,
+      valid: totals?.valid ?? 0,
+      rejected: totals?.rejected ?? 0,
+      error: error ? `${error.name}: ${error.cause}` : undefined,
+    });
+    print(
+      `  ${plural(snowpipe.loaded.length, 'file')} loaded (${plural(
+        snowpipe.loaded.reduce((sum, file) => sum + file.rows, 0),
+        'row',
+      )}); CLEAN ${cleanTables.length} tables; ANALYTICS ${analyticsTables.length + 1} tables`,
+    );
+    return {
+      status,
+      batchId: options.batchId,
+      logicalDate: options.logicalDate,
+      extracts,
+      validations,
+      counts,
+      notice,
+      committed,
+      error,
+      deadLetterFile,
+      loadedFiles: snowpipe.loaded,
+      layers: {
+        raw: await warehouse.tableCounts('raw'),
+        clean: await warehouse.tableCounts('clean'),
+        analytics: await warehouse.tableCounts('analytics'),
+      },
+      rawObjectCount: await countObjects(client, localBuckets.raw),
+      s3Directory,
+      warehousePath,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
-    await s3.stop();
+    client.destroy();
+    warehouse.close();
+    await s3Server.stop();
     await api.close();
   }
 }
@@ -128,6 +267,8 @@ function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: stri
   process.env.STATE_BUCKET = localBuckets.raw;
   process.env.TRANSFORMED_BUCKET = localBuckets.transformed;
   process.env.FAILED_BUCKET = localBuckets.failed;
+  // Locally every built-in source is enabled; --source narrows the run through its input, as in AWS.
+  process.env.PIPELINE_SOURCES = builtInSources.map((source) => source.name).join(',');
   for (const [source, url] of Object.entries(baseUrls)) {
     // A user who points a source at the real API keeps their own setting.
     const variable = baseUrlOverrideVariable(source);
@@ -138,29 +279,6 @@ function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: stri
     }
   }
   for (const [name, value] of Object.entries(fixtureCredentials)) process.env[name] ??= value;
-}
-
-function selectSources(options: LocalRunOptions): SourceConfig[] {
-  const all = [...loadSources().values()];
-  if (!options.sources?.length) return all;
-  const unknown = options.sources.filter((name) => !all.some((source) => source.name === name));
-  if (unknown.length) {
-    throw new Error(
-      `unknown source ${unknown.join(', ')}; the sources are ${all.map((source) => source.name).join(', ')}`,
-    );
-  }
-  return all.filter((source) => options.sources!.includes(source.name));
-}
-
-/** Enabled resources (or the named ones), parents before the children that read them. */
-function selectResources(source: SourceConfig, names: string[] | undefined) {
-  const chosen = source.resources.filter((resource) =>
-    names?.length ? names.includes(resource.name) : resource.enabled,
-  );
-  return chosen.sort(
-    (a, b) =>
-      Number(Boolean(a.partitions?.type === 'parent')) - Number(Boolean(b.partitions?.type === 'parent')),
-  );
 }
 
 async function countObjects(client: S3Client, bucket: string): Promise<number> {

@@ -13,6 +13,7 @@ const planEventSchema = z.object({
       scheduledTime: z.string().optional(),
       logicalDate: z.string().optional(),
       sources: z.array(z.string().min(1)).optional(),
+      resources: z.array(z.string().min(1)).optional(),
     })
     .loose()
     .nullish(),

@@ -9,6 +9,8 @@ export interface RunRequest {
   logicalDate?: string;
   /** Only these sources (default: every source enabled for the environment). */
   sources?: string[];
+  /** Only these resources of the chosen sources, including ones that are off by default. */
+  resources?: string[];
 }
 
 export interface PlannedResource {
@@ -75,10 +77,22 @@ export function planRun(
   const chosen = request.sources?.length
     ? enabledSources.filter((source) => request.sources!.includes(source.name))
     : enabledSources;
+  const named = request.resources ?? [];
   const resources = chosen.flatMap((source) =>
     source.resources
-      .filter((resource) => resource.enabled)
+      .filter((resource) => (named.length ? named.includes(resource.name) : resource.enabled))
       .map((resource) => ({ source: source.name, resource: resource.name })),
   );
+  const missing = named.filter((name) => !resources.some((planned) => planned.resource === name));
+  if (missing.length) {
+    const offered = chosen.flatMap((source) =>
+      source.resources.map((resource) => `${source.name}/${resource.name}`),
+    );
+    throw new ConfigError(
+      `resource ${missing.join(', ')} is not a resource of ${chosen.map((source) => source.name).join(', ')}`,
+      {},
+      `choose among ${offered.join(', ')}`,
+    );
+  }
   return { batchId, logicalDate: logicalDateOf(request, now), resources };
 }

@@ -1,55 +1,226 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLocalPipeline } from '../../local/local-run';
+import { parse } from 'csv-parse/sync';
+import { LocalRunSummary, runLocalPipeline } from '../../local/local-run';
+import { LocalWarehouse } from '../../local/warehouse/warehouse';
+import { fixtureDirectory } from '../../local/fixture-api/fixture-data';
+import type { FaultRule } from '../../local/fixture-api/server';
+import { eventsOauth } from '../../lambdas/extract/sources/events';
 
-describe('npm start (local run)', () => {
-  const dataDirectory = mkdtempSync(join(tmpdir(), 'local-run-'));
+const csv = (file: string) =>
+  parse(readFileSync(join(fixtureDirectory, 'fakestore', file)), { columns: true }) as Array<
+    Record<string, string>
+  >;
+
+async function query(summary: LocalRunSummary, sql: string): Promise<Record<string, unknown>[]> {
+  const warehouse = await LocalWarehouse.open(summary.warehousePath);
+  try {
+    return await warehouse.rows(sql);
+  } finally {
+    warehouse.close();
+  }
+}
+
+const rowsOf = (layer: Array<{ table: string; rows: number }>) =>
+  Object.fromEntries(layer.map((entry) => [entry.table, entry.rows]));
+
+/** CLEAN as a business would read it: every table, every row, without the columns that name the run. */
+async function cleanContents(summary: LocalRunSummary): Promise<Record<string, string[]>> {
+  const contents: Record<string, string[]> = {};
+  for (const { table } of summary.layers.clean) {
+    const rows = await query(
+      summary,
+      `select * exclude (_batch_id, _extracted_at, _source_key) from clean."${table}" order by all`,
+    );
+    contents[table] = rows.map((row) =>
+      JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+  }
+  return contents;
+}
+
+describe('npm start: the whole pipeline, locally', () => {
+  const directories: string[] = [];
+  const newDataDirectory = () => {
+    const directory = mkdtempSync(join(tmpdir(), 'local-run-'));
+    directories.push(directory);
+    return directory;
+  };
   const savedEnv = { ...process.env };
   afterAll(() => {
     process.env = savedEnv;
-    rmSync(dataDirectory, { recursive: true, force: true });
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
   });
 
-  const run = (batchId: string, faults = []) =>
-    runLocalPipeline({ dataDirectory, sources: ['fakestore'], logicalDate: '2026-11-20', batchId, faults });
+  const run = (
+    dataDirectory: string,
+    batchId: string,
+    options: { sources?: string[]; faults?: FaultRule[] } = {},
+  ) =>
+    runLocalPipeline({
+      dataDirectory,
+      logicalDate: '2026-11-20',
+      batchId,
+      sources: ['fakestore'],
+      ...options,
+    });
 
-  it('extracts, validates every record into Parquet, and commits the cursor last', async () => {
-    const summary = await run('run-1');
-    expect(summary.results.map((result) => `${result.source}/${result.resource}:${result.records}`)).toEqual([
-      'fakestore/products:20',
-      'fakestore/users:10',
-      'fakestore/carts:7',
-    ]);
-    expect(
-      summary.validations.map((result) => [result.resource, result.validRecords, result.rejectedRecords]),
-    ).toEqual([
-      ['products', 20, 0],
-      ['users', 10, 0],
-      ['carts', 7, 0],
-    ]);
-    expect(summary.validations[2]!.tables.carts__products!.rows).toBe(14);
-    expect(summary.committed).toEqual([
+  describe('every built-in source, twice', () => {
+    const dataDirectory = newDataDirectory();
+    let first: LocalRunSummary;
+    let second: LocalRunSummary;
+    beforeAll(async () => {
+      first = await run(dataDirectory, 'local-1', { sources: undefined });
+      second = await run(dataDirectory, 'local-2', { sources: undefined });
+    });
+
+    it('runs the synthesized state machine to the end and reconciles', () => {
+      expect(first.status).toBe('SUCCEEDED');
+      const { totals } = first.counts!;
+      expect(totals.extracted).toBe(totals.valid + totals.rejected);
+      expect(totals.extracted).toBe(
+        first.extracts.filter((e) => e.done).reduce((sum, e) => sum + e.records, 0),
+      );
+      expect(first.notice).toMatchObject({ outcome: 'SUCCEEDED' });
+      expect(first.committed.map((cursor) => `${cursor.source}/${cursor.resource}`).sort()).toEqual([
+        'events_oauth/events',
+        'fakestore/carts',
+        'gfn/footprint_by_year',
+      ]);
+    });
+
+    it('loads every layer with the fixture data: RAW as extracted, CLEAN one row per key', () => {
+      const products = csv('products.csv');
+      const users = csv('users.csv');
+      const cartLines = csv('carts.csv');
+      const carts = new Set(cartLines.map((line) => `${line.userid}|${line.date}`));
+      const countries = JSON.parse(
+        readFileSync(join(fixtureDirectory, 'gfn', 'countries.json'), 'utf8'),
+      ) as unknown[];
+      const expected = {
+        fakestore__products: products.length,
+        fakestore__users: users.length,
+        fakestore__carts: carts.size,
+        fakestore__carts__products: cartLines.length,
+        gfn__countries: countries.length,
+        events_apikey__events: 5000,
+        events_oauth__events: 5000,
+      };
+      expect(rowsOf(first.layers.raw)).toMatchObject(expected);
+      expect(rowsOf(first.layers.clean)).toMatchObject(expected);
+      // Every valid record of the run reached RAW, child rows besides.
+      const mainTables = first.layers.raw.filter((entry) => entry.table.split('__').length === 2);
+      expect(mainTables.reduce((sum, entry) => sum + entry.rows, 0)).toBe(first.counts!.totals.valid);
+    });
+
+    it('adds no duplicate to CLEAN on the second, incremental run, while RAW keeps every load', () => {
+      expect(second.status).toBe('SUCCEEDED');
+      expect(rowsOf(second.layers.clean)).toEqual(rowsOf(first.layers.clean));
+      expect(rowsOf(second.layers.raw).fakestore__products).toBe(
+        2 * rowsOf(first.layers.raw).fakestore__products!,
+      );
+      // Incremental: the events already seen (less the lag) are not fetched again.
+      const oauthEvents = second.extracts.filter((e) => e.source === 'events_oauth' && e.done)[0]!;
+      expect(oauthEvents.records).toBeLessThan(5000);
+    });
+
+    it('computes revenue per category as the fixture files say', async () => {
+      const products = new Map(csv('products.csv').map((product) => [product.id, product]));
+      const expected = new Map<string, number>();
+      for (const line of csv('carts.csv')) {
+        const product = products.get(line.productid)!;
+        expected.set(
+          product.category!,
+          (expected.get(product.category!) ?? 0) + Number(line.quantity) * Number(product.price),
+        );
+      }
+      const figures = await query(
+        second,
+        'select category, revenue from analytics.fakestore_revenue_by_category',
+      );
+      expect(figures).toHaveLength(expected.size);
+      for (const figure of figures) {
+        expect(figure.revenue).toBeCloseTo(expected.get(figure.category as string)!, 2);
+      }
+    });
+
+    it('records each run in analytics.pipeline_runs', async () => {
+      const runs = await query(
+        second,
+        'select batch_id, status, extracted, valid, rejected from analytics.pipeline_runs order by batch_id',
+      );
+      expect(runs).toEqual([
+        {
+          batch_id: 'local-1',
+          status: 'SUCCEEDED',
+          extracted: BigInt(first.counts!.totals.extracted),
+          valid: BigInt(first.counts!.totals.valid),
+          rejected: 0n,
+        },
+        {
+          batch_id: 'local-2',
+          status: 'SUCCEEDED',
+          extracted: BigInt(second.counts!.totals.extracted),
+          valid: BigInt(second.counts!.totals.valid),
+          rejected: 0n,
+        },
+      ]);
+    });
+  });
+
+  it('ends with the same CLEAN contents when the API misbehaves in ways the pipeline survives', async () => {
+    const clean = await run(newDataDirectory(), 'calm');
+    const faults: FaultRule[] = [
+      { kind: '429', times: 2 },
+      { kind: '503', times: 1, path: '/fakestore/users' },
+      { kind: 'truncate', times: 1, path: '/fakestore/carts' },
+    ];
+    const stormy = await run(newDataDirectory(), 'stormy', { faults });
+    expect(stormy.status).toBe('SUCCEEDED');
+    expect(stormy.extracts.reduce((sum, e) => sum + e.retries, 0)).toBeGreaterThanOrEqual(4);
+    expect(await cleanContents(stormy)).toEqual(await cleanContents(clean));
+  });
+
+  it('fails a run it cannot survive: failure notice, dead-letter message, state unadvanced; a re-run completes', async () => {
+    const dataDirectory = newDataDirectory();
+    const before = await run(dataDirectory, 'day-1');
+    expect(before.committed).toEqual([
       { source: 'fakestore', resource: 'carts', cursor: '2020-03-02T00:00:00.000Z' },
     ]);
-  });
 
-  it('starts the next run from the committed cursor, less the lag', async () => {
-    const summary = await run('run-2');
-    // One day of lag before 2020-03-02: the carts of 2020-03-01 and 2020-03-02 come again.
-    expect(summary.results.find((result) => result.resource === 'carts')).toMatchObject({
-      startCursor: '2020-03-01T00:00:00.000Z',
-      records: 5,
+    // The event API hands back a cursor it already gave: no retry can help, so the run fails at once,
+    // though the fakestore resources of the same run succeeded.
+    const sources = ['fakestore', 'events_oauth'];
+    const broken = await run(dataDirectory, 'day-2', {
+      sources,
+      faults: [{ kind: 'repeat_cursor', path: '/events-oauth/v1/events', after: 1, times: Infinity }],
     });
-  });
+    expect(broken.status).toBe('FAILED');
+    expect(broken.error).toMatchObject({
+      name: 'PaginationError',
+      cause: expect.stringContaining('events_oauth/events'),
+    });
+    expect(broken.notice).toMatchObject({ outcome: 'FAILED' });
+    expect(broken.notice!.message).toContain('re-running the day is safe');
+    expect(broken.committed).toEqual([]);
+    const message = JSON.parse(readFileSync(broken.deadLetterFile!, 'utf8'));
+    expect(message).toMatchObject({
+      input: { logicalDate: '2026-11-20', sources },
+      error: { Error: 'PaginationError' },
+    });
 
-  it('leaves the state where it was when a step fails', async () => {
-    await expect(
-      run('run-3', [{ kind: '500', times: Infinity, path: '/fakestore/carts' }] as never),
-    ).rejects.toThrow(/HTTP 500/);
-    const summary = await run('run-4');
-    expect(summary.results.find((result) => result.resource === 'carts')).toMatchObject({
-      startCursor: '2020-03-01T00:00:00.000Z',
-    });
+    const rerun = await run(dataDirectory, 'day-2-again', { sources });
+    expect(rerun.status).toBe('SUCCEEDED');
+    // State was not advanced by the failed run: carts start again from day 1's cursor (less a day of
+    // lag), the event API from the beginning.
+    expect(rerun.extracts.find((e) => e.resource === 'carts' && e.done)!.startCursor).toBe(
+      '2020-03-01T00:00:00.000Z',
+    );
+    // The event API starts from its configured initial value, as on its very first run.
+    expect(rerun.extracts.find((e) => e.source === 'events_oauth' && e.done)!.startCursor).toBe(
+      (eventsOauth.resources[0]!.incremental as { initialValue: string }).initialValue,
+    );
+    expect(rowsOf(rerun.layers.clean)).toMatchObject({ fakestore__carts: 7, events_oauth__events: 5000 });
   });
 });

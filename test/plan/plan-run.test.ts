@@ -39,6 +39,20 @@ describe('plan', () => {
     expect(new Set(one.resources.map((item) => item.source))).toEqual(new Set(['fakestore']));
   });
 
+  it('runs only the resources named, including ones off by default, and names the ones there are otherwise', async () => {
+    process.env.PIPELINE_SOURCES = 'gfn,fakestore';
+    const planned = await handler({ batchId: 'run-3', input: { resources: ['carts', 'country_footprint'] } });
+    expect(planned.resources).toEqual([
+      { source: 'gfn', resource: 'country_footprint' },
+      { source: 'fakestore', resource: 'carts' },
+    ]);
+    await expect(
+      handler({ batchId: 'run-4', input: { sources: ['fakestore'], resources: ['cart'] } }),
+    ).rejects.toThrow(
+      /resource cart is not a resource of fakestore.*choose among fakestore\/products, fakestore\/users, fakestore\/carts/,
+    );
+  });
+
   it('refuses a source the environment does not run, naming the ones it does', async () => {
     process.env.PIPELINE_SOURCES = 'fakestore';
     await expect(handler({ batchId: 'run-1', input: { sources: ['gfn'] } })).rejects.toThrow(

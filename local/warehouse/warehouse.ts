@@ -1,0 +1,241 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Contract } from '../../lambdas/validate/contract';
+import { childKeyColumns, primaryKeyColumns, TableSpec } from '../../lambdas/validate/table-spec';
+
+/** `<source>/<table>/dt=…/batch=…/part-….parquet` → the table's name in RAW and CLEAN. */
+export function warehouseTableOf(transformedKey: string): string | undefined {
+  const match = /^([a-z0-9_]+)\/([a-z0-9_]+)\/dt=[^/]+\/batch=[^/]+\/part[^/]*\.parquet$/.exec(
+    transformedKey,
+  );
+  return match ? `${match[1]}__${match[2]}` : undefined;
+}
+
+/** Where the hand-written ANALYTICS models live (DuckDB SQL, one statement per file). */
+export const analyticsModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'analytics');
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+export interface RunRecord {
+  batchId: string;
+  logicalDate: string;
+  status: 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+  startedAt: Date;
+  finishedAt: Date;
+  resources: number;
+  extracted: number;
+  valid: number;
+  rejected: number;
+  error?: string;
+}
+
+/**
+ * The local warehouse: one DuckDB file with Snowflake's three layers. RAW gets each transformed Parquet
+ * file as it arrives, once (the load history is Snowpipe's "a file loads once"); CLEAN keeps the latest
+ * version of each record by primary key; ANALYTICS holds the models in sql/models/analytics.
+ */
+export class LocalWarehouse {
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<LocalWarehouse> {
+    mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    const warehouse = new LocalWarehouse(path, instance, connection);
+    await connection.run(`
+      create schema if not exists raw;
+      create schema if not exists clean;
+      create schema if not exists analytics;
+      create table if not exists raw._load_history (
+        file_name varchar primary key, table_name varchar not null, row_count bigint not null, loaded_at timestamptz not null
+      );
+      create table if not exists analytics.pipeline_runs (
+        batch_id varchar primary key, logical_date date not null, status varchar not null,
+        started_at timestamptz not null, finished_at timestamptz not null, duration_seconds double not null,
+        resources integer not null, extracted bigint not null, valid bigint not null, rejected bigint not null,
+        error varchar
+      );`);
+    return warehouse;
+  }
+
+  /**
+   * Loads one Parquet file into its RAW table with the file name, row number and load time, unless a
+   * file of that name was loaded before. New columns (schema evolution) are added to the table first.
+   * Returns the rows loaded (0 when the file was already loaded).
+   */
+  async loadParquet(fileName: string, bytes: Uint8Array): Promise<number> {
+    const table = warehouseTableOf(fileName);
+    if (!table) return 0;
+    const seen = await this.rows(`select 1 from raw._load_history where file_name = ${literal(fileName)}`);
+    if (seen.length) return 0;
+    const scratch = mkdtempSync(join(tmpdir(), 'snowpipe-'));
+    const file = join(scratch, 'part.parquet');
+    try {
+      writeFileSync(file, bytes);
+      const source = `(select *, ${literal(fileName)} as _file_name, file_row_number + 1 as _file_row_number, now() as _loaded_at
+        from read_parquet(${literal(file)}, file_row_number = true))`;
+      const target = `raw.${quote(table)}`;
+      const exists = await this.rows(
+        `select 1 from information_schema.tables where table_schema = 'raw' and table_name = ${literal(table)}`,
+      );
+      if (!exists.length) {
+        await this.connection.run(
+          `create table ${target} as select * exclude (file_row_number) from ${source} limit 0`,
+        );
+      }
+      const incoming = await this.rows(`describe select * exclude (file_row_number) from ${source}`);
+      const existing = new Set(
+        (
+          await this.rows(
+            `select column_name from information_schema.columns where table_schema = 'raw' and table_name = ${literal(table)}`,
+          )
+        ).map((row) => String(row.column_name)),
+      );
+      for (const column of incoming.filter((row) => !existing.has(String(row.column_name)))) {
+        await this.connection.run(
+          `alter table ${target} add column ${quote(String(column.column_name))} ${column.column_type}`,
+        );
+      }
+      await this.connection.run('begin transaction');
+      try {
+        await this.connection.run(
+          `insert into ${target} by name select * exclude (file_row_number) from ${source}`,
+        );
+        const [{ loaded }] = (await this.rows(
+          `select count(*)::bigint as loaded from read_parquet(${literal(file)})`,
+        )) as [{ loaded: bigint }];
+        await this.connection.run(
+          `insert into raw._load_history values (${literal(fileName)}, ${literal(table)}, ${loaded}, now())`,
+        );
+        await this.connection.run('commit');
+        return Number(loaded);
+      } catch (error) {
+        await this.connection.run('rollback');
+        throw error;
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** CLEAN from RAW: each record's latest version by primary key; child rows follow their parent's. */
+  async buildClean(contracts: Iterable<Contract>): Promise<string[]> {
+    const built: string[] = [];
+    const rawTables = new Set(
+      (await this.rows(`select table_name from information_schema.tables where table_schema = 'raw'`)).map(
+        (row) => String(row.table_name),
+      ),
+    );
+    const loadColumns = '_file_name, _file_row_number, _loaded_at';
+    const latestFirst = '_extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc';
+    for (const contract of contracts) {
+      const [main, ...children] = contract.tables as [TableSpec, ...TableSpec[]];
+      const mainTable = `${contract.source}__${main.name}`;
+      if (!rawTables.has(mainTable)) continue;
+      const key = primaryKeyColumns(main, contract.primaryKey).map((column) => quote(column.name));
+      await this.connection.run(`create or replace table clean.${quote(mainTable)} as
+        select * exclude (${loadColumns}) from raw.${quote(mainTable)}
+        qualify row_number() over (partition by ${key.join(', ')} order by ${latestFirst}) = 1`);
+      built.push(mainTable);
+      const parentKey = childKeyColumns(primaryKeyColumns(main, contract.primaryKey)).slice(0, -1);
+      for (const child of children) {
+        const childTable = `${contract.source}__${child.name}`;
+        if (!rawTables.has(childTable)) continue;
+        // A child row belongs to the parent version kept in CLEAN: same key, same batch, same raw page.
+        const join = parentKey
+          .map((column, index) => `c.${quote(column.name)} = p.${key[index]}`)
+          .concat([
+            'c._batch_id = p._batch_id',
+            'c._source_key = p._source_key',
+            'c._record_hash = p._record_hash',
+          ])
+          .join(' and ');
+        await this.connection.run(`create or replace table clean.${quote(childTable)} as
+          select c.* exclude (${loadColumns}) from raw.${quote(childTable)} c join clean.${quote(mainTable)} p on ${join}
+          qualify row_number() over (partition by ${[...parentKey.map((column) => `c.${quote(column.name)}`), 'c._list_index'].join(', ')}
+                                     order by c._loaded_at desc, c._file_name desc, c._file_row_number desc) = 1`);
+        built.push(childTable);
+      }
+    }
+    return built;
+  }
+
+  /** ANALYTICS: the models in sql/models/analytics whose CLEAN inputs exist, plus per-table counts and freshness. */
+  async buildAnalytics(): Promise<string[]> {
+    const built: string[] = [];
+    const clean = (
+      await this.rows(`select table_name from information_schema.tables where table_schema = 'clean'`)
+    ).map((row) => String(row.table_name));
+    for (const file of readdirSync(analyticsModelsDirectory)
+      .filter((name) => name.endsWith('.sql'))
+      .sort()) {
+      const sql = readFileSync(join(analyticsModelsDirectory, file), 'utf8');
+      const needs = [...sql.matchAll(/clean\.([a-z0-9_]+)/g)].map((match) => match[1]!);
+      if (!needs.every((table) => clean.includes(table))) continue;
+      await this.connection.run(sql);
+      built.push(file.replace(/\.sql$/, ''));
+    }
+    const mainTables = clean.filter((table) => table.split('__').length === 2);
+    if (mainTables.length) {
+      const perTable = (select: (table: string) => string) => mainTables.map(select).join('\nunion all\n');
+      await this.connection.run(`create or replace table analytics.daily_record_counts as
+        select source, table_name, logical_date, sum(records)::bigint as records from (
+          ${perTable(
+            (table) => `select ${literal(table.split('__')[0]!)} as source, ${literal(table)} as table_name,
+             cast(regexp_extract(_source_key, 'dt=([0-9-]+)', 1) as date) as logical_date, count(*) as records
+             from raw.${quote(table)} group by all`,
+          )}
+        ) group by all order by logical_date, source, table_name`);
+      await this.connection.run(`create or replace table analytics.data_freshness as
+        select *, date_diff('hour', last_extracted_at, now()) as hours_since_extract from (
+          ${perTable(
+            (table) => `select ${literal(table)} as table_name, max(_extracted_at) as last_extracted_at,
+             max(_loaded_at) as last_loaded_at, count(*) as raw_rows from raw.${quote(table)}`,
+          )}
+        ) order by table_name`);
+      built.push('daily_record_counts', 'data_freshness');
+    }
+    return built;
+  }
+
+  async recordRun(run: RunRecord): Promise<void> {
+    await this.connection.run(`insert or replace into analytics.pipeline_runs values (
+      ${literal(run.batchId)}, ${literal(run.logicalDate)}, ${literal(run.status)},
+      ${literal(run.startedAt.toISOString())}, ${literal(run.finishedAt.toISOString())},
+      ${(run.finishedAt.getTime() - run.startedAt.getTime()) / 1000}, ${run.resources}, ${run.extracted},
+      ${run.valid}, ${run.rejected}, ${run.error === undefined ? 'null' : literal(run.error.slice(0, 2000))})`);
+  }
+
+  async rows(sql: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async tableCounts(schema: 'raw' | 'clean' | 'analytics'): Promise<Array<{ table: string; rows: number }>> {
+    const tables = (
+      await this.rows(
+        `select table_name from information_schema.tables where table_schema = ${literal(schema)} and table_name not like '\\_%' escape '\\' order by table_name`,
+      )
+    ).map((row) => String(row.table_name));
+    const counts: Array<{ table: string; rows: number }> = [];
+    for (const table of tables) {
+      const [{ n }] = (await this.rows(`select count(*)::integer as n from ${schema}.${quote(table)}`)) as [
+        { n: number },
+      ];
+      counts.push({ table, rows: n });
+    }
+    return counts;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createS3Client } from '../../lambdas/shared/s3-client';
+import { LocalS3, startLocalS3 } from '../../local/local-s3';
+import { LocalSnowpipe } from '../../local/warehouse/local-snowpipe';
+import { LocalWarehouse } from '../../local/warehouse/warehouse';
+
+/** A small Parquet file as validate would write it: some columns plus the lineage. */
+async function parquetFile(directory: string, name: string, select: string): Promise<Buffer> {
+  const file = join(directory, name);
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  await connection.run(`copy (${select}) to '${file}' (format parquet)`);
+  return readFileSync(file);
+}
+
+const lineage = `'b1' as _batch_id, timestamptz '2026-11-20 06:00:00+00' as _extracted_at, 'fakestore/products/p1' as _source_key`;
+
+describe('the local Snowpipe', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'snowpipe-test-'));
+  let localS3: LocalS3;
+  let s3: S3Client;
+  let warehouse: LocalWarehouse;
+  let snowpipe: LocalSnowpipe;
+  beforeAll(async () => {
+    localS3 = await startLocalS3({ directory: join(directory, 's3'), buckets: ['transformed'] });
+    s3 = createS3Client({ AWS_ENDPOINT_URL_S3: localS3.endpoint });
+    warehouse = await LocalWarehouse.open(join(directory, 'warehouse.duckdb'));
+    snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse);
+    snowpipe.attach(localS3);
+  });
+  afterAll(async () => {
+    warehouse.close();
+    s3.destroy();
+    await localS3.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  const put = (key: string, body: Buffer) =>
+    s3.send(new PutObjectCommand({ Bucket: 'transformed', Key: key, Body: body }));
+  const count = async (table: string) =>
+    Number((await warehouse.rows(`select count(*) as n from raw.${table}`))[0]!.n);
+  const firstKey = 'fakestore/products/dt=2026-11-20/batch=b1/part-00001.parquet';
+
+  it('loads a Parquet part into its RAW table when the object-created event arrives, with file name and row number', async () => {
+    await put(
+      firstKey,
+      await parquetFile(
+        directory,
+        'a.parquet',
+        `select range as id, ${lineage}, md5(range::varchar) as _record_hash from range(3)`,
+      ),
+    );
+    await snowpipe.drain();
+    expect(await count('fakestore__products')).toBe(3);
+    expect(
+      await warehouse.rows(
+        'select id, _file_name, _file_row_number from raw.fakestore__products order by id',
+      ),
+    ).toEqual([
+      { id: 0n, _file_name: firstKey, _file_row_number: 1n },
+      { id: 1n, _file_name: firstKey, _file_row_number: 2n },
+      { id: 2n, _file_name: firstKey, _file_row_number: 3n },
+    ]);
+  });
+
+  it('loads nothing when the same event is delivered again, or the same file name written again', async () => {
+    snowpipe.deliver(firstKey);
+    snowpipe.deliver(firstKey);
+    await put(
+      firstKey,
+      await parquetFile(
+        directory,
+        'b.parquet',
+        `select range as id, ${lineage}, 'x' as _record_hash from range(10)`,
+      ),
+    );
+    await snowpipe.refresh();
+    expect(await count('fakestore__products')).toBe(3);
+    expect(await warehouse.rows('select file_name, row_count from raw._load_history')).toEqual([
+      { file_name: firstKey, row_count: 3n },
+    ]);
+    expect(snowpipe.loaded).toEqual([{ key: firstKey, rows: 3 }]);
+  });
+
+  it('adds a column a later part brings (schema evolution), earlier rows null in it', async () => {
+    const key = 'fakestore/products/dt=2026-11-21/batch=b2/part-00001.parquet';
+    await put(
+      key,
+      await parquetFile(
+        directory,
+        'c.parquet',
+        `select 7 as id, ${lineage}, 'h' as _record_hash, 'new' as colour`,
+      ),
+    );
+    await snowpipe.drain();
+    expect(await warehouse.rows('select id, colour from raw.fakestore__products order by id')).toEqual([
+      { id: 0n, colour: null },
+      { id: 1n, colour: null },
+      { id: 2n, colour: null },
+      { id: 7n, colour: 'new' },
+    ]);
+  });
+
+  it('ignores objects that are not table parts (schema versions)', async () => {
+    await put('_schemas/fakestore/products/v1.json', Buffer.from('{}'));
+    await snowpipe.drain();
+    expect(snowpipe.loaded).toHaveLength(2);
+  });
+});
