@@ -1,0 +1,114 @@
+import snowflake from 'snowflake-sdk';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { logger } from './logger';
+import type { SqlExecutor, SqlRow } from '../snowflake-setup/sql-executor';
+import { describeIssues } from './zod-issues';
+
+/**
+ * The Snowflake connection secret (JSON in Secrets Manager). Key-pair authentication is the default;
+ * a password is accepted, and is the second-best choice (docs/snowflake.md).
+ */
+export const snowflakeSecretSchema = z
+  .object({
+    account: z.string().min(1),
+    user: z.string().min(1),
+    role: z.string().min(1).optional(),
+    privateKey: z.string().includes('PRIVATE KEY', { message: 'a PEM private key' }).optional(),
+    privateKeyPassphrase: z.string().optional(),
+    password: z.string().min(1).optional(),
+  })
+  .refine((secret) => secret.privateKey || secret.password, {
+    message: 'give privateKey (key-pair authentication) or password',
+  });
+
+export type SnowflakeSecret = z.infer<typeof snowflakeSecretSchema>;
+
+export function parseSnowflakeSecret(value: string | undefined, secretId: string): SnowflakeSecret {
+  let candidate: unknown;
+  try {
+    candidate = JSON.parse(value ?? '');
+  } catch {
+    throw new ConfigError(
+      `the Snowflake secret ${secretId} is not JSON`,
+      {},
+      'store {"account", "user", "privateKey"} as the secret value (docs/snowflake.md)',
+    );
+  }
+  const parsed = snowflakeSecretSchema.safeParse(candidate);
+  if (!parsed.success) {
+    // Field names only: a value of this secret must never reach a message.
+    const problems = describeIssues(parsed.error).map((problem) => problem.split(':')[0]);
+    throw new ConfigError(
+      `the Snowflake secret ${secretId} is incomplete (${problems.join(', ')})`,
+      {},
+      'store {"account", "user", "privateKey"} (or "password") as the secret value (docs/snowflake.md)',
+    );
+  }
+  return parsed.data;
+}
+
+// The driver writes its own log: to /tmp (Lambda's only writable place), and warnings to ours.
+snowflake.configure({
+  logLevel: 'WARN',
+  logFilePath: '/tmp',
+  customLogger: {
+    error: (message: string) => logger.error(message),
+    warn: (message: string) => logger.warn(message),
+    info: () => undefined,
+    debug: () => undefined,
+    trace: () => undefined,
+  },
+});
+
+/** Runs statements on one Snowflake connection, opened on first use. */
+export class SnowflakeExecutor implements SqlExecutor {
+  private connection?: Promise<snowflake.Connection>;
+
+  constructor(
+    private readonly secret: SnowflakeSecret,
+    private readonly session: { warehouse: string; database?: string },
+  ) {}
+
+  async execute(sqlText: string): Promise<SqlRow[]> {
+    const connection = await (this.connection ??= this.connect());
+    return new Promise((resolve, reject) => {
+      connection.execute({
+        sqlText,
+        complete: (error, _statement, rows) => (error ? reject(error) : resolve((rows ?? []) as SqlRow[])),
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const connection = await this.connection?.catch(() => undefined);
+    this.connection = undefined;
+    if (connection) await new Promise<void>((resolve) => connection.destroy(() => resolve()));
+  }
+
+  private connect(): Promise<snowflake.Connection> {
+    const { secret } = this;
+    const connection = snowflake.createConnection({
+      account: secret.account,
+      username: secret.user,
+      role: secret.role,
+      warehouse: this.session.warehouse,
+      ...(secret.privateKey
+        ? {
+            authenticator: 'SNOWFLAKE_JWT',
+            privateKey: secret.privateKey,
+            privateKeyPass: secret.privateKeyPassphrase,
+          }
+        : { password: secret.password }),
+    });
+    return connection.connectAsync().catch((error: Error) => {
+      this.connection = undefined;
+      throw new ConfigError(
+        `cannot connect to Snowflake account ${secret.account} as ${secret.user} (${error.name})`,
+        {},
+        'check the account identifier, user, key or password in the Snowflake secret, and that the user may use the warehouse',
+        { cause: error },
+      );
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { logger } from '../shared/logger';
+import { parseSnowflakeSecret, SnowflakeExecutor } from '../shared/snowflake-connection';
+import { loadMigrations } from './migrations';
+import { SnowpipeSetup, SnowpipeAttributes } from './setup';
+import type { SnowpipeProperties } from './snowpipe-objects';
+import type { SqlExecutor } from './sql-executor';
+
+/** The bundle carries the migrations next to it (copied at bundling); from source they are in sql/. */
+export function migrationsDirectory(): string {
+  const bundled = join(__dirname, 'migrations');
+  return existsSync(bundled) ? bundled : join(__dirname, '..', '..', 'sql', 'migrations');
+}
+
+/** The custom resource's properties: one JSON document (CloudFormation would turn numbers into strings). */
+function propertiesOf(resourceProperties: Record<string, unknown> | undefined): SnowpipeProperties {
+  return JSON.parse(String(resourceProperties?.Config ?? '{}')) as SnowpipeProperties;
+}
+
+const physicalIdOf = (properties: SnowpipeProperties) =>
+  `snowflake:${properties.database.toUpperCase()}:${properties.integrationName.toUpperCase()}`;
+
+export interface HandlerDeps {
+  /** Opens Snowflake with the credentials of the named secret. */
+  connect(properties: SnowpipeProperties): Promise<SqlExecutor & { close?(): Promise<void> }>;
+}
+
+const secrets = new SecretsManagerClient({});
+
+const defaultDeps: HandlerDeps = {
+  async connect(properties) {
+    const answer = await secrets.send(new GetSecretValueCommand({ SecretId: properties.secretArn }));
+    const secret = parseSnowflakeSecret(answer.SecretString, properties.secretArn);
+    return new SnowflakeExecutor(secret, { warehouse: properties.warehouse });
+  },
+};
+
+/**
+ * Provider-framework onEvent handler of `SnowpipeIntegration` (lib/constructs/snowpipe-integration.ts).
+ * A change of database or integration name is a replacement: the new one is created under a new
+ * physical id, and CloudFormation then deletes the old one.
+ */
+export async function onEvent(
+  event: CloudFormationCustomResourceEvent,
+  deps: HandlerDeps = defaultDeps,
+): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
+  const properties = propertiesOf(event.ResourceProperties);
+  logger.appendKeys({ step: 'snowflake-setup', requestType: event.RequestType });
+  const executor = await deps.connect(properties);
+  try {
+    const setup = new SnowpipeSetup({
+      executor,
+      logger,
+      migrations: loadMigrations(migrationsDirectory(), {
+        database: properties.database.toUpperCase(),
+        warehouse: properties.warehouse.toUpperCase(),
+      }),
+    });
+    switch (event.RequestType) {
+      case 'Create':
+        return { PhysicalResourceId: physicalIdOf(properties), Data: await setup.create(properties) };
+      case 'Update': {
+        const previous = propertiesOf(event.OldResourceProperties);
+        if (physicalIdOf(previous) !== physicalIdOf(properties))
+          return { PhysicalResourceId: physicalIdOf(properties), Data: await setup.create(properties) };
+        return {
+          PhysicalResourceId: event.PhysicalResourceId,
+          Data: await setup.update(properties, previous),
+        };
+      }
+      default:
+        // Delete. A Create that failed left nothing behind (it cleaned up): there is nothing to drop.
+        if (event.PhysicalResourceId.startsWith('snowflake:')) await setup.delete(properties);
+        return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+  } catch (error) {
+    logger.error('snowflake setup failed', error as Error);
+    throw error;
+  } finally {
+    await executor.close?.();
+    logger.removeKeys(['step', 'requestType']);
+  }
+}

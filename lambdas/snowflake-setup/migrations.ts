@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One versioned migration file of `sql/migrations` (`V001__roles.sql`), ready to run. */
+export interface Migration {
+  version: string;
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+/** Placeholders the files use (`{{ database }}`), the same ones sqlfluff's jinja templater fills in CI. */
+export type MigrationContext = { database: string; warehouse: string };
+
+/**
+ * The migrations in version order, templated for one environment. Statements end with `;` at the end
+ * of a line; full-line comments are dropped. The checksum is of the file as written, so editing an
+ * applied migration is noticed.
+ */
+export function loadMigrations(directory: string, context: MigrationContext): Migration[] {
+  return readdirSync(directory)
+    .filter((file) => /^V\d{3}__[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(join(directory, file), 'utf8');
+      const [, version, name] = /^(V\d{3})__(.+)\.sql$/.exec(file)!;
+      const templated = text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_match, key: string) => {
+        const value = (context as Record<string, string>)[key];
+        if (value === undefined) throw new Error(`${file} uses {{ ${key} }}, which has no value`);
+        return value;
+      });
+      const statements = templated
+        .split('\n')
+        .filter((line) => !/^\s*--/.test(line))
+        .join('\n')
+        .split(/;\s*$/m)
+        .map((statement) => statement.trim())
+        .filter(Boolean);
+      return {
+        version: version!,
+        name: name!,
+        checksum: createHash('sha256').update(text).digest('hex'),
+        statements,
+      };
+    });
+}

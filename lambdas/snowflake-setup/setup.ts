@@ -1,0 +1,176 @@
+import type { PipelineLogger } from '../shared/logger';
+import type { Migration } from './migrations';
+import type { SqlExecutor, SqlRow } from './sql-executor';
+import { RawTableSpec, SnowpipeObjects, SnowpipeProperties } from './snowpipe-objects';
+
+/** What CloudFormation gets back (well under its 4 KiB response limit). */
+export interface SnowpipeAttributes {
+  StorageAwsIamUserArn: string;
+  StorageAwsExternalId: string;
+  /** The SQS queue Snowflake listens on for this account and region (every pipe shares it). */
+  NotificationChannel: string;
+  AppliedMigrations: string;
+}
+
+export interface SetupDeps {
+  executor: SqlExecutor;
+  migrations: Migration[];
+  logger: PipelineLogger;
+}
+
+const created = (rows: SqlRow[]) =>
+  rows.some((row) => /successfully created/i.test(String(row.status ?? '')));
+
+/**
+ * Creates and keeps up to date the Snowflake side of one environment, statement by statement, each
+ * idempotent (IF NOT EXISTS, ADD COLUMN IF NOT EXISTS), so a retried Create or Update is harmless.
+ */
+export class SnowpipeSetup {
+  private readonly madeByThisRun: string[] = [];
+
+  constructor(private readonly deps: SetupDeps) {}
+
+  /** Create: everything. A failure drops what this Create made, then re-throws (no Delete follows a failed Create). */
+  async create(properties: SnowpipeProperties): Promise<SnowpipeAttributes> {
+    const objects = new SnowpipeObjects(properties);
+    try {
+      for (const statement of objects.createDatabase())
+        await this.run(
+          statement,
+          `DROP DATABASE IF EXISTS ${objects.database}`,
+          statement.startsWith('CREATE DATABASE'),
+        );
+      await this.run(
+        objects.createIntegration(),
+        `DROP STORAGE INTEGRATION IF EXISTS ${objects.integration}`,
+        true,
+      );
+      await this.run(objects.createFileFormat(), `DROP FILE FORMAT IF EXISTS ${objects.fileFormat}`, true);
+      await this.run(objects.createStage(), `DROP STAGE IF EXISTS ${objects.stage}`, true);
+      for (const table of properties.tables) await this.createTableAndPipe(objects, table);
+      await this.migrate(objects);
+      return await this.attributes(objects);
+    } catch (error) {
+      await this.undoThisRun();
+      throw error;
+    }
+  }
+
+  /** Update: only what changed between the two sets of properties, then any migration not yet applied. */
+  async update(properties: SnowpipeProperties, previous: SnowpipeProperties): Promise<SnowpipeAttributes> {
+    const objects = new SnowpipeObjects(properties);
+    const locationChanged = previous.bucketName !== properties.bucketName;
+    if (locationChanged || previous.accessRoleArn !== properties.accessRoleArn)
+      await this.run(objects.alterIntegration());
+    if (locationChanged) await this.run(objects.alterStage());
+    const before = new Map(previous.tables.map((table) => [table.name, table]));
+    for (const table of properties.tables) {
+      const old = before.get(table.name);
+      if (!old) {
+        await this.createTableAndPipe(objects, table);
+        continue;
+      }
+      const known = new Set(old.columns.map((column) => column.name));
+      for (const statement of objects.addColumns(
+        table,
+        table.columns.filter((column) => !known.has(column.name)),
+      ))
+        await this.run(statement);
+      if (old.prefix !== table.prefix) {
+        await this.run(objects.dropPipe(table));
+        await this.run(objects.createPipe(table));
+      }
+    }
+    // A table no longer produced keeps its data; only its pipe goes.
+    const current = new Set(properties.tables.map((table) => table.name));
+    for (const table of previous.tables.filter((table) => !current.has(table.name)))
+      await this.run(objects.dropPipe(table));
+    await this.migrate(objects);
+    return this.attributes(objects);
+  }
+
+  /** Delete: tolerant of objects already gone (every drop is IF EXISTS); the data stays unless `destroy`. */
+  async delete(properties: SnowpipeProperties): Promise<void> {
+    for (const statement of new SnowpipeObjects(properties).dropAll()) await this.run(statement);
+  }
+
+  private async createTableAndPipe(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
+    await this.run(objects.createTable(table), `DROP TABLE IF EXISTS ${objects.table(table)}`, true);
+    await this.run(objects.createPipe(table), objects.dropPipe(table), true);
+  }
+
+  /** Each migration once, in order, recorded with its checksum; an edited applied migration is an error. */
+  private async migrate(objects: SnowpipeObjects): Promise<void> {
+    const applied = new Map(
+      (await this.run(`SELECT VERSION, CHECKSUM FROM ${objects.database}.PIPELINE.MIGRATIONS`)).map((row) => [
+        String(row.VERSION),
+        String(row.CHECKSUM),
+      ]),
+    );
+    for (const migration of this.deps.migrations) {
+      const checksum = applied.get(migration.version);
+      if (checksum === migration.checksum) continue;
+      if (checksum !== undefined) {
+        throw new Error(
+          `migration ${migration.version}__${migration.name} changed after it was applied: add a new migration instead of editing it (docs/snowflake.md)`,
+        );
+      }
+      await this.run(`USE DATABASE ${objects.database}`);
+      for (const statement of migration.statements) await this.run(statement);
+      await this.run(
+        `INSERT INTO ${objects.database}.PIPELINE.MIGRATIONS (VERSION, NAME, CHECKSUM, APPLIED_AT) SELECT '${migration.version}', '${migration.name}', '${migration.checksum}', CURRENT_TIMESTAMP()`,
+      );
+      this.deps.logger.info('migration applied', { version: migration.version, name: migration.name });
+    }
+  }
+
+  private async attributes(objects: SnowpipeObjects): Promise<SnowpipeAttributes> {
+    const description = await this.run(objects.describeIntegration());
+    const property = (name: string) => {
+      const value = description.find((row) => row.property === name)?.property_value;
+      if (!value) throw new Error(`DESC STORAGE INTEGRATION ${objects.integration} did not give ${name}`);
+      return String(value);
+    };
+    const channels = new Set(
+      (await this.run(objects.showPipes()))
+        .map((row) => String(row.notification_channel ?? ''))
+        .filter(Boolean),
+    );
+    if (channels.size !== 1) {
+      throw new Error(
+        `expected every pipe of ${objects.database}.RAW to share one notification channel, found ${channels.size}`,
+      );
+    }
+    const applied = await this.run(
+      `SELECT VERSION FROM ${objects.database}.PIPELINE.MIGRATIONS ORDER BY VERSION`,
+    );
+    return {
+      StorageAwsIamUserArn: property('STORAGE_AWS_IAM_USER_ARN'),
+      StorageAwsExternalId: property('STORAGE_AWS_EXTERNAL_ID'),
+      NotificationChannel: [...channels][0]!,
+      AppliedMigrations: applied.map((row) => String(row.VERSION)).join(','),
+    };
+  }
+
+  /** Runs one statement; when `undo` is given and Snowflake says it created the object, remembers how to drop it. */
+  private async run(statement: string, undo?: string, track = false): Promise<SqlRow[]> {
+    this.deps.logger.debug('snowflake statement', { statement });
+    const rows = await this.deps.executor.execute(statement);
+    if (undo && track && created(rows)) this.madeByThisRun.push(undo);
+    return rows;
+  }
+
+  private async undoThisRun(): Promise<void> {
+    for (const undo of this.madeByThisRun.reverse()) {
+      try {
+        await this.deps.executor.execute(undo);
+      } catch (error) {
+        this.deps.logger.warn('cleanup after a failed create could not drop an object', {
+          undo,
+          error: (error as Error).message,
+        });
+      }
+    }
+    this.madeByThisRun.length = 0;
+  }
+}

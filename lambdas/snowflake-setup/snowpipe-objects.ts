@@ -1,0 +1,156 @@
+import type { ColumnType } from '../validate/table-spec';
+
+/** One RAW table Snowpipe loads: a transformed table's columns and the files it comes from. */
+export interface RawTableSpec {
+  /** `FAKESTORE__CARTS__PRODUCTS`: `<source>__<table>`, upper case as Snowflake folds it. */
+  name: string;
+  /** Where its Parquet parts are under the stage: `fakestore/carts__products/`. */
+  prefix: string;
+  columns: Array<{ name: string; type: ColumnType }>;
+}
+
+/** What the custom resource is asked to build (its CloudFormation properties; no secret among them). */
+export interface SnowpipeProperties {
+  /** Secrets Manager secret holding the connection (docs/snowflake.md). */
+  secretArn: string;
+  database: string;
+  warehouse: string;
+  integrationName: string;
+  /** Fixed-name role Snowflake assumes to read the bucket; its ARN is known before it exists. */
+  accessRoleArn: string;
+  bucketName: string;
+  tables: RawTableSpec[];
+  /** `retain` leaves the database (and its data) when the stack is deleted. */
+  removalPolicy: 'retain' | 'destroy';
+}
+
+const snowflakeTypes: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  json: 'VARCHAR',
+  integer: 'NUMBER(38,0)',
+  number: 'FLOAT',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP_TZ',
+  date: 'DATE',
+};
+
+/** Columns Snowpipe adds from the file's metadata (INCLUDE_METADATA), the same as local mode's. */
+const metadataColumns = [
+  { name: '_FILE_NAME', type: 'VARCHAR', metadata: 'METADATA$FILENAME' },
+  { name: '_FILE_ROW_NUMBER', type: 'NUMBER(38,0)', metadata: 'METADATA$FILE_ROW_NUMBER' },
+  { name: '_LOADED_AT', type: 'TIMESTAMP_LTZ', metadata: 'METADATA$START_SCAN_TIME' },
+];
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/** Names go into SQL text (Snowflake cannot bind identifiers): only plain identifiers are accepted. */
+export function checkedIdentifier(name: string, what: string): string {
+  if (!identifier.test(name)) throw new Error(`${what} "${name}" is not a plain Snowflake identifier`);
+  return name.toUpperCase();
+}
+
+const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The Snowflake objects of one environment, by fully qualified name. */
+export class SnowpipeObjects {
+  readonly database: string;
+  readonly integration: string;
+  readonly fileFormat: string;
+  readonly stage: string;
+
+  constructor(private readonly properties: SnowpipeProperties) {
+    this.database = checkedIdentifier(properties.database, 'database');
+    this.integration = checkedIdentifier(properties.integrationName, 'integration name');
+    this.fileFormat = `${this.database}.RAW.PARQUET_FORMAT`;
+    this.stage = `${this.database}.RAW.TRANSFORMED_STAGE`;
+  }
+
+  table(spec: RawTableSpec): string {
+    return `${this.database}.RAW.${checkedIdentifier(spec.name, 'table')}`;
+  }
+
+  pipe(spec: RawTableSpec): string {
+    return `${this.database}.RAW.${checkedIdentifier(spec.name, 'table')}_PIPE`;
+  }
+
+  createDatabase(): string[] {
+    return [
+      `CREATE DATABASE IF NOT EXISTS ${this.database}`,
+      ...['RAW', 'CLEAN', 'ANALYTICS', 'PIPELINE'].map(
+        (schema) => `CREATE SCHEMA IF NOT EXISTS ${this.database}.${schema}`,
+      ),
+      `CREATE TABLE IF NOT EXISTS ${this.database}.PIPELINE.MIGRATIONS (VERSION VARCHAR NOT NULL PRIMARY KEY, NAME VARCHAR NOT NULL, CHECKSUM VARCHAR NOT NULL, APPLIED_AT TIMESTAMP_LTZ NOT NULL)`,
+    ];
+  }
+
+  /** Not in sqlfluff's Snowflake grammar, so built here and covered by the handler's tests. */
+  createIntegration(): string {
+    return `CREATE STORAGE INTEGRATION IF NOT EXISTS ${this.integration} TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = ${literal(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${literal(this.location())})`;
+  }
+
+  alterIntegration(): string {
+    return `ALTER STORAGE INTEGRATION ${this.integration} SET STORAGE_AWS_ROLE_ARN = ${literal(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${literal(this.location())})`;
+  }
+
+  describeIntegration(): string {
+    return `DESC STORAGE INTEGRATION ${this.integration}`;
+  }
+
+  createFileFormat(): string {
+    return `CREATE FILE FORMAT IF NOT EXISTS ${this.fileFormat} TYPE = PARQUET USE_LOGICAL_TYPE = TRUE`;
+  }
+
+  createStage(): string {
+    return `CREATE STAGE IF NOT EXISTS ${this.stage} URL = ${literal(this.location())} STORAGE_INTEGRATION = ${this.integration} FILE_FORMAT = ${this.fileFormat}`;
+  }
+
+  alterStage(): string {
+    return `ALTER STAGE ${this.stage} SET URL = ${literal(this.location())}`;
+  }
+
+  createTable(spec: RawTableSpec): string {
+    const columns = [
+      ...spec.columns.map(
+        (column) => `${checkedIdentifier(column.name, 'column')} ${snowflakeTypes[column.type]}`,
+      ),
+      ...metadataColumns.map((column) => `${column.name} ${column.type}`),
+    ];
+    return `CREATE TABLE IF NOT EXISTS ${this.table(spec)} (${columns.join(', ')})`;
+  }
+
+  addColumns(spec: RawTableSpec, added: RawTableSpec['columns']): string[] {
+    return added.map(
+      (column) =>
+        `ALTER TABLE ${this.table(spec)} ADD COLUMN IF NOT EXISTS ${checkedIdentifier(column.name, 'column')} ${snowflakeTypes[column.type]}`,
+    );
+  }
+
+  /** Auto-ingest: each Parquet part under the table's prefix loads once, columns matched by name. */
+  createPipe(spec: RawTableSpec): string {
+    const metadata = metadataColumns.map((column) => `${column.name} = ${column.metadata}`).join(', ');
+    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (FORMAT_NAME = ${this.fileFormat}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) PATTERN = '.*[.]parquet'`;
+  }
+
+  showPipes(): string {
+    return `SHOW PIPES IN SCHEMA ${this.database}.RAW`;
+  }
+
+  dropPipe(spec: RawTableSpec): string {
+    return `DROP PIPE IF EXISTS ${this.pipe(spec)}`;
+  }
+
+  /** What Delete removes: pipes, stage, format and integration always; the database (data) only on `destroy`. */
+  dropAll(): string[] {
+    return [
+      ...this.properties.tables.map((spec) => this.dropPipe(spec)),
+      `DROP STAGE IF EXISTS ${this.stage}`,
+      `DROP FILE FORMAT IF EXISTS ${this.fileFormat}`,
+      `DROP STORAGE INTEGRATION IF EXISTS ${this.integration}`,
+      ...(this.properties.removalPolicy === 'destroy' ? [`DROP DATABASE IF EXISTS ${this.database}`] : []),
+    ];
+  }
+
+  private location(): string {
+    return `s3://${this.properties.bucketName}/`;
+  }
+}

@@ -1,0 +1,26 @@
+-- One row per pipeline run (written by the state machine), and the data-quality results of each run.
+create table if not exists analytics.pipeline_runs (
+    batch_id varchar not null primary key,
+    logical_date date not null,
+    status varchar not null,
+    started_at timestamp_tz not null,
+    finished_at timestamp_tz,
+    duration_seconds float,
+    resources integer,
+    extracted number(38, 0),
+    valid number(38, 0),
+    rejected number(38, 0),
+    error varchar
+);
+
+create table if not exists analytics.dq_check_results (
+    batch_id varchar not null,
+    check_name varchar not null,
+    table_name varchar not null,
+    severity varchar not null,
+    passed boolean not null,
+    observed_value float,
+    threshold varchar,
+    details varchar,
+    checked_at timestamp_tz not null
+);

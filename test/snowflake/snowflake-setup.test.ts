@@ -1,0 +1,269 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { migrationsDirectory, onEvent } from '../../lambdas/snowflake-setup/handler';
+import { loadMigrations } from '../../lambdas/snowflake-setup/migrations';
+import { SnowpipeSetup } from '../../lambdas/snowflake-setup/setup';
+import type { SnowpipeProperties } from '../../lambdas/snowflake-setup/snowpipe-objects';
+import { parseSnowflakeSecret } from '../../lambdas/shared/snowflake-connection';
+import { CapturedLogger } from '../support/environment';
+import { RecordingExecutor } from '../support/recording-executor';
+
+const properties: SnowpipeProperties = {
+  secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline/snowflake',
+  database: 'pipeline_prod',
+  warehouse: 'pipeline_wh',
+  integrationName: 'pipeline_prod_s3',
+  accessRoleArn: 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-access',
+  bucketName: 'pipeline-prod-transformed',
+  tables: [
+    {
+      name: 'FAKESTORE__CARTS',
+      prefix: 'fakestore/carts/',
+      columns: [
+        { name: 'ID', type: 'integer' },
+        { name: 'DATE', type: 'timestamp' },
+      ],
+    },
+    {
+      name: 'FAKESTORE__CARTS__PRODUCTS',
+      prefix: 'fakestore/carts__products/',
+      columns: [{ name: 'QUANTITY', type: 'integer' }],
+    },
+  ],
+  removalPolicy: 'retain',
+};
+const migrations = loadMigrations(migrationsDirectory(), {
+  database: 'PIPELINE_PROD',
+  warehouse: 'PIPELINE_WH',
+});
+
+function setup(executor = new RecordingExecutor()) {
+  const logs = new CapturedLogger();
+  return { executor, logs, setup: new SnowpipeSetup({ executor, migrations, logger: logs }) };
+}
+
+describe('Snowpipe custom resource: Create', () => {
+  it('creates database, integration, format, stage, a table and an auto-ingest pipe per table, then migrates', async () => {
+    const { executor, setup: snowpipe } = setup();
+    const attributes = await snowpipe.create(properties);
+    const ddl = executor.statements.filter((statement) => /^(CREATE|ALTER|DROP|DESC|SHOW)/.test(statement));
+    expect(ddl.slice(0, 11)).toEqual([
+      'CREATE DATABASE IF NOT EXISTS PIPELINE_PROD',
+      'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.RAW',
+      'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.CLEAN',
+      'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.ANALYTICS',
+      'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.PIPELINE',
+      expect.stringMatching(/^CREATE TABLE IF NOT EXISTS PIPELINE_PROD\.PIPELINE\.MIGRATIONS/),
+      "CREATE STORAGE INTEGRATION IF NOT EXISTS PIPELINE_PROD_S3 TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-access' STORAGE_ALLOWED_LOCATIONS = ('s3://pipeline-prod-transformed/')",
+      'CREATE FILE FORMAT IF NOT EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT TYPE = PARQUET USE_LOGICAL_TYPE = TRUE',
+      "CREATE STAGE IF NOT EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE URL = 's3://pipeline-prod-transformed/' STORAGE_INTEGRATION = PIPELINE_PROD_S3 FILE_FORMAT = PIPELINE_PROD.RAW.PARQUET_FORMAT",
+      'CREATE TABLE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS (ID NUMBER(38,0), DATE TIMESTAMP_TZ, _FILE_NAME VARCHAR, _FILE_ROW_NUMBER NUMBER(38,0), _LOADED_AT TIMESTAMP_LTZ)',
+      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.FAKESTORE__CARTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/fakestore/carts/ FILE_FORMAT = (FORMAT_NAME = PIPELINE_PROD.RAW.PARQUET_FORMAT) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) PATTERN = '.*[.]parquet'",
+    ]);
+    expect(attributes).toEqual({
+      StorageAwsIamUserArn: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
+      StorageAwsExternalId: 'ACME_SFCRole=2_abcdefg=',
+      NotificationChannel: 'arn:aws:sqs:eu-west-1:999999999999:sf-snowpipe-AIDA-xyz',
+      AppliedMigrations: migrations.map((migration) => migration.version).join(','),
+    });
+    expect(JSON.stringify(attributes).length).toBeLessThan(4096);
+  });
+
+  it('applies each migration once, in order, templated for the environment, and records it', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const migrationStatements = executor.statements.filter((statement) =>
+      /^(create role|grant|create table if not exists analytics|create masking)/.test(statement),
+    );
+    expect(migrationStatements[0]).toBe('create role if not exists PIPELINE_PROD_loader');
+    expect(migrationStatements).toContain(
+      'grant usage on warehouse PIPELINE_WH to role PIPELINE_PROD_analyst',
+    );
+    expect([...executor.migrations.keys()]).toEqual(['V001', 'V002', 'V003']);
+    // A second Create (CloudFormation retrying) applies nothing twice.
+    const before = executor.statements.length;
+    await snowpipe.create(properties);
+    const again = executor.statements.slice(before);
+    expect(again.filter((statement) => statement.startsWith('create role'))).toEqual([]);
+    expect(again.filter((statement) => /successfully created/.test(statement))).toEqual([]);
+  });
+
+  it('refuses a migration edited after it was applied', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    executor.migrations.set('V002', 'an-older-checksum');
+    await expect(snowpipe.update(properties, properties)).rejects.toThrow(
+      'migration V002__pipeline_runs_and_dq_results changed after it was applied: add a new migration instead of editing it',
+    );
+  });
+
+  it('drops what it made when a Create fails half-way, and only that', async () => {
+    const executor = new RecordingExecutor();
+    executor.existing.add('PIPELINE_PROD'); // the database was there before: it must survive the cleanup
+    executor.failOn = /^CREATE PIPE .*FAKESTORE__CARTS__PRODUCTS_PIPE/;
+    const { setup: snowpipe } = setup(executor);
+    await expect(snowpipe.create(properties)).rejects.toThrow(/Insufficient privileges/);
+    const cleanup = executor.statements.slice(
+      executor.statements.findIndex((statement) => executor.failOn!.test(statement)) + 1,
+    );
+    expect(cleanup).toEqual([
+      'DROP TABLE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS',
+      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
+      'DROP TABLE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS',
+      'DROP STAGE IF EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE',
+      'DROP FILE FORMAT IF EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT',
+      'DROP STORAGE INTEGRATION IF EXISTS PIPELINE_PROD_S3',
+    ]);
+    expect(executor.existing.has('PIPELINE_PROD')).toBe(true);
+  });
+});
+
+describe('Snowpipe custom resource: Update and Delete', () => {
+  it('changes only what changed: a new column, a new table with its pipe, a dropped table loses only its pipe', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const next: SnowpipeProperties = {
+      ...properties,
+      tables: [
+        {
+          ...properties.tables[0]!,
+          columns: [...properties.tables[0]!.columns, { name: 'COUPON', type: 'string' }],
+        },
+        { name: 'FAKESTORE__USERS', prefix: 'fakestore/users/', columns: [{ name: 'ID', type: 'integer' }] },
+      ],
+    };
+    const before = executor.statements.length;
+    await snowpipe.update(next, properties);
+    const ddl = executor.statements
+      .slice(before)
+      .filter((statement) => /^(CREATE|ALTER|DROP)/.test(statement));
+    expect(ddl).toEqual([
+      'ALTER TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
+      expect.stringMatching(/^CREATE TABLE IF NOT EXISTS PIPELINE_PROD\.RAW\.FAKESTORE__USERS \(ID NUMBER/),
+      expect.stringMatching(/^CREATE PIPE IF NOT EXISTS PIPELINE_PROD\.RAW\.FAKESTORE__USERS_PIPE/),
+      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
+    ]);
+  });
+
+  it('points the integration and the stage at a new bucket or role', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const before = executor.statements.length;
+    await snowpipe.update({ ...properties, bucketName: 'other-bucket' }, properties);
+    expect(executor.statements.slice(before).filter((statement) => statement.startsWith('ALTER'))).toEqual([
+      "ALTER STORAGE INTEGRATION PIPELINE_PROD_S3 SET STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-access' STORAGE_ALLOWED_LOCATIONS = ('s3://other-bucket/')",
+      "ALTER STAGE PIPELINE_PROD.RAW.TRANSFORMED_STAGE SET URL = 's3://other-bucket/'",
+    ]);
+  });
+
+  it('keeps the data on Delete with retain, drops the database with destroy, and tolerates objects already gone', async () => {
+    const retained = setup();
+    await retained.setup.delete(properties);
+    expect(retained.executor.statements).toEqual([
+      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
+      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
+      'DROP STAGE IF EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE',
+      'DROP FILE FORMAT IF EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT',
+      'DROP STORAGE INTEGRATION IF EXISTS PIPELINE_PROD_S3',
+    ]);
+    const destroyed = setup();
+    await destroyed.setup.delete({ ...properties, removalPolicy: 'destroy' });
+    expect(destroyed.executor.statements.at(-1)).toBe('DROP DATABASE IF EXISTS PIPELINE_PROD');
+  });
+
+  it('refuses names that are not plain identifiers (they go into SQL text)', async () => {
+    const { setup: snowpipe } = setup();
+    await expect(snowpipe.create({ ...properties, database: 'prod; drop database x' })).rejects.toThrow(
+      'database "prod; drop database x" is not a plain Snowflake identifier',
+    );
+  });
+});
+
+describe('Snowpipe custom resource: the Provider handler', () => {
+  const event = (type: 'Create' | 'Update' | 'Delete', extra: object = {}) =>
+    ({
+      RequestType: type,
+      ResourceProperties: { ServiceToken: 'x', Config: JSON.stringify(properties) },
+      PhysicalResourceId: 'snowflake:PIPELINE_PROD:PIPELINE_PROD_S3',
+      ...extra,
+    }) as unknown as CloudFormationCustomResourceEvent;
+
+  it('answers Create with a stable physical id and the attributes, and closes the connection', async () => {
+    const executor = new RecordingExecutor();
+    const answer = await onEvent(event('Create'), { connect: async () => executor });
+    expect(answer.PhysicalResourceId).toBe('snowflake:PIPELINE_PROD:PIPELINE_PROD_S3');
+    expect(answer.Data?.StorageAwsExternalId).toBe('ACME_SFCRole=2_abcdefg=');
+    expect(executor.closed).toBe(true);
+  });
+
+  it('replaces (new physical id) when the database changes, and updates in place otherwise', async () => {
+    const executor = new RecordingExecutor();
+    const renamed = await onEvent(
+      event('Update', {
+        ResourceProperties: { Config: JSON.stringify({ ...properties, database: 'pipeline_prod2' }) },
+        OldResourceProperties: { Config: JSON.stringify(properties) },
+      }),
+      { connect: async () => executor },
+    );
+    expect(renamed.PhysicalResourceId).toBe('snowflake:PIPELINE_PROD2:PIPELINE_PROD_S3');
+    const existing = new RecordingExecutor();
+    await onEvent(event('Create'), { connect: async () => existing });
+    const same = await onEvent(
+      event('Update', { OldResourceProperties: { Config: JSON.stringify(properties) } }),
+      {
+        connect: async () => existing,
+      },
+    );
+    expect(same.PhysicalResourceId).toBe('snowflake:PIPELINE_PROD:PIPELINE_PROD_S3');
+  });
+
+  it('drops nothing on the Delete that follows a failed Create', async () => {
+    const executor = new RecordingExecutor();
+    await onEvent(event('Delete', { PhysicalResourceId: 'request-id-of-the-failed-create' }), {
+      connect: async () => executor,
+    });
+    expect(executor.statements).toEqual([]);
+  });
+});
+
+describe('the Snowflake secret', () => {
+  const privateKey =
+    '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+
+  it('takes key-pair credentials, and names missing fields without showing any value', () => {
+    expect(
+      parseSnowflakeSecret(JSON.stringify({ account: 'acme-x1', user: 'PIPELINE', privateKey }), 'arn:s'),
+    ).toMatchObject({
+      account: 'acme-x1',
+    });
+    let message = '';
+    try {
+      parseSnowflakeSecret(JSON.stringify({ account: 'acme-x1', privateKey: 'not a key: hunter2' }), 'arn:s');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/the Snowflake secret arn:s is incomplete \(user, privateKey/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('never puts a secret into the statements or the logs', async () => {
+    const { executor, logs, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const everything = executor.statements.join('\n') + logs.text();
+    expect(everything).not.toContain('PRIVATE KEY');
+    expect(everything).not.toContain(properties.secretArn);
+  });
+});
+
+describe('migration files', () => {
+  it('fails on a placeholder nobody fills', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'migrations-'));
+    writeFileSync(join(directory, 'V001__x.sql'), 'create schema {{ schema }};\n');
+    expect(() => loadMigrations(directory, { database: 'D', warehouse: 'W' })).toThrow(
+      'V001__x.sql uses {{ schema }}, which has no value',
+    );
+    rmSync(directory, { recursive: true, force: true });
+  });
+});

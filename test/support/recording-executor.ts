@@ -1,0 +1,73 @@
+import type { SqlExecutor, SqlRow } from '../../lambdas/snowflake-setup/sql-executor';
+
+/**
+ * Snowflake at the edge of the tests: records every statement and answers as Snowflake does — status
+ * rows for DDL ("… successfully created." or "… already exists, statement succeeded."), the
+ * integration's properties, the pipes with their channel, and a MIGRATIONS table kept in memory.
+ * Objects it has "created" are remembered, so a retried statement answers "already exists".
+ */
+export class RecordingExecutor implements SqlExecutor {
+  readonly statements: string[] = [];
+  readonly existing = new Set<string>();
+  readonly migrations = new Map<string, string>();
+  /** Statements matching this fail, as Snowflake would (e.g. a privilege missing). */
+  failOn?: RegExp;
+  closed = false;
+
+  async execute(sqlText: string): Promise<SqlRow[]> {
+    this.statements.push(sqlText);
+    if (this.failOn?.test(sqlText))
+      throw new Error(`SQL access control error: Insufficient privileges (${sqlText.slice(0, 40)})`);
+    const create =
+      /^CREATE (?:DATABASE|SCHEMA|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE) IF NOT EXISTS (\S+)/.exec(
+        sqlText,
+      );
+    if (create) {
+      const name = create[1]!;
+      const fresh = !this.existing.has(name);
+      this.existing.add(name);
+      return [
+        { status: fresh ? `${name} successfully created.` : `${name} already exists, statement succeeded.` },
+      ];
+    }
+    const drop = /^DROP (?:DATABASE|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE) IF EXISTS (\S+)/.exec(
+      sqlText,
+    );
+    if (drop) {
+      this.existing.delete(drop[1]!);
+      return [{ status: 'statement succeeded.' }];
+    }
+    if (sqlText.startsWith('DESC STORAGE INTEGRATION')) {
+      return [
+        { property: 'ENABLED', property_value: 'true' },
+        {
+          property: 'STORAGE_AWS_IAM_USER_ARN',
+          property_value: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
+        },
+        { property: 'STORAGE_AWS_EXTERNAL_ID', property_value: 'ACME_SFCRole=2_abcdefg=' },
+      ];
+    }
+    if (sqlText.startsWith('SHOW PIPES')) {
+      return [...this.existing]
+        .filter((name) => name.endsWith('_PIPE'))
+        .map((name) => ({
+          name,
+          notification_channel: 'arn:aws:sqs:eu-west-1:999999999999:sf-snowpipe-AIDA-xyz',
+        }));
+    }
+    if (/^SELECT VERSION, CHECKSUM FROM/.test(sqlText))
+      return [...this.migrations].map(([VERSION, CHECKSUM]) => ({ VERSION, CHECKSUM }));
+    if (/^SELECT VERSION FROM/.test(sqlText))
+      return [...this.migrations.keys()].sort().map((VERSION) => ({ VERSION }));
+    const insert =
+      /MIGRATIONS \(VERSION, NAME, CHECKSUM, APPLIED_AT\) SELECT '(V\d+)', '[^']*', '([0-9a-f]+)'/.exec(
+        sqlText,
+      );
+    if (insert) this.migrations.set(insert[1]!, insert[2]!);
+    return [{ status: 'Statement executed successfully.' }];
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
