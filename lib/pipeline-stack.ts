@@ -10,6 +10,8 @@ import { BatchStateMachine } from './constructs/batch-state-machine';
 import { DailySchedule } from './constructs/daily-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
 import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
+import { SnowpipeIntegration } from './constructs/snowpipe-integration';
+import { loadContracts } from '../lambdas/validate/contract';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -135,6 +137,22 @@ export class PipelineStack extends Stack {
       sources: config.sources,
       topic: alerts.topic,
     });
+
+    if (config.snowflake) {
+      const contracts = [...loadContracts().values()].filter((contract) =>
+        config.sources.includes(contract.source),
+      );
+      new SnowpipeIntegration(this, 'Snowflake', {
+        environment: config.name,
+        transformedBucket: transformed,
+        contracts,
+        secretArn: config.snowflake.secretArn,
+        database: config.snowflake.database,
+        warehouse: config.snowflake.warehouse,
+        logRetention,
+        removalPolicy,
+      });
+    }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.batch.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RawBucketName', { value: raw.bucketName });

@@ -57,6 +57,19 @@ export function childKeyColumns(parentKey: readonly ColumnSpec[]): ColumnSpec[] 
   ];
 }
 
+/**
+ * The columns a table's Parquet parts have, in order: a child table's parent key and list index
+ * first, then its own columns, then the lineage. One definition for validate and the warehouse DDL.
+ */
+export function writtenColumns(
+  table: TableSpec,
+  mainTable: TableSpec,
+  primaryKey: readonly string[],
+): ColumnSpec[] {
+  if (table === mainTable) return [...table.columns, ...lineageColumns];
+  return [...childKeyColumns(primaryKeyColumns(mainTable, primaryKey)), ...table.columns, ...lineageColumns];
+}
+
 function typesOf(node: JsonSchemaNode): string[] {
   if (Array.isArray(node.type)) return node.type;
   return node.type ? [node.type] : [];

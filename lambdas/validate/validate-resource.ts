@@ -12,7 +12,7 @@ import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink
 import { RecordChecker } from './record-checker';
 import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
-import { childKeyColumns, ColumnSpec, lineageColumns, primaryKeyColumns, TableSpec } from './table-spec';
+import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from './table-spec';
 
 export interface ValidateDeps {
   s3: S3Client;
@@ -87,11 +87,7 @@ export async function validateResource(
     }
   }
   const [mainTable] = tables as [TableSpec, ...TableSpec[]];
-  const parentKey = primaryKeyColumns(mainTable, contract.primaryKey);
-  const columnsOf = (table: TableSpec): ColumnSpec[] =>
-    table === mainTable
-      ? [...table.columns, ...lineageColumns]
-      : [...childKeyColumns(parentKey), ...table.columns, ...lineageColumns];
+  const columnsOf = (table: TableSpec): ColumnSpec[] => writtenColumns(table, mainTable, contract.primaryKey);
 
   const group = request.pageGroup ? `-g${String(request.pageGroup.index).padStart(3, '0')}` : '';
   const sinkOptions = { ...defaultSink, ...request.sink };

@@ -60,6 +60,21 @@ export const environmentConfigSchema = z
     maxConcurrency: z.number().int().min(1).max(40),
     /** `retain` keeps buckets, queues and logs when the stack is deleted; `destroy` removes them (dev only). */
     removalPolicy: z.enum(['retain', 'destroy']),
+    /** The Snowflake side (docs/snowflake.md); without it the pipeline stops at the transformed bucket. */
+    snowflake: z
+      .object({
+        /** Secrets Manager secret with the connection: {account, user, privateKey[, role]} (docs/snowflake.md). */
+        secretArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+            'a Secrets Manager secret ARN',
+          ),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain Snowflake identifier'),
+        warehouse: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain Snowflake identifier'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -12,6 +12,8 @@ const repositoryRoot = join(__dirname, '..', '..');
 export interface PipelineFunctionProps {
   /** The handler module: `lambdas/<step>/handler.ts`. */
   readonly step: string;
+  /** @default 'handler' */
+  readonly handler?: string;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default 15 minutes (extract and validate stop themselves a minute before) */
@@ -36,7 +38,7 @@ export class PipelineFunction extends NodejsFunction {
     });
     super(scope, id, {
       entry: join(repositoryRoot, 'lambdas', props.step, 'handler.ts'),
-      handler: 'handler',
+      handler: props.handler ?? 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,

@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { Aws, CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { RawTableSpec, SnowpipeProperties } from '../../lambdas/snowflake-setup/snowpipe-objects';
+import type { Contract } from '../../lambdas/validate/contract';
+import { writtenColumns } from '../../lambdas/validate/table-spec';
+import { PipelineFunction } from './pipeline-function';
+import { acceptFinding, arnToken } from './nag-acknowledgements';
+
+const repositoryRoot = join(__dirname, '..', '..');
+
+/** The RAW table of every table the contracts' validate writes: its Parquet columns, its stage prefix. */
+export function rawTablesOf(contracts: Iterable<Contract>): RawTableSpec[] {
+  const tables: RawTableSpec[] = [];
+  for (const contract of contracts) {
+    const [main] = contract.tables;
+    for (const table of contract.tables) {
+      tables.push({
+        name: `${contract.source}__${table.name}`.toUpperCase(),
+        prefix: `${contract.source}/${table.name}/`,
+        columns: writtenColumns(table, main!, contract.primaryKey).map((column) => ({
+          name: column.name.toUpperCase(),
+          type: column.type,
+        })),
+      });
+    }
+  }
+  return tables;
+}
+
+export interface SnowpipeIntegrationProps {
+  /** Short environment name: names the access role, which must be known before it exists. */
+  readonly environment: string;
+  readonly transformedBucket: Bucket;
+  readonly contracts: Contract[];
+  readonly secretArn: string;
+  readonly database: string;
+  readonly warehouse: string;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The Snowflake side, provisioned at deploy time: a Provider-framework custom resource creates the
+ * storage integration, stage, RAW tables and auto-ingest pipes and applies sql/migrations
+ * (lambdas/snowflake-setup); the role Snowflake assumes trusts exactly the user and external id the
+ * integration reports, and reads the transformed bucket only; the bucket tells the pipes' queue about
+ * each new Parquet part.
+ */
+export class SnowpipeIntegration extends Construct {
+  public readonly accessRole: Role;
+  public readonly resource: CustomResource;
+  public readonly setupFunction: PipelineFunction;
+
+  constructor(scope: Construct, id: string, props: SnowpipeIntegrationProps) {
+    super(scope, id);
+    const roleName = `pipeline-${props.environment}-snowflake-access`;
+    // The integration names the role's ARN before the role exists (the role's trust needs the integration).
+    const accessRoleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${roleName}`;
+
+    this.setupFunction = new PipelineFunction(this, 'Setup', {
+      step: 'snowflake-setup',
+      handler: 'onEvent',
+      timeout: Duration.minutes(10),
+      memorySize: 512,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: { SNOWFLAKE_DISABLE_MINICORE: 'true' },
+      bundling: {
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The migrations travel with the handler, which reads them next to itself.
+          afterBundling: (_input: string, output: string) => [
+            `cp -r ${join(repositoryRoot, 'sql', 'migrations')} ${output}/migrations`,
+          ],
+        },
+      },
+    });
+    Secret.fromSecretCompleteArn(this, 'Credentials', props.secretArn).grantRead(this.setupFunction);
+
+    const provider = new Provider(this, 'Provider', { onEventHandler: this.setupFunction });
+    for (const finding of [
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'L1',
+    ])
+      acceptFinding(
+        provider,
+        finding,
+        'the CDK Provider framework function: its runtime and basic execution role are managed by CDK',
+      );
+    acceptFinding(
+      provider,
+      `IAM5[Resource::${arnToken(this.setupFunction.node.defaultChild as CfnElement)}:*]`,
+      'the Provider framework may invoke versions of the setup function it fronts',
+    );
+
+    const properties: SnowpipeProperties = {
+      secretArn: props.secretArn,
+      database: props.database,
+      warehouse: props.warehouse,
+      integrationName: `${props.database}_S3`,
+      accessRoleArn,
+      bucketName: props.transformedBucket.bucketName,
+      tables: rawTablesOf(props.contracts),
+      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::SnowpipeIntegration',
+      properties: { Config: Stack.of(this).toJsonString(properties) },
+    });
+
+    this.accessRole = new Role(this, 'AccessRole', {
+      roleName,
+      description: 'Assumed by Snowflake (storage integration) to read the transformed bucket',
+      assumedBy: new ArnPrincipal(this.resource.getAttString('StorageAwsIamUserArn')),
+      externalIds: [this.resource.getAttString('StorageAwsExternalId')],
+    });
+    props.transformedBucket.grantRead(this.accessRole);
+    const readReason =
+      'Snowflake reads every table prefix of the transformed bucket (read-only), as Snowpipe loads each of them';
+    for (const finding of ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*'])
+      acceptFinding(this.accessRole, `IAM5[${finding}]`, readReason);
+    acceptFinding(
+      this.accessRole,
+      `IAM5[Resource::${arnToken(props.transformedBucket.node.defaultChild as CfnElement)}/*]`,
+      readReason,
+    );
+
+    const channel = Queue.fromQueueArn(
+      this,
+      'PipeChannel',
+      this.resource.getAttString('NotificationChannel'),
+    );
+    props.transformedBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(channel), {
+      suffix: '.parquet',
+    });
+    // CDK configures bucket notifications through a handler of its own, one per stack.
+    for (const handler of Stack.of(this).node.children.filter((child) =>
+      child.node.id.startsWith('BucketNotificationsHandler'),
+    ))
+      acceptFinding(
+        handler,
+        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        "CDK's bucket-notifications handler: only writes its own logs; it and its role are managed by CDK",
+      );
+  }
+}

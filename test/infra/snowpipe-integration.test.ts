@@ -1,0 +1,103 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
+
+const snowflake = {
+  secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline/snowflake-AbCdEf',
+  database: 'PIPELINE_PROD',
+  warehouse: 'PIPELINE_WH',
+};
+const template = Template.fromStack(pipelineStack('prod', { overrides: { snowflake } }).stack);
+const [customResourceId, customResource] = Object.entries(
+  template.findResources('Custom::SnowpipeIntegration'),
+)[0]!;
+const attribute = (name: string) => ({ 'Fn::GetAtt': [customResourceId, name] });
+
+describe('the Snowflake side in the template', () => {
+  it('is absent from an environment without Snowflake settings', () => {
+    pipelineTemplate('prod').resourceCountIs('Custom::SnowpipeIntegration', 0);
+  });
+
+  it("lets only Snowflake's user assume the access role, with the integration's external id", () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'pipeline-prod-snowflake-access',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: attribute('StorageAwsIamUserArn') },
+            Condition: { StringEquals: { 'sts:ExternalId': attribute('StorageAwsExternalId') } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('gives the access role read-only access to the transformed bucket', () => {
+    const role = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: { RoleName: 'pipeline-prod-snowflake-access' },
+      }),
+    )[0]!;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
+      .flatMap(
+        (policy) =>
+          policy.Properties.PolicyDocument.Statement as Array<{
+            Action: string | string[];
+            Resource: unknown;
+          }>,
+      );
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions.sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
+    expect(JSON.stringify(statements.map((statement) => statement.Resource))).toMatch(/BucketsTransformed/);
+    expect(JSON.stringify(statements.map((statement) => statement.Resource))).not.toMatch(
+      /BucketsRaw|BucketsFailed/,
+    );
+  });
+
+  it("sends the transformed bucket's new Parquet parts to the pipes' notification channel", () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            QueueArn: attribute('NotificationChannel'),
+            Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.parquet' }] } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('names the integration role before it exists, and passes the secret by ARN only', () => {
+    const config = JSON.stringify(customResource.Properties.Config);
+    expect(config).toContain('role/pipeline-prod-snowflake-access');
+    expect(config).toContain(snowflake.secretArn);
+    expect(config).not.toMatch(/privateKey|password/i);
+    // A RAW table per transformed table, with the Parquet columns in upper case.
+    expect(config).toContain('FAKESTORE__CARTS__PRODUCTS');
+    expect(config).toContain('fakestore/carts__products/');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: snowflake.secretArn,
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('passes cdk-nag with Snowflake on', () => {
+    const { app } = pipelineStack('prod', { overrides: { snowflake }, nag: true });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('says what a wrong Snowflake setting should be', async () => {
+    expect(() =>
+      pipelineStack('prod', { overrides: { snowflake: { ...snowflake, database: 'pipeline-prod' } } }),
+    ).toThrow(/snowflake\.database: a plain Snowflake identifier/);
+  });
+});
