@@ -14,7 +14,6 @@ import { buildRunNotice, RunNotice, RunNoticeInput } from '../lambdas/notify/run
 import type { ExtractResult } from '../lambdas/extract/extract-resource';
 import type { ValidateResult } from '../lambdas/validate/validate-resource';
 import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
-import { loadContracts } from '../lambdas/validate/contract';
 import { runExecution, STATE, synthesizedDefinition, TaskHandler } from './local-state-machine';
 import { LocalWarehouse } from './warehouse/warehouse';
 import { LocalSnowpipe } from './warehouse/local-snowpipe';
@@ -199,7 +198,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 
     print('Load (local Snowpipe: s3://transformed → DuckDB RAW) and models (CLEAN, ANALYTICS)');
     await snowpipe.refresh();
-    const cleanTables = await warehouse.buildClean(loadContracts().values());
+    const cleanTables = await warehouse.buildClean();
     const analyticsTables = await warehouse.buildAnalytics();
     const totals = counts?.totals;
     await warehouse.recordRun({

@@ -4,15 +4,15 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../shared/snowflake-connection';
-import { loadMigrations } from './migrations';
+import { loadCleanModels, loadMigrations } from './migrations';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
 import type { SnowpipeProperties } from './snowpipe-objects';
 import type { SqlExecutor } from './sql-executor';
 
-/** The bundle carries the migrations next to it (copied at bundling); from source they are in sql/. */
-export function migrationsDirectory(): string {
-  const bundled = join(__dirname, 'migrations');
-  return existsSync(bundled) ? bundled : join(__dirname, '..', '..', 'sql', 'migrations');
+/** The bundle carries sql/ next to it (copied at bundling); from source it is the repository's. */
+export function sqlDirectory(): string {
+  const bundled = join(__dirname, 'sql');
+  return existsSync(bundled) ? bundled : join(__dirname, '..', '..', 'sql');
 }
 
 /** The custom resource's properties: one JSON document (CloudFormation would turn numbers into strings). */
@@ -54,10 +54,11 @@ export async function onEvent(
     const setup = new SnowpipeSetup({
       executor,
       logger,
-      migrations: loadMigrations(migrationsDirectory(), {
+      migrations: loadMigrations(join(sqlDirectory(), 'migrations'), {
         database: properties.database.toUpperCase(),
         warehouse: properties.warehouse.toUpperCase(),
       }),
+      cleanModels: loadCleanModels(join(sqlDirectory(), 'models', 'clean')),
     });
     switch (event.RequestType) {
       case 'Create':

@@ -30,13 +30,7 @@ export function loadMigrations(directory: string, context: MigrationContext): Mi
         if (value === undefined) throw new Error(`${file} uses {{ ${key} }}, which has no value`);
         return value;
       });
-      const statements = templated
-        .split('\n')
-        .filter((line) => !/^\s*--/.test(line))
-        .join('\n')
-        .split(/;\s*$/m)
-        .map((statement) => statement.trim())
-        .filter(Boolean);
+      const statements = splitStatements(templated);
       return {
         version: version!,
         name: name!,
@@ -44,4 +38,26 @@ export function loadMigrations(directory: string, context: MigrationContext): Mi
         statements,
       };
     });
+}
+
+/** A SQL file's statements: each ends with `;` at the end of a line; full-line comments are dropped. */
+export function splitStatements(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => !/^\s*--/.test(line))
+    .join('\n')
+    .split(/;\s*$/m)
+    .map((statement) => statement.trim())
+    .filter(Boolean);
+}
+
+/** The CLEAN models (sql/models/clean), by table name in upper case: [create table, merge, delete?]. */
+export function loadCleanModels(directory: string): Map<string, string[]> {
+  const models = new Map<string, string[]>();
+  for (const file of readdirSync(directory).filter((name) => name.endsWith('.sql')))
+    models.set(
+      file.replace(/\.sql$/, '').toUpperCase(),
+      splitStatements(readFileSync(join(directory, file), 'utf8')),
+    );
+  return models;
 }

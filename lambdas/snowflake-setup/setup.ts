@@ -15,6 +15,8 @@ export interface SnowpipeAttributes {
 export interface SetupDeps {
   executor: SqlExecutor;
   migrations: Migration[];
+  /** sql/models/clean by table (upper case): the create-table, merge and (child tables) delete statements. */
+  cleanModels: Map<string, string[]>;
   logger: PipelineLogger;
 }
 
@@ -48,7 +50,9 @@ export class SnowpipeSetup {
       await this.run(objects.createFileFormat(), `DROP FILE FORMAT IF EXISTS ${objects.fileFormat}`, true);
       await this.run(objects.createStage(), `DROP STAGE IF EXISTS ${objects.stage}`, true);
       for (const table of properties.tables) await this.createTableAndPipe(objects, table);
+      for (const table of properties.tables) await this.createCleanModel(objects, table);
       await this.migrate(objects);
+      await this.maskPersonalData(objects, properties.tables);
       return await this.attributes(objects);
     } catch (error) {
       await this.undoThisRun();
@@ -68,6 +72,7 @@ export class SnowpipeSetup {
       const old = before.get(table.name);
       if (!old) {
         await this.createTableAndPipe(objects, table);
+        await this.createCleanModel(objects, table);
         continue;
       }
       const known = new Set(old.columns.map((column) => column.name));
@@ -97,6 +102,38 @@ export class SnowpipeSetup {
   private async createTableAndPipe(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
     await this.run(objects.createTable(table), `DROP TABLE IF EXISTS ${objects.table(table)}`, true);
     await this.run(objects.createPipe(table), objects.dropPipe(table), true);
+  }
+
+  /**
+   * CLEAN for one RAW table: a stream of what arrives, the CLEAN table, and a task that runs the model's
+   * MERGE on the stream's rows (plus, for list items, one that prunes items of replaced versions).
+   */
+  private async createCleanModel(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
+    const model = this.deps.cleanModels.get(table.name);
+    if (!model) throw new Error(`no CLEAN model for ${table.name} in sql/models/clean: run npm run models`);
+    const [createTable, merge, prune] = model as [string, string, string | undefined];
+    await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`, true);
+    await this.run(`USE DATABASE ${objects.database}`);
+    await this.run(createTable);
+    await this.run(
+      objects.createMergeTask(table, merge),
+      `DROP TASK IF EXISTS ${objects.task(table, 'MERGE')}`,
+      true,
+    );
+    if (prune) {
+      await this.run(
+        objects.createPruneTask(table, prune),
+        `DROP TASK IF EXISTS ${objects.task(table, 'PRUNE')}`,
+        true,
+      );
+      await this.run(objects.resumeTask(table, 'PRUNE'));
+    }
+    await this.run(objects.resumeTask(table, 'MERGE'));
+  }
+
+  private async maskPersonalData(objects: SnowpipeObjects, tables: RawTableSpec[]): Promise<void> {
+    for (const statement of tables.flatMap((table) => objects.maskPersonalData(table)))
+      await this.run(statement);
   }
 
   /** Each migration once, in order, recorded with its checksum; an edited applied migration is an error. */

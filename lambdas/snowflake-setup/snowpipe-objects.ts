@@ -6,7 +6,11 @@ export interface RawTableSpec {
   name: string;
   /** Where its Parquet parts are under the stage: `fakestore/carts__products/`. */
   prefix: string;
-  columns: Array<{ name: string; type: ColumnType }>;
+  columns: Array<{
+    name: string;
+    type: ColumnType;
+    /** personal data: masked in CLEAN */ personal?: boolean;
+  }>;
 }
 
 /** What the custom resource is asked to build (its CloudFormation properties; no secret among them). */
@@ -131,6 +135,47 @@ export class SnowpipeObjects {
     return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (FORMAT_NAME = ${this.fileFormat}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) PATTERN = '.*[.]parquet'`;
   }
 
+  stream(spec: RawTableSpec): string {
+    return `${this.database}.RAW.${checkedIdentifier(spec.name, 'table')}_STREAM`;
+  }
+
+  /** What is new in a RAW table since CLEAN last merged it (rows are only ever appended to RAW). */
+  createStream(spec: RawTableSpec): string {
+    return `CREATE STREAM IF NOT EXISTS ${this.stream(spec)} ON TABLE ${this.table(spec)} APPEND_ONLY = TRUE`;
+  }
+
+  task(spec: RawTableSpec, kind: 'MERGE' | 'PRUNE'): string {
+    return `${this.database}.CLEAN.${checkedIdentifier(spec.name, 'table')}_${kind}`;
+  }
+
+  /**
+   * The CLEAN model's MERGE, run by a task whenever the RAW table's stream has rows: the model file's
+   * statement with the RAW table swapped for its stream, so what merges is what arrived since last time.
+   */
+  createMergeTask(spec: RawTableSpec, mergeStatement: string): string {
+    const rawTable = new RegExp(`\\braw\\.${spec.name}\\b`, 'gi');
+    return `CREATE TASK IF NOT EXISTS ${this.task(spec, 'MERGE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('${this.stream(spec)}') AS ${mergeStatement.replace(rawTable, this.stream(spec))}`;
+  }
+
+  /** A child table's clean-up of list items no longer in the parent's version, right after its merge. */
+  createPruneTask(spec: RawTableSpec, deleteStatement: string): string {
+    return `CREATE TASK IF NOT EXISTS ${this.task(spec, 'PRUNE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} AFTER ${this.task(spec, 'MERGE')} AS ${deleteStatement}`;
+  }
+
+  resumeTask(spec: RawTableSpec, kind: 'MERGE' | 'PRUNE'): string {
+    return `ALTER TASK ${this.task(spec, kind)} RESUME`;
+  }
+
+  /** Personal columns of the CLEAN table masked for every role but TRANSFORMER (policies: migration V003). */
+  maskPersonalData(spec: RawTableSpec): string[] {
+    return spec.columns
+      .filter((column) => column.personal)
+      .map((column) => {
+        const policy = ['integer', 'number'].includes(column.type) ? 'PERSONAL_NUMBER' : 'PERSONAL_DATA';
+        return `ALTER TABLE IF EXISTS ${this.database}.CLEAN.${checkedIdentifier(spec.name, 'table')} MODIFY COLUMN ${checkedIdentifier(column.name, 'column')} SET MASKING POLICY ${this.database}.CLEAN.${policy} FORCE`;
+      });
+  }
+
   showPipes(): string {
     return `SHOW PIPES IN SCHEMA ${this.database}.RAW`;
   }
@@ -142,7 +187,11 @@ export class SnowpipeObjects {
   /** What Delete removes: pipes, stage, format and integration always; the database (data) only on `destroy`. */
   dropAll(): string[] {
     return [
-      ...this.properties.tables.map((spec) => this.dropPipe(spec)),
+      ...this.properties.tables.flatMap((spec) => [
+        `DROP TASK IF EXISTS ${this.task(spec, 'PRUNE')}`,
+        `DROP TASK IF EXISTS ${this.task(spec, 'MERGE')}`,
+        this.dropPipe(spec),
+      ]),
       `DROP STAGE IF EXISTS ${this.stage}`,
       `DROP FILE FORMAT IF EXISTS ${this.fileFormat}`,
       `DROP STORAGE INTEGRATION IF EXISTS ${this.integration}`,

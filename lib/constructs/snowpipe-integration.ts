@@ -28,11 +28,20 @@ export function rawTablesOf(contracts: Iterable<Contract>): RawTableSpec[] {
         columns: writtenColumns(table, main!, contract.primaryKey).map((column) => ({
           name: column.name.toUpperCase(),
           type: column.type,
+          ...(isPersonal(contract, table === main ? column.path : []) ? { personal: true } : {}),
         })),
       });
     }
   }
   return tables;
+}
+
+/** A column holds personal data when its field, or a field it is nested in, is listed in the contract. */
+function isPersonal(contract: Contract, path: readonly string[]): boolean {
+  return (
+    path.length > 0 &&
+    contract.personalData.some((field) => path.join('.') === field || path.join('.').startsWith(`${field}.`))
+  );
 }
 
 export interface SnowpipeIntegrationProps {
@@ -77,9 +86,10 @@ export class SnowpipeIntegration extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // The migrations travel with the handler, which reads them next to itself.
+          // The migrations and models travel with the handler, which reads them next to itself.
           afterBundling: (_input: string, output: string) => [
-            `cp -r ${join(repositoryRoot, 'sql', 'migrations')} ${output}/migrations`,
+            `mkdir -p ${output}/sql`,
+            `cp -r ${join(repositoryRoot, 'sql', 'migrations')} ${join(repositoryRoot, 'sql', 'models')} ${output}/sql/`,
           ],
         },
       },

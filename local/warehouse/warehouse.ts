@@ -2,8 +2,6 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { Contract } from '../../lambdas/validate/contract';
-import { childKeyColumns, primaryKeyColumns, TableSpec } from '../../lambdas/validate/table-spec';
 
 /** `<source>/<table>/dt=…/batch=…/part-….parquet` → the table's name in RAW and CLEAN. */
 export function warehouseTableOf(transformedKey: string): string | undefined {
@@ -13,7 +11,8 @@ export function warehouseTableOf(transformedKey: string): string | undefined {
   return match ? `${match[1]}__${match[2]}` : undefined;
 }
 
-/** Where the hand-written ANALYTICS models live (DuckDB SQL, one statement per file). */
+/** The models Snowflake runs too: CLEAN generated from the contracts (npm run models), ANALYTICS by hand. */
+export const cleanModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'clean');
 export const analyticsModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'analytics');
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
@@ -125,44 +124,26 @@ export class LocalWarehouse {
     }
   }
 
-  /** CLEAN from RAW: each record's latest version by primary key; child rows follow their parent's. */
-  async buildClean(contracts: Iterable<Contract>): Promise<string[]> {
+  /**
+   * CLEAN from RAW with the models in sql/models/clean (the same files Snowflake's tasks run): each
+   * record's latest version by primary key, child rows following the parent version kept. A model runs
+   * once its RAW table exists; parents before children.
+   */
+  async buildClean(): Promise<string[]> {
     const built: string[] = [];
     const rawTables = new Set(
       (await this.rows(`select table_name from information_schema.tables where table_schema = 'raw'`)).map(
         (row) => String(row.table_name),
       ),
     );
-    const loadColumns = '_file_name, _file_row_number, _loaded_at';
-    const latestFirst = '_extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc';
-    for (const contract of contracts) {
-      const [main, ...children] = contract.tables as [TableSpec, ...TableSpec[]];
-      const mainTable = `${contract.source}__${main.name}`;
-      if (!rawTables.has(mainTable)) continue;
-      const key = primaryKeyColumns(main, contract.primaryKey).map((column) => quote(column.name));
-      await this.connection.run(`create or replace table clean.${quote(mainTable)} as
-        select * exclude (${loadColumns}) from raw.${quote(mainTable)}
-        qualify row_number() over (partition by ${key.join(', ')} order by ${latestFirst}) = 1`);
-      built.push(mainTable);
-      const parentKey = childKeyColumns(primaryKeyColumns(main, contract.primaryKey)).slice(0, -1);
-      for (const child of children) {
-        const childTable = `${contract.source}__${child.name}`;
-        if (!rawTables.has(childTable)) continue;
-        // A child row belongs to the parent version kept in CLEAN: same key, same batch, same raw page.
-        const join = parentKey
-          .map((column, index) => `c.${quote(column.name)} = p.${key[index]}`)
-          .concat([
-            'c._batch_id = p._batch_id',
-            'c._source_key = p._source_key',
-            'c._record_hash = p._record_hash',
-          ])
-          .join(' and ');
-        await this.connection.run(`create or replace table clean.${quote(childTable)} as
-          select c.* exclude (${loadColumns}) from raw.${quote(childTable)} c join clean.${quote(mainTable)} p on ${join}
-          qualify row_number() over (partition by ${[...parentKey.map((column) => `c.${quote(column.name)}`), 'c._list_index'].join(', ')}
-                                     order by c._loaded_at desc, c._file_name desc, c._file_row_number desc) = 1`);
-        built.push(childTable);
-      }
+    const files = readdirSync(cleanModelsDirectory)
+      .filter((name) => name.endsWith('.sql'))
+      .sort((a, b) => a.split('__').length - b.split('__').length || a.localeCompare(b));
+    for (const file of files) {
+      const table = file.replace(/\.sql$/, '');
+      if (!rawTables.has(table)) continue;
+      await this.connection.run(readFileSync(join(cleanModelsDirectory, file), 'utf8'));
+      built.push(table);
     }
     return built;
   }

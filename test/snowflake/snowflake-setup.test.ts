@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { migrationsDirectory, onEvent } from '../../lambdas/snowflake-setup/handler';
-import { loadMigrations } from '../../lambdas/snowflake-setup/migrations';
+import { onEvent, sqlDirectory } from '../../lambdas/snowflake-setup/handler';
+import { loadCleanModels, loadMigrations } from '../../lambdas/snowflake-setup/migrations';
 import { SnowpipeSetup } from '../../lambdas/snowflake-setup/setup';
 import type { SnowpipeProperties } from '../../lambdas/snowflake-setup/snowpipe-objects';
 import { parseSnowflakeSecret } from '../../lambdas/shared/snowflake-connection';
@@ -34,14 +34,15 @@ const properties: SnowpipeProperties = {
   ],
   removalPolicy: 'retain',
 };
-const migrations = loadMigrations(migrationsDirectory(), {
+const migrations = loadMigrations(join(sqlDirectory(), 'migrations'), {
   database: 'PIPELINE_PROD',
   warehouse: 'PIPELINE_WH',
 });
+const cleanModels = loadCleanModels(join(sqlDirectory(), 'models', 'clean'));
 
 function setup(executor = new RecordingExecutor()) {
   const logs = new CapturedLogger();
-  return { executor, logs, setup: new SnowpipeSetup({ executor, migrations, logger: logs }) };
+  return { executor, logs, setup: new SnowpipeSetup({ executor, migrations, cleanModels, logger: logs }) };
 }
 
 describe('Snowpipe custom resource: Create', () => {
@@ -120,6 +121,62 @@ describe('Snowpipe custom resource: Create', () => {
   });
 });
 
+describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
+  it("runs each CLEAN model's MERGE from a task on the RAW table's stream, pruning list items after it", async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const statements = executor.statements;
+    const merge = statements.find((statement) =>
+      statement.startsWith('CREATE TASK IF NOT EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE'),
+    )!;
+    expect(merge).toContain(
+      "WAREHOUSE = PIPELINE_WH SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_STREAM') AS merge into clean.fakestore__carts__products as t",
+    );
+    // The model file's statement, reading the stream where the file reads the RAW table.
+    expect(merge).toContain('from PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_STREAM');
+    expect(merge).not.toMatch(/from raw\.fakestore__carts__products\b/);
+    const model = cleanModels.get('FAKESTORE__CARTS__PRODUCTS')!;
+    expect(statements).toContain(model[0]);
+    expect(statements).toContain(
+      `CREATE TASK IF NOT EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE WAREHOUSE = PIPELINE_WH AFTER PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE AS ${model[2]}`,
+    );
+    // Child task resumed before its root, as Snowflake requires.
+    const resumes = statements.filter((statement) => statement.startsWith('ALTER TASK'));
+    expect(
+      resumes.indexOf('ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE RESUME'),
+    ).toBeLessThan(resumes.indexOf('ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE RESUME'));
+  });
+
+  it('masks personal columns in CLEAN with the policy of their type, after the migration that creates the policies', async () => {
+    const { executor, setup: snowpipe } = setup();
+    const withPersonal: SnowpipeProperties = {
+      ...properties,
+      tables: [
+        {
+          name: 'FAKESTORE__USERS',
+          prefix: 'fakestore/users/',
+          columns: [
+            { name: 'ID', type: 'integer' },
+            { name: 'EMAIL', type: 'string', personal: true },
+            { name: 'ADDRESS__GEOLOCATION__LAT', type: 'number', personal: true },
+          ],
+        },
+      ],
+    };
+    await snowpipe.create(withPersonal);
+    const masking = executor.statements.filter((statement) => statement.includes('SET MASKING POLICY'));
+    expect(masking).toEqual([
+      'ALTER TABLE IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__USERS MODIFY COLUMN EMAIL SET MASKING POLICY PIPELINE_PROD.CLEAN.PERSONAL_DATA FORCE',
+      'ALTER TABLE IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__USERS MODIFY COLUMN ADDRESS__GEOLOCATION__LAT SET MASKING POLICY PIPELINE_PROD.CLEAN.PERSONAL_NUMBER FORCE',
+    ]);
+    const policyCreated = executor.statements.findIndex((statement) =>
+      statement.startsWith('create masking policy'),
+    );
+    expect(policyCreated).toBeGreaterThan(-1);
+    expect(executor.statements.indexOf(masking[0]!)).toBeGreaterThan(policyCreated);
+  });
+});
+
 describe('Snowpipe custom resource: Update and Delete', () => {
   it('changes only what changed: a new column, a new table with its pipe, a dropped table loses only its pipe', async () => {
     const { executor, setup: snowpipe } = setup();
@@ -143,6 +200,9 @@ describe('Snowpipe custom resource: Update and Delete', () => {
       'ALTER TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
       expect.stringMatching(/^CREATE TABLE IF NOT EXISTS PIPELINE_PROD\.RAW\.FAKESTORE__USERS \(ID NUMBER/),
       expect.stringMatching(/^CREATE PIPE IF NOT EXISTS PIPELINE_PROD\.RAW\.FAKESTORE__USERS_PIPE/),
+      'CREATE STREAM IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS_STREAM ON TABLE PIPELINE_PROD.RAW.FAKESTORE__USERS APPEND_ONLY = TRUE',
+      expect.stringMatching(/^CREATE TASK IF NOT EXISTS PIPELINE_PROD\.CLEAN\.FAKESTORE__USERS_MERGE /),
+      'ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__USERS_MERGE RESUME',
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
     ]);
   });
@@ -162,7 +222,11 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     const retained = setup();
     await retained.setup.delete(properties);
     expect(retained.executor.statements).toEqual([
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_PRUNE',
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE',
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE',
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE',
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
       'DROP STAGE IF EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE',
       'DROP FILE FORMAT IF EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT',

@@ -19,7 +19,7 @@ export class RecordingExecutor implements SqlExecutor {
     if (this.failOn?.test(sqlText))
       throw new Error(`SQL access control error: Insufficient privileges (${sqlText.slice(0, 40)})`);
     const create =
-      /^CREATE (?:DATABASE|SCHEMA|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE) IF NOT EXISTS (\S+)/.exec(
+      /^CREATE (?:DATABASE|SCHEMA|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF NOT EXISTS (\S+)/.exec(
         sqlText,
       );
     if (create) {
@@ -30,9 +30,10 @@ export class RecordingExecutor implements SqlExecutor {
         { status: fresh ? `${name} successfully created.` : `${name} already exists, statement succeeded.` },
       ];
     }
-    const drop = /^DROP (?:DATABASE|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE) IF EXISTS (\S+)/.exec(
-      sqlText,
-    );
+    const drop =
+      /^DROP (?:DATABASE|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF EXISTS (\S+)/.exec(
+        sqlText,
+      );
     if (drop) {
       this.existing.delete(drop[1]!);
       return [{ status: 'statement succeeded.' }];

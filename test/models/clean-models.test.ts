@@ -1,0 +1,112 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanModels } from '../../lambdas/shared/clean-models';
+import { loadContracts } from '../../lambdas/validate/contract';
+import { writtenColumns } from '../../lambdas/validate/table-spec';
+import { cleanModelsDirectory, LocalWarehouse } from '../../local/warehouse/warehouse';
+
+const contracts = loadContracts();
+
+describe('CLEAN models', () => {
+  it('are committed exactly as the contracts generate them (run npm run models after changing a contract)', () => {
+    const generated = [...contracts.values()].flatMap(cleanModels);
+    expect(readdirSync(cleanModelsDirectory).sort()).toEqual(
+      generated.map((model) => `${model.table}.sql`).sort(),
+    );
+    for (const model of generated)
+      expect(readFileSync(join(cleanModelsDirectory, `${model.table}.sql`), 'utf8')).toBe(model.sql);
+  });
+
+  describe('on DuckDB', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'clean-models-'));
+    let warehouse: LocalWarehouse;
+    const carts = contracts.get('fakestore/carts')!;
+    const [cartTable, itemTable] = carts.tables;
+    const columnsOf = (table: typeof cartTable) =>
+      writtenColumns(table!, cartTable!, carts.primaryKey).map((column) => column.name);
+
+    beforeAll(async () => {
+      warehouse = await LocalWarehouse.open(join(directory, 'warehouse.duckdb'));
+      for (const [table, spec] of [
+        ['fakestore__carts', cartTable],
+        ['fakestore__carts__products', itemTable],
+      ] as const) {
+        const columns = columnsOf(spec).map((column) => `${column} varchar`);
+        await warehouse.rows(
+          `create table raw.${table} (${columns.join(', ')}, _file_name varchar, _file_row_number bigint, _loaded_at timestamptz)`,
+        );
+      }
+    });
+    afterAll(() => {
+      warehouse.close();
+      rmSync(directory, { recursive: true, force: true });
+    });
+
+    /** Loads one version of cart 1 (extracted at `at`, with `items` list items) into RAW. */
+    async function loadCart(version: string, at: string, items: number) {
+      const cartColumns = columnsOf(cartTable);
+      const value = (column: string) =>
+        ({
+          id: '1',
+          _extracted_at: at,
+          _record_hash: version,
+          _batch_id: version,
+          _source_key: `k-${version}`,
+        })[column] ?? null;
+      await warehouse.rows(
+        `insert into raw.fakestore__carts (${cartColumns.join(', ')}, _file_name, _file_row_number, _loaded_at) values (${cartColumns
+          .map((column) => (value(column) === null ? 'null' : `'${value(column)}'`))
+          .join(', ')}, 'f-${version}', 1, now())`,
+      );
+      const itemColumns = columnsOf(itemTable);
+      for (let index = 0; index < items; index += 1) {
+        const item = (column: string) =>
+          ({
+            _parent_id: '1',
+            _list_index: String(index),
+            product_id: String(index + 1),
+            quantity: '1',
+            _extracted_at: at,
+            _record_hash: version,
+            _batch_id: version,
+            _source_key: `k-${version}`,
+          })[column] ?? null;
+        await warehouse.rows(
+          `insert into raw.fakestore__carts__products (${itemColumns.join(', ')}, _file_name, _file_row_number, _loaded_at) values (${itemColumns
+            .map((column) => (item(column) === null ? 'null' : `'${item(column)}'`))
+            .join(', ')}, 'f-${version}', ${index + 1}, now())`,
+        );
+      }
+    }
+
+    const clean = async () => ({
+      carts: await warehouse.rows('select id, _record_hash from clean.fakestore__carts'),
+      items: await warehouse.rows(
+        'select _list_index, _record_hash from clean.fakestore__carts__products order by _list_index',
+      ),
+    });
+
+    it('keeps the latest version of a record, and only the list items of that version', async () => {
+      await loadCart('v1', '2026-11-20 06:00:00', 3);
+      await warehouse.buildClean();
+      expect((await clean()).items).toHaveLength(3);
+      await loadCart('v2', '2026-11-21 06:00:00', 1);
+      await warehouse.buildClean();
+      expect(await clean()).toEqual({
+        carts: [{ id: '1', _record_hash: 'v2' }],
+        items: [{ _list_index: '0', _record_hash: 'v2' }],
+      });
+    });
+
+    it('does not let an older version loaded late overwrite a newer one, and is idempotent', async () => {
+      await loadCart('v0', '2026-11-19 06:00:00', 2);
+      await warehouse.buildClean();
+      await warehouse.buildClean();
+      expect(await clean()).toEqual({
+        carts: [{ id: '1', _record_hash: 'v2' }],
+        items: [{ _list_index: '0', _record_hash: 'v2' }],
+      });
+    });
+  });
+});
