@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/environment-config';
 import { DataBuckets } from './constructs/data-buckets';
 import { PipelineFunction } from './constructs/pipeline-function';
-import { BatchStateMachine } from './constructs/batch-state-machine';
+import { BatchStateMachine, WarehouseFunctions } from './constructs/batch-state-machine';
 import { DailySchedule } from './constructs/daily-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
 import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
@@ -116,8 +116,50 @@ export class PipelineStack extends Stack {
       'publishing to the encrypted alerts topic needs the GenerateDataKey family on that one key only',
     );
 
+    // The Snowflake side and the run's warehouse steps, only where Snowflake is configured.
+    let warehouse: WarehouseFunctions | undefined;
+    if (config.snowflake) {
+      const { secretArn, database, warehouse: snowflakeWarehouse } = config.snowflake;
+      const contracts = [...loadContracts().values()].filter((contract) =>
+        config.sources.includes(contract.source),
+      );
+      new SnowpipeIntegration(this, 'Snowflake', {
+        environment: config.name,
+        transformedBucket: transformed,
+        contracts,
+        secretArn,
+        database,
+        warehouse: snowflakeWarehouse,
+        logRetention,
+        removalPolicy,
+      });
+      const warehouseStep = (id: string, handler: string) => {
+        const created = new PipelineFunction(this, id, {
+          step: 'snowflake-load',
+          handler,
+          memorySize: config.memoryMb.small,
+          timeout: Duration.minutes(2),
+          environment: {
+            SNOWFLAKE_SECRET_ARN: secretArn,
+            SNOWFLAKE_DATABASE: database,
+            SNOWFLAKE_WAREHOUSE: snowflakeWarehouse,
+            SNOWFLAKE_DISABLE_MINICORE: 'true',
+          },
+          logRetention,
+          removalPolicy,
+        });
+        Secret.fromSecretCompleteArn(this, `${id}Secret`, secretArn).grantRead(created);
+        return created;
+      };
+      warehouse = {
+        checkLoads: warehouseStep('checkLoadsFunction', 'checkLoads'),
+        recordRun: warehouseStep('recordRunFunction', 'recordRunInWarehouse'),
+      };
+    }
+
     this.batch = new BatchStateMachine(this, 'Batch', {
       functions,
+      warehouse,
       deadLetterQueue: runDlq,
       maxConcurrency: config.maxConcurrency,
       logRetention,
@@ -132,27 +174,11 @@ export class PipelineStack extends Stack {
     new PipelineMonitoring(this, 'Monitoring', {
       dashboardName: `pipeline-${config.name}`,
       stateMachine: this.batch.stateMachine,
-      functions,
+      functions: { ...functions, ...(warehouse ?? {}) },
       deadLetterQueues: { run: runDlq, schedule: scheduleDlq },
       sources: config.sources,
       topic: alerts.topic,
     });
-
-    if (config.snowflake) {
-      const contracts = [...loadContracts().values()].filter((contract) =>
-        config.sources.includes(contract.source),
-      );
-      new SnowpipeIntegration(this, 'Snowflake', {
-        environment: config.name,
-        transformedBucket: transformed,
-        contracts,
-        secretArn: config.snowflake.secretArn,
-        database: config.snowflake.database,
-        warehouse: config.snowflake.warehouse,
-        logRetention,
-        removalPolicy,
-      });
-    }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.batch.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RawBucketName', { value: raw.bucketName });

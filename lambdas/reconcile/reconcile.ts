@@ -31,6 +31,8 @@ export interface ResourceCounts {
   rejectKeys: string[];
   /** Rows written per table (the resource's own and its child tables). */
   tables: Record<string, number>;
+  /** The Parquet parts written, which the warehouse is to load. */
+  parquetKeys: string[];
 }
 
 export interface RunCounts {
@@ -60,6 +62,7 @@ export function reconcile(
       quarantinedPages: 0,
       rejectKeys: [],
       tables: {},
+      parquetKeys: [],
     };
     let input = 0;
     for (const group of groups) {
@@ -74,8 +77,10 @@ export function reconcile(
       counts.rejected += group.rejectedRecords;
       counts.quarantinedPages += group.quarantinedPages;
       counts.rejectKeys.push(...group.rejectKeys);
-      for (const [table, written] of Object.entries(group.tables))
+      for (const [table, written] of Object.entries(group.tables)) {
         counts.tables[table] = (counts.tables[table] ?? 0) + written.rows;
+        counts.parquetKeys.push(...written.keys);
+      }
     }
     const name = `${extract.source}/${extract.resource}`;
     if (input !== extract.records)

@@ -81,6 +81,11 @@ export class ReconciliationError extends PipelineError {
   readonly kind = 'reconciliation';
 }
 
+/** Snowflake did not load a file of this batch: it failed to, or did not in the time allowed. */
+export class WarehouseLoadError extends PipelineError {
+  readonly kind = 'warehouse_load';
+}
+
 /**
  * Failures that another attempt cannot fix (the state machine does not retry them): a wrong setting,
  * refused credentials, an API paging in circles or answering another shape, a lost state race, counts
@@ -93,4 +98,5 @@ export const NON_RETRYABLE_ERRORS = [
   'PaginationError',
   'StateConflictError',
   'ReconciliationError',
+  'WarehouseLoadError',
 ] as const;

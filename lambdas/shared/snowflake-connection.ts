@@ -2,7 +2,7 @@ import snowflake from 'snowflake-sdk';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { logger } from './logger';
-import type { SqlExecutor, SqlRow } from '../snowflake-setup/sql-executor';
+import type { SqlBind, SqlExecutor, SqlRow } from '../snowflake-setup/sql-executor';
 import { describeIssues } from './zod-issues';
 
 /**
@@ -70,11 +70,12 @@ export class SnowflakeExecutor implements SqlExecutor {
     private readonly session: { warehouse: string; database?: string },
   ) {}
 
-  async execute(sqlText: string): Promise<SqlRow[]> {
+  async execute(sqlText: string, binds?: SqlBind[]): Promise<SqlRow[]> {
     const connection = await (this.connection ??= this.connect());
     return new Promise((resolve, reject) => {
       connection.execute({
         sqlText,
+        ...(binds ? { binds: binds as snowflake.Binds } : {}),
         complete: (error, _statement, rows) => (error ? reject(error) : resolve((rows ?? []) as SqlRow[])),
       });
     });

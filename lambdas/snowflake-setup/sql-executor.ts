@@ -1,7 +1,10 @@
 /** A row as Snowflake answers it (column names as Snowflake gives them, e.g. `property_value`). */
 export type SqlRow = Record<string, unknown>;
 
-/** The one thing the setup needs from Snowflake: run a statement, get its rows. */
+/** Values bound to `?` placeholders: data never goes into SQL text. */
+export type SqlBind = string | number | boolean | null;
+
+/** The one thing the pipeline needs from Snowflake: run a statement, get its rows. */
 export interface SqlExecutor {
-  execute(sqlText: string): Promise<SqlRow[]>;
+  execute(sqlText: string, binds?: SqlBind[]): Promise<SqlRow[]>;
 }

@@ -4,6 +4,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
   Choice,
+  IChainable,
   Condition,
   DefinitionBody,
   Errors,
@@ -19,6 +20,8 @@ import {
   TaskInput,
   TaskStateBase,
   Timeout,
+  Wait,
+  WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -40,6 +43,11 @@ export const STATE = {
   validateGroups: 'Validate page groups',
   validate: 'Validate',
   reconcile: 'Reconcile',
+  startLoadWait: 'Start waiting for warehouse loads',
+  checkLoads: 'Check warehouse loads',
+  loadsDone: 'Warehouse loads done?',
+  waitForLoads: 'Wait for warehouse loads',
+  recordRun: 'Record run in warehouse',
   notifySuccess: 'Notify success',
   commitState: 'Commit state',
   succeeded: 'Run succeeded',
@@ -54,6 +62,8 @@ export const TASK_STEPS = {
   [STATE.extract]: 'extract',
   [STATE.validate]: 'validate',
   [STATE.reconcile]: 'reconcile',
+  [STATE.checkLoads]: 'snowflake-load',
+  [STATE.recordRun]: 'snowflake-load',
   [STATE.notifySuccess]: 'notify',
   [STATE.commitState]: 'commit-state',
   [STATE.notifyFailure]: 'notify',
@@ -68,8 +78,18 @@ export interface BatchFunctions {
   readonly commitState: IFunction;
 }
 
+/** The Snowflake steps, present only in an environment with Snowflake configured. */
+export interface WarehouseFunctions {
+  readonly checkLoads: IFunction;
+  readonly recordRun: IFunction;
+}
+
 export interface BatchStateMachineProps {
   readonly functions: BatchFunctions;
+  /** @default no Snowflake steps: the run ends at the transformed bucket */
+  readonly warehouse?: WarehouseFunctions;
+  /** Pause between two checks of the warehouse loads. @default 1 minute */
+  readonly loadCheckInterval?: Duration;
   /** Where a failed run's input and cause go, to be looked at and re-driven. */
   readonly deadLetterQueue: IQueue;
   /** Source/resource pairs extracted (and validated) at once. */
@@ -248,13 +268,44 @@ export class BatchStateMachine extends Construct {
     for (const step of [plan, extractAll, validateAll, reconcile, notifySuccess, commitState])
       step.addCatch(notifyFailure, onFailure);
 
-    const definition = plan
-      .next(extractAll)
-      .next(validateAll)
-      .next(reconcile)
-      .next(notifySuccess)
-      .next(commitState)
-      .next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
+    // With Snowflake: wait until Snowpipe has loaded every Parquet part of the batch (or one failed,
+    // or the checks ran out), then record the run in ANALYTICS.PIPELINE_RUNS.
+    notifySuccess.next(commitState).next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
+    let afterReconcile: IChainable = notifySuccess;
+    if (props.warehouse) {
+      const checkLoads = invoke(STATE.checkLoads, props.warehouse.checkLoads, {
+        payload: TaskInput.fromObject({
+          summary: JsonPath.objectAt('$.summary'),
+          attempt: JsonPath.numberAt('$.loads.attempt'),
+        }),
+        resultPath: '$.loads',
+      });
+      const recordRun = invoke(STATE.recordRun, props.warehouse.recordRun, {
+        payload: TaskInput.fromObject({
+          summary: JsonPath.objectAt('$.summary'),
+          startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
+        }),
+        resultPath: JsonPath.DISCARD,
+      });
+      for (const step of [checkLoads, recordRun]) step.addCatch(notifyFailure, onFailure);
+      const waitForLoads = new Wait(this, STATE.waitForLoads, {
+        stateName: STATE.waitForLoads,
+        time: WaitTime.duration(props.loadCheckInterval ?? Duration.minutes(1)),
+      }).next(checkLoads);
+      afterReconcile = new Pass(this, STATE.startLoadWait, {
+        stateName: STATE.startLoadWait,
+        result: Result.fromObject({ attempt: 0 }),
+        resultPath: '$.loads',
+      })
+        .next(checkLoads)
+        .next(
+          new Choice(this, STATE.loadsDone, { stateName: STATE.loadsDone })
+            .when(Condition.numberGreaterThan('$.loads.pending', 0), waitForLoads)
+            .otherwise(recordRun.next(notifySuccess)),
+        );
+    }
+
+    const definition = plan.next(extractAll).next(validateAll).next(reconcile).next(afterReconcile);
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -268,7 +319,7 @@ export class BatchStateMachine extends Construct {
     });
     const reason =
       'the state machine may invoke the versions and aliases of the pipeline functions (CDK grants <arn>:*)';
-    for (const fn of Object.values(functions)) {
+    for (const fn of [...Object.values(functions), ...Object.values(props.warehouse ?? {})]) {
       const cfn = fn.node.defaultChild as CfnElement;
       acceptFinding(this.stateMachine, `IAM5[Resource::${arnToken(cfn)}:*]`, reason);
     }

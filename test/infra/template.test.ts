@@ -53,6 +53,11 @@ describe('state machine', () => {
     ]);
   });
 
+  it('has no warehouse steps in an environment without Snowflake', () => {
+    for (const name of [STATE.checkLoads, STATE.recordRun, STATE.waitForLoads]) expect(states.has(name)).toBe(false);
+    expect(definition.States[STATE.reconcile]!.Next).toBe(STATE.notifySuccess);
+  });
+
   it('retries every task 3 times after 1, 2, 4 s with jitter, except failures a retry cannot fix', () => {
     const tasks = [...states].filter(([, state]) => state.Type === 'Task');
     expect(tasks.length).toBe(8);

@@ -20,6 +20,7 @@ const summary: RunCounts & { batchId: string; logicalDate: string } = {
       quarantinedPages: 0,
       rejectKeys: ['fakestore/carts/dt=2026-11-21/batch=run-42/rejects-g000-00001.jsonl.gz'],
       tables: { carts: 18 },
+      parquetKeys: ['fakestore/carts/dt=2026-11-21/batch=run-42/part-g000-00001.parquet'],
     },
     {
       source: 'gfn',
@@ -31,6 +32,7 @@ const summary: RunCounts & { batchId: string; logicalDate: string } = {
       quarantinedPages: 0,
       rejectKeys: [],
       tables: { countries: 100 },
+      parquetKeys: ['gfn/countries/dt=2026-11-21/batch=run-42/part-g000-00001.parquet'],
     },
   ],
 };

@@ -28,6 +28,7 @@ describe('reconcile', () => {
       quarantinedPages: 0,
       rejectKeys: ['fakestore/carts/rejects-g000-00001.jsonl.gz'],
       tables: { carts: 18, carts__products: 40 },
+      parquetKeys: ['a', 'b', 'a', 'b'],
     });
     expect(counts.totals).toEqual({ extracted: 25, valid: 24, rejected: 1, quarantinedPages: 0 });
   });

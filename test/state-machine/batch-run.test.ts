@@ -1,18 +1,22 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { STATE } from '../../lib/constructs/batch-state-machine';
-import { allStates, stateMachineDefinitionFrom } from '../../lib/state-machine-definition';
+import {
+  allStates,
+  StateMachineDefinition,
+  stateMachineDefinitionFrom,
+} from '../../lib/state-machine-definition';
+import { checkLoads, recordRunInWarehouse, useWarehouse } from '../../lambdas/snowflake-load/handler';
+import { RecordingExecutor } from '../support/recording-executor';
 import { handler as plan } from '../../lambdas/plan/handler';
 import { handler as reconcile } from '../../lambdas/reconcile/handler';
 import { TransportError } from '../../lambdas/shared/errors';
-import { pipelineTemplate } from '../support/pipeline-app';
+import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
+import { Template } from 'aws-cdk-lib/assertions';
 
 // The definition CloudFormation would deploy, read back from the synthesized dev template, run by
 // aws-local-stepfunctions. Plan and reconcile are the real handlers; extract, validate, notify, the
 // commit and the SQS send are test doubles that record what they were given.
 const definition = stateMachineDefinitionFrom(pipelineTemplate('dev').toJSON());
-const taskStates = [...allStates(definition)]
-  .filter(([, state]) => state.Type === 'Task')
-  .map(([name]) => name);
 
 type Handler = (input: never) => Promise<unknown>;
 
@@ -72,7 +76,11 @@ interface Recorded {
   reconcileCalls: number;
 }
 
-async function run(input: Record<string, unknown>, handlers: Record<string, Handler>) {
+async function run(
+  input: Record<string, unknown>,
+  handlers: Record<string, Handler>,
+  machineDefinition: StateMachineDefinition = definition,
+) {
   const recorded: Recorded = { notices: [], dlqMessages: [], commits: [], reconcileCalls: 0 };
   const notify = async (notice: Record<string, unknown>) => {
     recorded.notices.push(notice);
@@ -96,12 +104,16 @@ async function run(input: Record<string, unknown>, handlers: Record<string, Hand
     }) as Handler,
     ...handlers,
   };
-  const machine = new StateMachine(definition as never);
+  const machine = new StateMachine(machineDefinition as never);
+  const tasks = [...allStates(machineDefinition)]
+    .filter(([, state]) => state.Type === 'Task')
+    .map(([name]) => name);
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: bindings as never,
       // Retries keep their count, not their 1-2-4 s pauses.
-      retryIntervalOverrides: Object.fromEntries(taskStates.map((name) => [name, 0])),
+      retryIntervalOverrides: Object.fromEntries(tasks.map((name) => [name, 0])),
+      waitTimeOverrides: { [STATE.waitForLoads]: 0 },
     },
     context: {
       Execution: {
@@ -244,5 +256,98 @@ describe('the batch state machine, run locally', () => {
     expect(error).toBeUndefined();
     expect(new Set(extractCalls.map((call) => call.logicalDate))).toEqual(new Set(['2026-11-22']));
     expect(new Set(extractCalls.map((call) => call.source))).toEqual(new Set(['gfn', 'fakestore']));
+  });
+});
+
+describe('the batch state machine with Snowflake, run locally', () => {
+  const snowflake = {
+    secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline/snowflake-AbCdEf',
+    database: 'PIPELINE_DEV',
+    warehouse: 'PIPELINE_WH',
+  };
+  const withWarehouse = stateMachineDefinitionFrom(
+    Template.fromStack(pipelineStack('dev', { overrides: { snowflake } }).stack).toJSON(),
+  );
+  const savedSources = process.env.PIPELINE_SOURCES;
+  beforeAll(() => (process.env.PIPELINE_SOURCES = 'fakestore'));
+  afterAll(() => {
+    process.env.PIPELINE_SOURCES = savedSources;
+    useWarehouse(undefined);
+  });
+
+  /** Snowpipe at the edge: COPY_HISTORY shows the batch's files loaded after `checksBeforeLoaded` checks. */
+  function snowflakeLoading(checksBeforeLoaded: number, status = 'Loaded') {
+    const executor = new RecordingExecutor();
+    let checks = 0;
+    executor.respond = (sqlText) => {
+      if (!sqlText.includes('COPY_HISTORY')) return undefined;
+      checks += 1;
+      if (checks <= checksBeforeLoaded * 3) return [];
+      return ['products', 'users', 'carts'].map((resource) => ({
+        FILE_NAME: `fakestore/${resource}/dt=2026-11-01/batch=run-1/part-g000-00001.parquet`,
+        STATUS: status,
+        FIRST_ERROR_MESSAGE: status === 'Loaded' ? null : 'File could not be read',
+      }));
+    };
+    useWarehouse({ executor, database: 'PIPELINE_DEV' });
+    return executor;
+  }
+
+  const validateWithParts = async (input: {
+    source: string;
+    resource: string;
+    pageGroup: { index: number };
+  }) => ({
+    ...(await fakeValidate()(input)),
+    tables: {
+      [input.resource]: {
+        rows: 19,
+        keys: [`fakestore/${input.resource}/dt=2026-11-01/batch=run-1/part-g000-00001.parquet`],
+      },
+    },
+  });
+
+  it('waits until Snowpipe has loaded every part of the batch, records the run, then notifies and commits', async () => {
+    const executor = snowflakeLoading(2);
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01' },
+      {
+        [STATE.extract]: fakeExtract([]) as Handler,
+        [STATE.validate]: validateWithParts as Handler,
+        [STATE.checkLoads]: checkLoads as Handler,
+        [STATE.recordRun]: recordRunInWarehouse as Handler,
+      },
+      withWarehouse,
+    );
+    expect(error).toBeUndefined();
+    // Two checks found nothing yet (three tables each), the third found everything.
+    expect(executor.calls.filter((call) => call.sqlText.includes('COPY_HISTORY'))).toHaveLength(9);
+    const merge = executor.calls.find((call) =>
+      call.sqlText.startsWith('MERGE INTO PIPELINE_DEV.ANALYTICS.PIPELINE_RUNS'),
+    );
+    expect(merge?.binds?.slice(0, 3)).toEqual(['run-1', '2026-11-01', 'PARTIAL']);
+    expect(recorded.notices[0]).toMatchObject({ status: 'succeeded' });
+    expect(recorded.commits).toHaveLength(1);
+  });
+
+  it('fails the run, without committing, when Snowflake could not load a file', async () => {
+    snowflakeLoading(0, 'Load failed');
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01' },
+      {
+        [STATE.extract]: fakeExtract([]) as Handler,
+        [STATE.validate]: validateWithParts as Handler,
+        [STATE.checkLoads]: checkLoads as Handler,
+        [STATE.recordRun]: recordRunInWarehouse as Handler,
+      },
+      withWarehouse,
+    );
+    expect(error).toEqual({
+      name: 'WarehouseLoadError',
+      message: expect.stringContaining('File could not be read'),
+    });
+    expect(recorded.notices[0]).toMatchObject({ status: 'failed' });
+    expect(recorded.dlqMessages).toHaveLength(1);
+    expect(recorded.commits).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { SqlExecutor, SqlRow } from '../../lambdas/snowflake-setup/sql-executor';
+import type { SqlBind, SqlExecutor, SqlRow } from '../../lambdas/snowflake-setup/sql-executor';
 
 /**
  * Snowflake at the edge of the tests: records every statement and answers as Snowflake does — status
@@ -10,12 +10,19 @@ export class RecordingExecutor implements SqlExecutor {
   readonly statements: string[] = [];
   readonly existing = new Set<string>();
   readonly migrations = new Map<string, string>();
+  /** Every statement with the values bound to it. */
+  readonly calls: Array<{ sqlText: string; binds?: SqlBind[] }> = [];
   /** Statements matching this fail, as Snowflake would (e.g. a privilege missing). */
   failOn?: RegExp;
+  /** Answers of the test's own for some statements (e.g. COPY_HISTORY rows); undefined falls through. */
+  respond?: (sqlText: string, binds?: SqlBind[]) => SqlRow[] | undefined;
   closed = false;
 
-  async execute(sqlText: string): Promise<SqlRow[]> {
+  async execute(sqlText: string, binds?: SqlBind[]): Promise<SqlRow[]> {
     this.statements.push(sqlText);
+    this.calls.push({ sqlText, binds });
+    const answer = this.respond?.(sqlText, binds);
+    if (answer) return answer;
     if (this.failOn?.test(sqlText))
       throw new Error(`SQL access control error: Insufficient privileges (${sqlText.slice(0, 40)})`);
     const create =
