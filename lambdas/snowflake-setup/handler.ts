@@ -4,7 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../shared/snowflake-connection';
-import { loadCleanModels, loadMigrations } from './migrations';
+import { loadAnalyticsModels, loadCleanModels, loadMigrations } from './migrations';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
 import type { SnowpipeProperties } from './snowpipe-objects';
 import type { SqlExecutor } from './sql-executor';
@@ -59,6 +59,7 @@ export async function onEvent(
         warehouse: properties.warehouse.toUpperCase(),
       }),
       cleanModels: loadCleanModels(join(sqlDirectory(), 'models', 'clean')),
+      analyticsModels: loadAnalyticsModels(join(sqlDirectory(), 'models', 'analytics')),
     });
     switch (event.RequestType) {
       case 'Create':

@@ -17,6 +17,8 @@ export interface SetupDeps {
   migrations: Migration[];
   /** sql/models/clean by table (upper case): the create-table, merge and (child tables) delete statements. */
   cleanModels: Map<string, string[]>;
+  /** sql/models/analytics by model name (upper case): one statement each. */
+  analyticsModels: Map<string, string>;
   logger: PipelineLogger;
 }
 
@@ -34,7 +36,7 @@ export class SnowpipeSetup {
 
   /** Create: everything. A failure drops what this Create made, then re-throws (no Delete follows a failed Create). */
   async create(properties: SnowpipeProperties): Promise<SnowpipeAttributes> {
-    const objects = new SnowpipeObjects(properties);
+    const objects = this.objectsOf(properties);
     try {
       for (const statement of objects.createDatabase())
         await this.run(
@@ -50,8 +52,9 @@ export class SnowpipeSetup {
       await this.run(objects.createFileFormat(), `DROP FILE FORMAT IF EXISTS ${objects.fileFormat}`, true);
       await this.run(objects.createStage(), `DROP STAGE IF EXISTS ${objects.stage}`, true);
       for (const table of properties.tables) await this.createTableAndPipe(objects, table);
-      for (const table of properties.tables) await this.createCleanModel(objects, table);
       await this.migrate(objects);
+      for (const table of properties.tables) await this.createCleanModel(objects, table);
+      await this.createAnalyticsTasks(objects);
       await this.maskPersonalData(objects, properties.tables);
       return await this.attributes(objects);
     } catch (error) {
@@ -62,7 +65,7 @@ export class SnowpipeSetup {
 
   /** Update: only what changed between the two sets of properties, then any migration not yet applied. */
   async update(properties: SnowpipeProperties, previous: SnowpipeProperties): Promise<SnowpipeAttributes> {
-    const objects = new SnowpipeObjects(properties);
+    const objects = this.objectsOf(properties);
     const locationChanged = previous.bucketName !== properties.bucketName;
     if (locationChanged || previous.accessRoleArn !== properties.accessRoleArn)
       await this.run(objects.alterIntegration());
@@ -76,11 +79,12 @@ export class SnowpipeSetup {
         continue;
       }
       const known = new Set(old.columns.map((column) => column.name));
-      for (const statement of objects.addColumns(
-        table,
-        table.columns.filter((column) => !known.has(column.name)),
-      ))
-        await this.run(statement);
+      const added = table.columns.filter((column) => !known.has(column.name));
+      for (const statement of objects.addColumns(table, added)) await this.run(statement);
+      if (added.length) {
+        for (const statement of objects.addCleanColumns(table, added)) await this.run(statement);
+        await this.createCleanModel(objects, table); // its merge now carries the new columns
+      }
       if (old.prefix !== table.prefix) {
         await this.run(objects.dropPipe(table));
         await this.run(objects.createPipe(table));
@@ -91,12 +95,30 @@ export class SnowpipeSetup {
     for (const table of previous.tables.filter((table) => !current.has(table.name)))
       await this.run(objects.dropPipe(table));
     await this.migrate(objects);
+    if (previous.modelsVersion !== properties.modelsVersion) await this.createAnalyticsTasks(objects);
+    await this.maskPersonalData(objects, properties.tables);
     return this.attributes(objects);
   }
 
   /** Delete: tolerant of objects already gone (every drop is IF EXISTS); the data stays unless `destroy`. */
   async delete(properties: SnowpipeProperties): Promise<void> {
-    for (const statement of new SnowpipeObjects(properties).dropAll()) await this.run(statement);
+    for (const statement of this.objectsOf(properties).dropAll()) await this.run(statement);
+  }
+
+  private objectsOf(properties: SnowpipeProperties): SnowpipeObjects {
+    return new SnowpipeObjects(properties, [...this.deps.analyticsModels.keys()]);
+  }
+
+  private async createAnalyticsTasks(objects: SnowpipeObjects): Promise<void> {
+    await this.run(`USE DATABASE ${objects.database}`);
+    for (const [model, statement] of this.deps.analyticsModels) {
+      await this.run(
+        objects.createAnalyticsTask(model, statement),
+        `DROP TASK IF EXISTS ${objects.analyticsTask(model)}`,
+        true,
+      );
+      await this.run(`ALTER TASK ${objects.analyticsTask(model)} RESUME`);
+    }
   }
 
   private async createTableAndPipe(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
@@ -115,6 +137,7 @@ export class SnowpipeSetup {
     await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`, true);
     await this.run(`USE DATABASE ${objects.database}`);
     await this.run(createTable);
+    await this.run(objects.suspendTask(table));
     await this.run(
       objects.createMergeTask(table, merge),
       `DROP TASK IF EXISTS ${objects.task(table, 'MERGE')}`,

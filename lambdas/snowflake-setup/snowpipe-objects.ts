@@ -26,6 +26,8 @@ export interface SnowpipeProperties {
   tables: RawTableSpec[];
   /** `retain` leaves the database (and its data) when the stack is deleted. */
   removalPolicy: 'retain' | 'destroy';
+  /** Hash of sql/models: a changed ANALYTICS model makes CloudFormation call Update, which re-creates its task. */
+  modelsVersion?: string;
 }
 
 const snowflakeTypes: Record<ColumnType, string> = {
@@ -62,7 +64,11 @@ export class SnowpipeObjects {
   readonly fileFormat: string;
   readonly stage: string;
 
-  constructor(private readonly properties: SnowpipeProperties) {
+  constructor(
+    private readonly properties: SnowpipeProperties,
+    /** Names of the ANALYTICS models whose refresh tasks Delete drops. */
+    private readonly analyticsModels: readonly string[] = [],
+  ) {
     this.database = checkedIdentifier(properties.database, 'database');
     this.integration = checkedIdentifier(properties.integrationName, 'integration name');
     this.fileFormat = `${this.database}.RAW.PARQUET_FORMAT`;
@@ -154,16 +160,35 @@ export class SnowpipeObjects {
    */
   createMergeTask(spec: RawTableSpec, mergeStatement: string): string {
     const rawTable = new RegExp(`\\braw\\.${spec.name}\\b`, 'gi');
-    return `CREATE TASK IF NOT EXISTS ${this.task(spec, 'MERGE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('${this.stream(spec)}') AS ${mergeStatement.replace(rawTable, this.stream(spec))}`;
+    return `CREATE OR REPLACE TASK ${this.task(spec, 'MERGE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('${this.stream(spec)}') AS ${mergeStatement.replace(rawTable, this.stream(spec))}`;
   }
 
   /** A child table's clean-up of list items no longer in the parent's version, right after its merge. */
   createPruneTask(spec: RawTableSpec, deleteStatement: string): string {
-    return `CREATE TASK IF NOT EXISTS ${this.task(spec, 'PRUNE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} AFTER ${this.task(spec, 'MERGE')} AS ${deleteStatement}`;
+    return `CREATE OR REPLACE TASK ${this.task(spec, 'PRUNE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} AFTER ${this.task(spec, 'MERGE')} AS ${deleteStatement}`;
   }
 
   resumeTask(spec: RawTableSpec, kind: 'MERGE' | 'PRUNE'): string {
     return `ALTER TASK ${this.task(spec, kind)} RESUME`;
+  }
+
+  /** A root task must be suspended before it or its children are replaced. */
+  suspendTask(spec: RawTableSpec): string {
+    return `ALTER TASK IF EXISTS ${this.task(spec, 'MERGE')} SUSPEND`;
+  }
+
+  /** The CLEAN table gains the columns its RAW table gained (the model's create-table only runs once). */
+  addCleanColumns(spec: RawTableSpec, added: RawTableSpec['columns']): string[] {
+    return this.addColumns(spec, added).map((statement) => statement.replace('.RAW.', '.CLEAN.'));
+  }
+
+  analyticsTask(model: string): string {
+    return `${this.database}.ANALYTICS.${checkedIdentifier(model, 'model')}_REFRESH`;
+  }
+
+  /** An ANALYTICS model (sql/models/analytics) rebuilt every morning, after the daily run has loaded. */
+  createAnalyticsTask(model: string, statement: string): string {
+    return `CREATE OR REPLACE TASK ${this.analyticsTask(model)} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} SCHEDULE = 'USING CRON 0 8 * * * UTC' AS ${statement}`;
   }
 
   /** Personal columns of the CLEAN table masked for every role but TRANSFORMER (policies: migration V003). */
@@ -187,6 +212,7 @@ export class SnowpipeObjects {
   /** What Delete removes: pipes, stage, format and integration always; the database (data) only on `destroy`. */
   dropAll(): string[] {
     return [
+      ...this.analyticsModels.map((model) => `DROP TASK IF EXISTS ${this.analyticsTask(model)}`),
       ...this.properties.tables.flatMap((spec) => [
         `DROP TASK IF EXISTS ${this.task(spec, 'PRUNE')}`,
         `DROP TASK IF EXISTS ${this.task(spec, 'MERGE')}`,

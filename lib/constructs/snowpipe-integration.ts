@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Aws, CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ArnPrincipal, Role } from 'aws-cdk-lib/aws-iam';
@@ -34,6 +36,17 @@ export function rawTablesOf(contracts: Iterable<Contract>): RawTableSpec[] {
     }
   }
   return tables;
+}
+
+/** A hash of every model file: it changes when a model does, and only then. */
+function modelsVersion(): string {
+  const hash = createHash('sha256');
+  for (const kind of ['clean', 'analytics']) {
+    const directory = join(repositoryRoot, 'sql', 'models', kind);
+    for (const file of readdirSync(directory).sort())
+      hash.update(file).update(readFileSync(join(directory, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** A column holds personal data when its field, or a field it is nested in, is listed in the contract. */
@@ -121,6 +134,7 @@ export class SnowpipeIntegration extends Construct {
       bucketName: props.transformedBucket.bucketName,
       tables: rawTablesOf(props.contracts),
       removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
+      modelsVersion: modelsVersion(),
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

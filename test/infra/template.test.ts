@@ -54,7 +54,8 @@ describe('state machine', () => {
   });
 
   it('has no warehouse steps in an environment without Snowflake', () => {
-    for (const name of [STATE.checkLoads, STATE.recordRun, STATE.waitForLoads]) expect(states.has(name)).toBe(false);
+    for (const name of [STATE.checkLoads, STATE.recordRun, STATE.waitForLoads])
+      expect(states.has(name)).toBe(false);
     expect(definition.States[STATE.reconcile]!.Next).toBe(STATE.notifySuccess);
   });
 

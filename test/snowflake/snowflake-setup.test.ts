@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { onEvent, sqlDirectory } from '../../lambdas/snowflake-setup/handler';
-import { loadCleanModels, loadMigrations } from '../../lambdas/snowflake-setup/migrations';
+import {
+  loadAnalyticsModels,
+  loadCleanModels,
+  loadMigrations,
+} from '../../lambdas/snowflake-setup/migrations';
 import { SnowpipeSetup } from '../../lambdas/snowflake-setup/setup';
 import type { SnowpipeProperties } from '../../lambdas/snowflake-setup/snowpipe-objects';
 import { parseSnowflakeSecret } from '../../lambdas/shared/snowflake-connection';
@@ -39,10 +43,15 @@ const migrations = loadMigrations(join(sqlDirectory(), 'migrations'), {
   warehouse: 'PIPELINE_WH',
 });
 const cleanModels = loadCleanModels(join(sqlDirectory(), 'models', 'clean'));
+const analyticsModels = loadAnalyticsModels(join(sqlDirectory(), 'models', 'analytics'));
 
 function setup(executor = new RecordingExecutor()) {
   const logs = new CapturedLogger();
-  return { executor, logs, setup: new SnowpipeSetup({ executor, migrations, cleanModels, logger: logs }) };
+  return {
+    executor,
+    logs,
+    setup: new SnowpipeSetup({ executor, migrations, cleanModels, analyticsModels, logger: logs }),
+  };
 }
 
 describe('Snowpipe custom resource: Create', () => {
@@ -127,7 +136,7 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
     await snowpipe.create(properties);
     const statements = executor.statements;
     const merge = statements.find((statement) =>
-      statement.startsWith('CREATE TASK IF NOT EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE'),
+      statement.startsWith('CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE'),
     )!;
     expect(merge).toContain(
       "WAREHOUSE = PIPELINE_WH SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_STREAM') AS merge into clean.fakestore__carts__products as t",
@@ -138,13 +147,26 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
     const model = cleanModels.get('FAKESTORE__CARTS__PRODUCTS')!;
     expect(statements).toContain(model[0]);
     expect(statements).toContain(
-      `CREATE TASK IF NOT EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE WAREHOUSE = PIPELINE_WH AFTER PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE AS ${model[2]}`,
+      `CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE WAREHOUSE = PIPELINE_WH AFTER PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE AS ${model[2]}`,
     );
     // Child task resumed before its root, as Snowflake requires.
     const resumes = statements.filter((statement) => statement.startsWith('ALTER TASK'));
     expect(
       resumes.indexOf('ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE RESUME'),
     ).toBeLessThan(resumes.indexOf('ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE RESUME'));
+  });
+
+  it('rebuilds each ANALYTICS model (the files local mode runs) from a task every morning', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const statement = analyticsModels.get('GFN_FOOTPRINT_VS_BIOCAPACITY')!;
+    expect(statement).toMatch(/^create or replace table analytics\.gfn_footprint_vs_biocapacity as/);
+    expect(executor.statements).toContain(
+      `CREATE OR REPLACE TASK PIPELINE_PROD.ANALYTICS.GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH WAREHOUSE = PIPELINE_WH SCHEDULE = 'USING CRON 0 8 * * * UTC' AS ${statement}`,
+    );
+    expect(executor.statements).toContain(
+      'ALTER TASK PIPELINE_PROD.ANALYTICS.GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH RESUME',
+    );
   });
 
   it('masks personal columns in CLEAN with the policy of their type, after the migration that creates the policies', async () => {
@@ -193,18 +215,36 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     };
     const before = executor.statements.length;
     await snowpipe.update(next, properties);
+    // Each statement by what it does and to what (the merge bodies are checked above).
     const ddl = executor.statements
       .slice(before)
-      .filter((statement) => /^(CREATE|ALTER|DROP)/.test(statement));
+      .filter((statement) => /^(CREATE|ALTER|DROP)/.test(statement))
+      .map((statement) =>
+        statement
+          .split(' AS ')[0]!
+          .split(' (')[0]!
+          .replace(/ WAREHOUSE = .*/, ''),
+      );
     expect(ddl).toEqual([
       'ALTER TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
-      expect.stringMatching(/^CREATE TABLE IF NOT EXISTS PIPELINE_PROD\.RAW\.FAKESTORE__USERS \(ID NUMBER/),
-      expect.stringMatching(/^CREATE PIPE IF NOT EXISTS PIPELINE_PROD\.RAW\.FAKESTORE__USERS_PIPE/),
+      'ALTER TABLE PIPELINE_PROD.CLEAN.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
+      'CREATE STREAM IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_STREAM ON TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS APPEND_ONLY = TRUE',
+      'ALTER TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE SUSPEND',
+      'CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE',
+      'ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE RESUME',
+      'CREATE TABLE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS',
+      'CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS_PIPE AUTO_INGEST = TRUE',
       'CREATE STREAM IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS_STREAM ON TABLE PIPELINE_PROD.RAW.FAKESTORE__USERS APPEND_ONLY = TRUE',
-      expect.stringMatching(/^CREATE TASK IF NOT EXISTS PIPELINE_PROD\.CLEAN\.FAKESTORE__USERS_MERGE /),
+      'ALTER TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__USERS_MERGE SUSPEND',
+      'CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__USERS_MERGE',
       'ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__USERS_MERGE RESUME',
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
     ]);
+    // Nothing else was touched: no analytics task (the models did not change), no migration re-run.
+    expect(executor.statements.slice(before).some((statement) => statement.includes('_REFRESH'))).toBe(false);
+    expect(executor.statements.slice(before).some((statement) => statement.startsWith('create role'))).toBe(
+      false,
+    );
   });
 
   it('points the integration and the stage at a new bucket or role', async () => {
@@ -222,6 +262,9 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     const retained = setup();
     await retained.setup.delete(properties);
     expect(retained.executor.statements).toEqual([
+      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.FAKESTORE_REVENUE_BY_CATEGORY_REFRESH',
+      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.FAKESTORE_REVENUE_BY_USER_REFRESH',
+      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH',
       'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_PRUNE',
       'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE',
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
