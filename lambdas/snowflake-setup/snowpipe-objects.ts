@@ -28,6 +28,8 @@ export interface SnowpipeProperties {
   removalPolicy: 'retain' | 'destroy';
   /** Hash of sql/models: a changed ANALYTICS model makes CloudFormation call Update, which re-creates its task. */
   modelsVersion?: string;
+  /** Hash of sql/migrations: a new migration makes CloudFormation call Update, which applies it. */
+  migrationsVersion?: string;
 }
 
 const snowflakeTypes: Record<ColumnType, string> = {

@@ -38,11 +38,11 @@ export function rawTablesOf(contracts: Iterable<Contract>): RawTableSpec[] {
   return tables;
 }
 
-/** A hash of every model file: it changes when a model does, and only then. */
-function modelsVersion(): string {
+/** A hash of the files under some folders of sql/: it changes when one of them does, and only then. */
+function sqlVersion(...folders: string[][]): string {
   const hash = createHash('sha256');
-  for (const kind of ['clean', 'analytics']) {
-    const directory = join(repositoryRoot, 'sql', 'models', kind);
+  for (const folder of folders) {
+    const directory = join(repositoryRoot, 'sql', ...folder);
     for (const file of readdirSync(directory).sort())
       hash.update(file).update(readFileSync(join(directory, file)));
   }
@@ -134,7 +134,9 @@ export class SnowpipeIntegration extends Construct {
       bucketName: props.transformedBucket.bucketName,
       tables: rawTablesOf(props.contracts),
       removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
-      modelsVersion: modelsVersion(),
+      // A changed model or a new migration changes the properties, so CloudFormation runs Update.
+      modelsVersion: sqlVersion(['models', 'clean'], ['models', 'analytics']),
+      migrationsVersion: sqlVersion(['migrations']),
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
