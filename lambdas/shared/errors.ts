@@ -86,6 +86,11 @@ export class WarehouseLoadError extends PipelineError {
   readonly kind = 'warehouse_load';
 }
 
+/** Data-quality checks of severity `fail` failed: the data is loaded, but the run is not accepted. */
+export class QualityGateError extends PipelineError {
+  readonly kind = 'quality_gate';
+}
+
 /**
  * Failures that another attempt cannot fix (the state machine does not retry them): a wrong setting,
  * refused credentials, an API paging in circles or answering another shape, a lost state race, counts
@@ -99,4 +104,5 @@ export const NON_RETRYABLE_ERRORS = [
   'StateConflictError',
   'ReconciliationError',
   'WarehouseLoadError',
+  'QualityGateError',
 ] as const;

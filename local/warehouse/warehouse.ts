@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import type { SqlExecutor } from '../../lambdas/snowflake-setup/sql-executor';
 
 /** `<source>/<table>/dt=…/batch=…/part-….parquet` → the table's name in RAW and CLEAN. */
 export function warehouseTableOf(transformedKey: string): string | undefined {
@@ -60,6 +61,10 @@ export class LocalWarehouse {
         started_at timestamptz not null, finished_at timestamptz not null, duration_seconds double not null,
         resources integer not null, extracted bigint not null, valid bigint not null, rejected bigint not null,
         error varchar
+      );
+      create table if not exists analytics.dq_check_results (
+        batch_id varchar not null, table_name varchar not null, check_name varchar not null, severity varchar not null,
+        status varchar not null, metric_value double, threshold varchar, failing_keys varchar, checked_at timestamptz not null
       );`);
     return warehouse;
   }
@@ -194,8 +199,11 @@ export class LocalWarehouse {
       ${run.valid}, ${run.rejected}, ${run.error === undefined ? 'null' : literal(run.error.slice(0, 2000))})`);
   }
 
-  async rows(sql: string): Promise<Record<string, unknown>[]> {
-    const reader = await this.connection.runAndReadAll(sql);
+  async rows(
+    sql: string,
+    values?: Array<string | number | boolean | null>,
+  ): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql, values as DuckDBValue[] | undefined);
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   }
 
@@ -213,6 +221,11 @@ export class LocalWarehouse {
       counts.push({ table, rows: n });
     }
     return counts;
+  }
+
+  /** The warehouse as the data-quality checks (and anything else written for Snowflake too) use it. */
+  executor(): SqlExecutor {
+    return { execute: (sqlText, binds) => this.rows(sqlText, binds) };
   }
 
   close(): void {

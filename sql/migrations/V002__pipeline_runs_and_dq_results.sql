@@ -1,4 +1,4 @@
--- One row per pipeline run (written by the state machine), and the data-quality results of each run.
+-- One row per pipeline run (written by the state machine), and one per data-quality check per run.
 create table if not exists analytics.pipeline_runs (
     batch_id varchar not null primary key,
     logical_date date not null,
@@ -15,12 +15,12 @@ create table if not exists analytics.pipeline_runs (
 
 create table if not exists analytics.dq_check_results (
     batch_id varchar not null,
-    check_name varchar not null,
     table_name varchar not null,
+    check_name varchar not null,
     severity varchar not null,
-    passed boolean not null,
-    observed_value float,
+    status varchar not null,
+    metric_value float,
     threshold varchar,
-    details varchar,
+    failing_keys varchar,
     checked_at timestamp_tz not null
 );

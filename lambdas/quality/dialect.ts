@@ -1,0 +1,31 @@
+/**
+ * Where DuckDB and Snowflake differ for the checks, and only that: everything else the checks compile
+ * to is SQL both run. Table and column names are passed in already checked (lower-case identifiers).
+ */
+export interface Dialect {
+  name: 'duckdb' | 'snowflake';
+  /** Hours from a timestamp to now. */
+  hoursSince(expression: string): string;
+  /** Up to five values of an expression over the rows of a query, comma-separated. */
+  sampleOf(expression: string, from: string): string;
+  /** The column names of a CLEAN table, lower-case, one per row as `column_name`. */
+  columnsOf(table: string): string;
+}
+
+export const duckdbDialect: Dialect = {
+  name: 'duckdb',
+  hoursSince: (expression) => `date_diff('hour', ${expression}, current_timestamp)`,
+  sampleOf: (expression, from) =>
+    `select string_agg(cast(k as varchar), ', ') as sample from (select ${expression} as k ${from} limit 5) as samples`,
+  columnsOf: (table) =>
+    `select lower(column_name) as column_name from information_schema.columns where table_schema = 'clean' and table_name = '${table}'`,
+};
+
+export const snowflakeDialect: Dialect = {
+  name: 'snowflake',
+  hoursSince: (expression) => `datediff('hour', ${expression}, current_timestamp())`,
+  sampleOf: (expression, from) =>
+    `select listagg(cast(k as varchar), ', ') as sample from (select ${expression} as k ${from} limit 5) as samples`,
+  columnsOf: (table) =>
+    `select lower(column_name) as column_name from information_schema.columns where table_schema = 'CLEAN' and table_name = '${table.toUpperCase()}'`,
+};

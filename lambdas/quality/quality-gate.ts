@@ -1,0 +1,30 @@
+import { QualityGateError } from '../shared/errors';
+import type { QualityVerdict } from './run-checks';
+
+/** What the state machine carries to the notice: the verdict and the checks that did not pass. */
+export interface QualitySummary {
+  verdict: QualityVerdict['verdict'] | 'skipped';
+  checks: number;
+  failed: string[];
+  warned: string[];
+}
+
+const describe = (result: QualityVerdict['results'][number]) =>
+  `${result.table}: ${result.check} = ${result.metric ?? '—'} (expected ${result.threshold})${result.failingKeys ? ` [${result.failingKeys}]` : ''}`;
+
+/**
+ * The gate: a `fail` verdict fails the run (its message, in the failure notice, lists the failed
+ * checks); `warn` and `pass` let it go on, the warnings reported in the run notice.
+ */
+export function qualityGate(outcome: QualityVerdict): QualitySummary {
+  const failed = outcome.results.filter((result) => result.status === 'fail').map(describe);
+  const warned = outcome.results.filter((result) => result.status === 'warn').map(describe);
+  if (outcome.verdict === 'fail') {
+    throw new QualityGateError(
+      `${failed.length} data-quality check(s) failed: ${failed.join('; ')}`.slice(0, 3500),
+      {},
+      'the data is loaded but the run is not accepted: look at ANALYTICS.DQ_CHECK_RESULTS for this batch, fix the source or the check, and re-run the day',
+    );
+  }
+  return { verdict: outcome.verdict, checks: outcome.results.length, failed, warned };
+}
