@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -94,6 +95,31 @@ export class PipelineStack extends Stack {
         FAILED_BUCKET: failed.bucketName,
       }),
       reconcile: fn('reconcile', config.memoryMb.small),
+      quality: new PipelineFunction(this, 'qualityFunction', {
+        step: 'quality',
+        memorySize: config.memoryMb.small,
+        environment: config.snowflake
+          ? {
+              SNOWFLAKE_SECRET_ARN: config.snowflake.secretArn,
+              SNOWFLAKE_DATABASE: config.snowflake.database,
+              SNOWFLAKE_WAREHOUSE: config.snowflake.warehouse,
+              SNOWFLAKE_DISABLE_MINICORE: 'true',
+            }
+          : {},
+        logRetention,
+        removalPolicy,
+        bundling: {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            // The checks and the CLEAN models travel with the handler, which reads them next to itself.
+            afterBundling: (_input: string, output: string) => [
+              `cp -r ${join(__dirname, '..', 'lambdas', 'quality', 'checks')} ${output}/checks`,
+              `cp -r ${join(__dirname, '..', 'sql', 'models', 'clean')} ${output}/clean`,
+            ],
+          },
+        },
+      }),
       notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),
     };
@@ -109,6 +135,10 @@ export class PipelineStack extends Stack {
     grantPrefix(raw, functions.commitState, 'state', 'readWrite');
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
     sourceSecrets.grantRead(functions.extract);
+    if (config.snowflake)
+      Secret.fromSecretCompleteArn(this, 'QualitySnowflakeSecret', config.snowflake.secretArn).grantRead(
+        functions.quality,
+      );
     alerts.topic.grantPublish(functions.notify);
     acceptFinding(
       functions.notify,

@@ -88,6 +88,12 @@ function printSummary(summary: LocalRunSummary): void {
   table('RAW', summary.layers.raw);
   table('CLEAN', summary.layers.clean);
   table('ANALYTICS', summary.layers.analytics);
+  if (summary.quality) {
+    const notPassed = summary.quality.results.filter((result) => result.status !== 'pass');
+    console.log(
+      `Quality:   ${summary.quality.results.length} checks, verdict ${summary.quality.verdict}${notPassed.length ? `: ${notPassed.map((result) => `${result.status} ${result.table} ${result.check}`).join('; ')}` : ''} (analytics.dq_check_results)`,
+    );
+  }
   const rejects = summary.validations.filter((result) => result.rejectKeys.length);
   for (const result of rejects)
     console.log(

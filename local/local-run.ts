@@ -17,6 +17,10 @@ import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
 import { runExecution, STATE, synthesizedDefinition, TaskHandler } from './local-state-machine';
 import { LocalWarehouse } from './warehouse/warehouse';
 import { LocalSnowpipe } from './warehouse/local-snowpipe';
+import { checksDirectory, loadChecks } from '../lambdas/quality/check-config';
+import { duckdbDialect } from '../lambdas/quality/dialect';
+import { qualityGate } from '../lambdas/quality/quality-gate';
+import { runChecks, QualityVerdict } from '../lambdas/quality/run-checks';
 
 export const localBuckets = { raw: 'raw', transformed: 'transformed', failed: 'failed' } as const;
 
@@ -49,6 +53,8 @@ export interface LocalRunSummary {
   counts?: ReconcileResult;
   /** The run notice, as the alerts topic would receive it. */
   notice?: RunNotice;
+  /** Every data-quality check of this run (the quality step), absent when the run failed before it. */
+  quality?: QualityVerdict;
   /** Cursors moved by this run; none when it failed (state advances last). */
   committed: CommittedCursor[];
   error?: { name: string; cause: string };
@@ -94,6 +100,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const validations: ValidateResult[] = [];
   let counts: ReconcileResult | undefined;
   let notice: RunNotice | undefined;
+  let quality: QualityVerdict | undefined;
   let committed: CommittedCursor[] = [];
   let deadLetterFile: string | undefined;
   const shown = new Set<string>();
@@ -153,6 +160,28 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
         `Reconcile: ${counts.totals.extracted.toLocaleString('en')} extracted = ${counts.totals.valid.toLocaleString('en')} valid + ${counts.totals.rejected.toLocaleString('en')} rejected ✓`,
       );
       return counts;
+    }) as TaskHandler,
+    // After the load, as in AWS: here the local Snowpipe and the models, then the checks on DuckDB.
+    [STATE.quality]: (async (event: { batchId: string }) => {
+      heading('Quality (checks on CLEAN, in DuckDB)');
+      await snowpipe.refresh();
+      await warehouse.buildClean();
+      await warehouse.buildAnalytics();
+      quality = await runChecks(
+        warehouse.executor(),
+        loadChecks(checksDirectory),
+        duckdbDialect,
+        event.batchId,
+      );
+      const counts = (status: string) => quality!.results.filter((result) => result.status === status).length;
+      print(
+        `  ${quality.results.length} checks: ${counts('pass')} passed, ${counts('warn')} warned, ${counts('fail')} failed`,
+      );
+      for (const result of quality.results.filter((result) => result.status !== 'pass'))
+        print(
+          `  ${result.status === 'fail' ? '✗' : '!'} ${result.table}: ${result.check} = ${result.metric} (expected ${result.threshold})${result.failingKeys ? ` [${result.failingKeys}]` : ''}`,
+        );
+      return qualityGate(quality);
     }) as TaskHandler,
     [STATE.notifySuccess]: notify as TaskHandler,
     [STATE.notifyFailure]: notify as TaskHandler,
@@ -232,6 +261,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       validations,
       counts,
       notice,
+      quality,
       committed,
       error,
       deadLetterFile,

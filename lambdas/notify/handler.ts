@@ -13,6 +13,7 @@ const notifyEventSchema = z
     batchId: z.string().optional(),
     logicalDate: z.string().optional(),
     summary: z.unknown().optional(),
+    quality: z.unknown().optional(),
     error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose().optional(),
   })
   .loose();

@@ -12,6 +12,8 @@ export interface RunNoticeInput {
   logicalDate?: string;
   /** Reconcile's counts, on success. */
   summary?: RunCounts & { batchId?: string; logicalDate?: string };
+  /** The quality step's answer: checks that warned are listed in the notice. */
+  quality?: { verdict: string; checks: number; failed: string[]; warned: string[] };
   /** The error Step Functions caught, on failure (`Cause` is often a JSON string from Lambda). */
   error?: { Error?: string; Cause?: string };
 }
@@ -75,7 +77,9 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
   }
 
   const { totals, resources } = input.summary;
-  const outcome: RunOutcome = totals.rejected > 0 || totals.quarantinedPages > 0 ? 'PARTIAL' : 'SUCCEEDED';
+  const warned = input.quality?.warned ?? [];
+  const outcome: RunOutcome =
+    totals.rejected > 0 || totals.quarantinedPages > 0 || warned.length > 0 ? 'PARTIAL' : 'SUCCEEDED';
   const lines = resources.map((resource) => {
     const rejects =
       resource.rejected || resource.quarantinedPages
@@ -94,8 +98,15 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
       '',
       ...lines,
       '',
-      ...(outcome === 'PARTIAL'
+      ...(totals.rejected > 0 || totals.quarantinedPages > 0
         ? ['Rejected records are in the failed bucket with their reasons (docs/contracts.md).', '']
+        : []),
+      ...(input.quality && input.quality.verdict !== 'skipped'
+        ? [
+            `Data quality: ${input.quality.checks} checks, ${warned.length} warnings.`,
+            ...warned.map((line) => `  warn ${line}`),
+            '',
+          ]
         : []),
       `Execution: ${link}`,
     ].join('\n'),

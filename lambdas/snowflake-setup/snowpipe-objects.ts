@@ -161,8 +161,7 @@ export class SnowpipeObjects {
    * statement with the RAW table swapped for its stream, so what merges is what arrived since last time.
    */
   createMergeTask(spec: RawTableSpec, mergeStatement: string): string {
-    const rawTable = new RegExp(`\\braw\\.${spec.name}\\b`, 'gi');
-    return `CREATE OR REPLACE TASK ${this.task(spec, 'MERGE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('${this.stream(spec)}') AS ${mergeStatement.replace(rawTable, this.stream(spec))}`;
+    return `CREATE OR REPLACE TASK ${this.task(spec, 'MERGE')} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('${this.stream(spec)}') AS ${mergeFromStream(mergeStatement, this.database, spec.name)}`;
   }
 
   /** A child table's clean-up of list items no longer in the parent's version, right after its merge. */
@@ -230,4 +229,10 @@ export class SnowpipeObjects {
   private location(): string {
     return `s3://${this.properties.bucketName}/`;
   }
+}
+
+/** A CLEAN model's MERGE reading the RAW table's stream (what arrived since the last merge) instead of the table. */
+export function mergeFromStream(mergeStatement: string, database: string, table: string): string {
+  const name = checkedIdentifier(table, 'table');
+  return mergeStatement.replace(new RegExp(`\\braw\\.${name}\\b`, 'gi'), `${database}.RAW.${name}_STREAM`);
 }

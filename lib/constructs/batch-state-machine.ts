@@ -48,6 +48,7 @@ export const STATE = {
   loadsDone: 'Warehouse loads done?',
   waitForLoads: 'Wait for warehouse loads',
   recordRun: 'Record run in warehouse',
+  quality: 'Check data quality',
   notifySuccess: 'Notify success',
   commitState: 'Commit state',
   succeeded: 'Run succeeded',
@@ -64,6 +65,7 @@ export const TASK_STEPS = {
   [STATE.reconcile]: 'reconcile',
   [STATE.checkLoads]: 'snowflake-load',
   [STATE.recordRun]: 'snowflake-load',
+  [STATE.quality]: 'quality',
   [STATE.notifySuccess]: 'notify',
   [STATE.commitState]: 'commit-state',
   [STATE.notifyFailure]: 'notify',
@@ -74,6 +76,7 @@ export interface BatchFunctions {
   readonly extract: IFunction;
   readonly validate: IFunction;
   readonly reconcile: IFunction;
+  readonly quality: IFunction;
   readonly notify: IFunction;
   readonly commitState: IFunction;
 }
@@ -256,9 +259,18 @@ export class BatchStateMachine extends Construct {
         executionArn: JsonPath.stringAt('$$.Execution.Id'),
         startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
         summary: JsonPath.objectAt('$.summary'),
+        quality: JsonPath.objectAt('$.quality'),
       }),
       resultPath: JsonPath.DISCARD,
     });
+    // After the load: every data-quality check; a failed `fail` check fails the run (through the
+    // failure notice, which lists them), warnings ride along to the success notice.
+    const quality = invoke(STATE.quality, functions.quality, {
+      payload: TaskInput.fromObject({ batchId: JsonPath.stringAt('$.batchId') }),
+      resultPath: '$.quality',
+    });
+    quality.addCatch(notifyFailure, onFailure);
+    quality.next(notifySuccess);
     // State advances last: only a run that got this far moves the incremental cursors.
     const commitState = invoke(STATE.commitState, functions.commitState, {
       payload: TaskInput.fromObject({ extracted: JsonPath.listAt('$.extracted') }),
@@ -271,7 +283,7 @@ export class BatchStateMachine extends Construct {
     // With Snowflake: wait until Snowpipe has loaded every Parquet part of the batch (or one failed,
     // or the checks ran out), then record the run in ANALYTICS.PIPELINE_RUNS.
     notifySuccess.next(commitState).next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
-    let afterReconcile: IChainable = notifySuccess;
+    let afterReconcile: IChainable = quality;
     if (props.warehouse) {
       const checkLoads = invoke(STATE.checkLoads, props.warehouse.checkLoads, {
         payload: TaskInput.fromObject({
@@ -301,7 +313,7 @@ export class BatchStateMachine extends Construct {
         .next(
           new Choice(this, STATE.loadsDone, { stateName: STATE.loadsDone })
             .when(Condition.numberGreaterThan('$.loads.pending', 0), waitForLoads)
-            .otherwise(recordRun.next(notifySuccess)),
+            .otherwise(recordRun.next(quality)),
         );
     }
 

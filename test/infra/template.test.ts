@@ -47,6 +47,7 @@ describe('state machine', () => {
       STATE.extractAll,
       STATE.validateAll,
       STATE.reconcile,
+      STATE.quality,
       STATE.notifySuccess,
       STATE.commitState,
       STATE.succeeded,
@@ -56,12 +57,12 @@ describe('state machine', () => {
   it('has no warehouse steps in an environment without Snowflake', () => {
     for (const name of [STATE.checkLoads, STATE.recordRun, STATE.waitForLoads])
       expect(states.has(name)).toBe(false);
-    expect(definition.States[STATE.reconcile]!.Next).toBe(STATE.notifySuccess);
+    expect(definition.States[STATE.reconcile]!.Next).toBe(STATE.quality);
   });
 
   it('retries every task 3 times after 1, 2, 4 s with jitter, except failures a retry cannot fix', () => {
     const tasks = [...states].filter(([, state]) => state.Type === 'Task');
-    expect(tasks.length).toBe(8);
+    expect(tasks.length).toBe(9);
     for (const [, task] of tasks) {
       expect(task.Retry).toEqual([
         { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
@@ -82,6 +83,7 @@ describe('state machine', () => {
       STATE.extractAll,
       STATE.validateAll,
       STATE.reconcile,
+      STATE.quality,
       STATE.notifySuccess,
       STATE.commitState,
     ]) {
@@ -260,7 +262,7 @@ describe('least privilege', () => {
 
   it('runs every function on Node.js 22, ARM64, traced, with a log group that expires', () => {
     const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => /Function[0-9A-F]{8}$/.test(id));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -268,7 +270,7 @@ describe('least privilege', () => {
         TracingConfig: { Mode: 'Active' },
       });
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 7);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 8);
   });
 });
 
@@ -286,7 +288,7 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     const errorRates = resourcesOf('AWS::CloudWatch::Alarm').filter(([id]) => id.includes('ErrorRate'));
-    expect(errorRates).toHaveLength(6);
+    expect(errorRates).toHaveLength(7);
     for (const [, alarm] of errorRates) {
       expect(alarm.Properties.Threshold).toBe(5);
       expect(alarm.Properties.Metrics[0].Expression).toBe('100 * errors / MAX([errors, invocations])');

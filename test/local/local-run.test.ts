@@ -83,6 +83,9 @@ describe('npm start: the whole pipeline, locally', () => {
         first.extracts.filter((e) => e.done).reduce((sum, e) => sum + e.records, 0),
       );
       expect(first.notice).toMatchObject({ outcome: 'SUCCEEDED' });
+      // The default checks pass on the fixture data, every one of them recorded.
+      expect(first.quality?.verdict).toBe('pass');
+      expect(first.quality!.results.length).toBeGreaterThan(40);
       expect(first.committed.map((cursor) => `${cursor.source}/${cursor.resource}`).sort()).toEqual([
         'events_oauth/events',
         'fakestore/carts',

@@ -9,7 +9,7 @@ import { checkLoads, recordRunInWarehouse, useWarehouse } from '../../lambdas/sn
 import { RecordingExecutor } from '../support/recording-executor';
 import { handler as plan } from '../../lambdas/plan/handler';
 import { handler as reconcile } from '../../lambdas/reconcile/handler';
-import { TransportError } from '../../lambdas/shared/errors';
+import { QualityGateError, TransportError } from '../../lambdas/shared/errors';
 import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
 import { Template } from 'aws-cdk-lib/assertions';
 
@@ -70,6 +70,7 @@ function fakeValidate(records = 20) {
 }
 
 interface Recorded {
+  quality: Array<Record<string, unknown>>;
   notices: Array<Record<string, unknown>>;
   dlqMessages: Array<Record<string, unknown>>;
   commits: Array<{ extracted: Array<Record<string, unknown>> }>;
@@ -81,7 +82,7 @@ async function run(
   handlers: Record<string, Handler>,
   machineDefinition: StateMachineDefinition = definition,
 ) {
-  const recorded: Recorded = { notices: [], dlqMessages: [], commits: [], reconcileCalls: 0 };
+  const recorded: Recorded = { quality: [], notices: [], dlqMessages: [], commits: [], reconcileCalls: 0 };
   const notify = async (notice: Record<string, unknown>) => {
     recorded.notices.push(notice);
     return { outcome: notice.status === 'failed' ? 'FAILED' : 'SUCCEEDED' };
@@ -91,6 +92,10 @@ async function run(
     [STATE.reconcile]: (async (event: never) => {
       recorded.reconcileCalls += 1;
       return reconcile(event);
+    }) as Handler,
+    [STATE.quality]: (async (event: Record<string, unknown>) => {
+      recorded.quality.push(event);
+      return { verdict: 'warn', checks: 3, failed: [], warned: ['fakestore__products: row_count() = 20'] };
     }) as Handler,
     [STATE.notifySuccess]: notify as Handler,
     [STATE.notifyFailure]: notify as Handler,
@@ -156,9 +161,11 @@ describe('the batch state machine, run locally', () => {
       expect(calls.map((call) => call.continuation)).toEqual([undefined, { nextPartition: 1, paused: [] }]);
       expect(calls[0]).toMatchObject({ source: 'fakestore', batchId: 'run-1', logicalDate: '2026-11-01' });
     }
+    expect(recorded.quality).toEqual([{ batchId: 'run-1' }]);
     expect(recorded.notices).toHaveLength(1);
     expect(recorded.notices[0]).toMatchObject({
       status: 'succeeded',
+      quality: { verdict: 'warn' },
       executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Pipeline:run-1',
       summary: { totals: { extracted: 60, valid: 57, rejected: 3 } },
     });
@@ -244,6 +251,34 @@ describe('the batch state machine, run locally', () => {
       }),
     ]);
     expect(recorded.dlqMessages).toHaveLength(1);
+    expect(recorded.commits).toEqual([]);
+  });
+
+  it('fails the run through the failure notice when the quality gate fails, without retrying or committing', async () => {
+    let qualityCalls = 0;
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01', sources: ['fakestore'] },
+      {
+        [STATE.extract]: fakeExtract([]) as Handler,
+        [STATE.validate]: fakeValidate() as Handler,
+        [STATE.quality]: (async () => {
+          qualityCalls += 1;
+          throw new QualityGateError(
+            '1 data-quality check(s) failed: fakestore__products: row_count() = 0',
+            {},
+            'look',
+          );
+        }) as Handler,
+      },
+    );
+    expect(error?.name).toBe('QualityGateError');
+    expect(qualityCalls).toBe(1);
+    expect(recorded.notices).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.objectContaining({ Cause: expect.stringContaining('row_count() = 0') }),
+      }),
+    ]);
     expect(recorded.commits).toEqual([]);
   });
 

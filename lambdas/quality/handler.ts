@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { logger } from '../shared/logger';
+import { connectedWarehouse, snowflakeConfigured } from '../shared/snowflake-warehouse';
+import { parseStepEvent } from '../shared/step-event';
+import { loadCleanModels } from '../snowflake-setup/migrations';
+import { mergeFromStream } from '../snowflake-setup/snowpipe-objects';
+import type { SqlExecutor } from '../snowflake-setup/sql-executor';
+import { checksDirectory, loadChecks } from './check-config';
+import { snowflakeDialect } from './dialect';
+import { qualityGate, QualitySummary } from './quality-gate';
+import { runChecks } from './run-checks';
+
+// The bundle carries the checks and the CLEAN models next to it; from source they are in the repository.
+const bundled = (name: string) => join(__dirname, name);
+const checks = loadChecks(existsSync(bundled('checks')) ? bundled('checks') : checksDirectory);
+const cleanModelsDirectory = existsSync(bundled('clean'))
+  ? bundled('clean')
+  : join(__dirname, '..', '..', 'sql', 'models', 'clean');
+
+/**
+ * Brings CLEAN up to date with what this run loaded: the same MERGE the tasks run every 5 minutes,
+ * on the same streams (so the tasks then find nothing left to do).
+ */
+async function refreshClean(executor: SqlExecutor, database: string): Promise<void> {
+  const tables = new Set(
+    (
+      await executor.execute(
+        `select table_name from ${database}.information_schema.tables where table_schema = 'CLEAN'`,
+      )
+    ).map((row) => String(row.TABLE_NAME ?? row.table_name)),
+  );
+  await executor.execute(`USE DATABASE ${database}`);
+  for (const [table, [, merge, prune]] of loadCleanModels(cleanModelsDirectory)) {
+    if (!tables.has(table) || !merge) continue;
+    await executor.execute(mergeFromStream(merge, database, table));
+    if (prune) await executor.execute(prune);
+  }
+}
+
+const qualityEventSchema = z.object({ batchId: z.string().min(1) });
+
+/**
+ * The post-load quality step: every check against CLEAN, one result row each in
+ * ANALYTICS.DQ_CHECK_RESULTS, and the gate. Without Snowflake there is no warehouse to check here:
+ * the step answers `skipped` (local mode runs the same checks on DuckDB).
+ */
+export async function handler(event: z.input<typeof qualityEventSchema>): Promise<QualitySummary> {
+  const input = parseStepEvent(qualityEventSchema, event, 'quality', '{ batchId }');
+  if (!snowflakeConfigured()) return { verdict: 'skipped', checks: 0, failed: [], warned: [] };
+  const { executor, database } = await connectedWarehouse();
+  await refreshClean(executor, database);
+  await executor.execute(`USE DATABASE ${database}`);
+  const outcome = await runChecks(executor, checks, snowflakeDialect, input.batchId);
+  logger.info('data quality checked', {
+    batchId: input.batchId,
+    verdict: outcome.verdict,
+    checks: outcome.results.length,
+  });
+  return qualityGate(outcome);
+}
