@@ -134,6 +134,7 @@ export class PipelineStack extends Stack {
     grantPrefix(raw, functions.extract, 'state', 'read');
     grantPrefix(raw, functions.commitState, 'state', 'readWrite');
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
+    grantPrefix(transformed, functions.validate, '_stats', 'readWrite');
     sourceSecrets.grantRead(functions.extract);
     if (config.snowflake)
       Secret.fromSecretCompleteArn(this, 'QualitySnowflakeSecret', config.snowflake.secretArn).grantRead(

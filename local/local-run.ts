@@ -156,6 +156,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     }) as TaskHandler,
     [STATE.reconcile]: (async (event: Parameters<typeof reconcile>[0]) => {
       counts = await reconcile(event);
+      for (const warning of counts.resources.flatMap((resource) => resource.warnings))
+        print(`  ! ${warning}`);
       print(
         `Reconcile: ${counts.totals.extracted.toLocaleString('en')} extracted = ${counts.totals.valid.toLocaleString('en')} valid + ${counts.totals.rejected.toLocaleString('en')} rejected ✓`,
       );

@@ -77,7 +77,10 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
   }
 
   const { totals, resources } = input.summary;
-  const warned = input.quality?.warned ?? [];
+  const warned = [
+    ...resources.flatMap((resource) => resource.warnings ?? []),
+    ...(input.quality?.warned ?? []),
+  ];
   const outcome: RunOutcome =
     totals.rejected > 0 || totals.quarantinedPages > 0 || warned.length > 0 ? 'PARTIAL' : 'SUCCEEDED';
   const lines = resources.map((resource) => {
@@ -93,7 +96,7 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
       `Pipeline ${outcome} ${logicalDate}: ${totals.valid} valid, ${totals.rejected} rejected`,
     ),
     message: [
-      `The pipeline run ${batchId} for ${logicalDate} ${outcome === 'SUCCEEDED' ? 'succeeded' : 'succeeded with rejects'} in ${duration}.`,
+      `The pipeline run ${batchId} for ${logicalDate} ${outcome === 'SUCCEEDED' ? 'succeeded' : 'succeeded with rejects or warnings'} in ${duration}.`,
       `${totals.extracted} records extracted, ${totals.valid} valid, ${totals.rejected} rejected.`,
       '',
       ...lines,
@@ -102,11 +105,10 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
         ? ['Rejected records are in the failed bucket with their reasons (docs/contracts.md).', '']
         : []),
       ...(input.quality && input.quality.verdict !== 'skipped'
-        ? [
-            `Data quality: ${input.quality.checks} checks, ${warned.length} warnings.`,
-            ...warned.map((line) => `  warn ${line}`),
-            '',
-          ]
+        ? [`Data quality: ${input.quality.checks} checks.`]
+        : []),
+      ...(warned.length
+        ? [`Warnings (${warned.length}):`, ...warned.map((line) => `  warn ${line}`), '']
         : []),
       `Execution: ${link}`,
     ].join('\n'),

@@ -23,6 +23,7 @@ const reconcileEventSchema = z.object({
           rejectedRecords: count,
           quarantinedPages: count,
           rejectKeys: z.array(z.string()),
+          warnings: z.array(z.string()).optional(),
           tables: z.record(z.string(), z.object({ rows: count, keys: z.array(z.string()) }).loose()),
         })
         .loose(),

@@ -18,6 +18,8 @@ export interface ValidatedGroup {
   quarantinedPages: number;
   rejectKeys: string[];
   tables: Record<string, { rows: number; keys: string[] }>;
+  /** Batch-level warnings of validate's pre-load tier. */
+  warnings?: string[];
 }
 
 export interface ResourceCounts {
@@ -33,6 +35,7 @@ export interface ResourceCounts {
   tables: Record<string, number>;
   /** The Parquet parts written, which the warehouse is to load. */
   parquetKeys: string[];
+  warnings: string[];
 }
 
 export interface RunCounts {
@@ -63,6 +66,7 @@ export function reconcile(
       rejectKeys: [],
       tables: {},
       parquetKeys: [],
+      warnings: [],
     };
     let input = 0;
     for (const group of groups) {
@@ -77,6 +81,7 @@ export function reconcile(
       counts.rejected += group.rejectedRecords;
       counts.quarantinedPages += group.quarantinedPages;
       counts.rejectKeys.push(...group.rejectKeys);
+      counts.warnings.push(...(group.warnings ?? []));
       for (const [table, written] of Object.entries(group.tables)) {
         counts.tables[table] = (counts.tables[table] ?? 0) + written.rows;
         counts.parquetKeys.push(...written.keys);

@@ -12,6 +12,7 @@ import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink
 import { RecordChecker } from './record-checker';
 import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
+import { batchWarnings } from './batch-rules';
 import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from './table-spec';
 
 export interface ValidateDeps {
@@ -47,6 +48,8 @@ export interface ValidateResult {
   schemaVersions: Record<string, number>;
   /** discard_value mode: how often each unknown field was dropped from an accepted record. */
   discardedValues: Record<string, number>;
+  /** Batch-level warnings (the pre-load tier of data quality), e.g. a resource that came back empty. */
+  warnings: string[];
 }
 
 const defaultSink: ParquetSinkOptions = { rowGroupRows: 5_000, partMaxBytes: 128 * 1024 * 1024 };
@@ -188,7 +191,13 @@ export async function validateResource(
     rejectKeys: rejected.key ? [rejected.key] : [],
     schemaVersions,
     discardedValues,
+    // The whole resource is judged once, by the first (or only) page group.
+    warnings:
+      (request.pageGroup?.index ?? 0) === 0
+        ? await batchWarnings(deps.s3, deps.transformedBucket, batch, manifest.records)
+        : [],
   };
+  for (const warning of result.warnings) deps.logger.warn('batch rule', { warning });
   deps.logger.info('resource validated', {
     ...result,
     tables: Object.fromEntries(Object.entries(tableResults).map(([name, t]) => [name, t.rows])),

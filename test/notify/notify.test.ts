@@ -21,6 +21,7 @@ const summary: RunCounts & { batchId: string; logicalDate: string } = {
       rejectKeys: ['fakestore/carts/dt=2026-11-21/batch=run-42/rejects-g000-00001.jsonl.gz'],
       tables: { carts: 18 },
       parquetKeys: ['fakestore/carts/dt=2026-11-21/batch=run-42/part-g000-00001.parquet'],
+      warnings: [],
     },
     {
       source: 'gfn',
@@ -33,6 +34,7 @@ const summary: RunCounts & { batchId: string; logicalDate: string } = {
       rejectKeys: [],
       tables: { countries: 100 },
       parquetKeys: ['gfn/countries/dt=2026-11-21/batch=run-42/part-g000-00001.parquet'],
+      warnings: [],
     },
   ],
 };
@@ -47,7 +49,7 @@ describe('run notice', () => {
     );
     expect(notice.outcome).toBe('PARTIAL');
     expect(notice.subject).toBe('Pipeline PARTIAL 2026-11-21: 118 valid, 2 rejected');
-    expect(notice.message).toContain('succeeded with rejects in 3 min 5 s');
+    expect(notice.message).toContain('succeeded with rejects or warnings in 3 min 5 s');
     expect(notice.message).toContain(
       'fakestore/carts: 20 extracted, 18 valid, 2 rejected → fakestore/carts/dt=2026-11-21/batch=run-42/rejects-g000-00001.jsonl.gz',
     );
@@ -55,6 +57,36 @@ describe('run notice', () => {
     expect(notice.message).toContain(`Execution: ${consoleLink(executionArn)}`);
     expect(consoleLink(executionArn)).toBe(
       `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`,
+    );
+  });
+
+  it('lists batch-level and data-quality warnings, and calls the run PARTIAL for them', () => {
+    const clean = {
+      ...summary,
+      totals: { ...summary.totals, rejected: 0 },
+      resources: [
+        { ...summary.resources[1]!, warnings: ['gfn/countries: 0 records in this batch against 5000'] },
+      ],
+    };
+    const notice = buildRunNotice(
+      {
+        status: 'succeeded',
+        executionArn,
+        startedAt: '2026-11-22T06:00:00Z',
+        summary: clean,
+        quality: {
+          verdict: 'warn',
+          checks: 40,
+          failed: [],
+          warned: ['fakestore__products: anomaly(row_count) = 2'],
+        },
+      },
+      now,
+    );
+    expect(notice.outcome).toBe('PARTIAL');
+    expect(notice.message).toContain('Data quality: 40 checks.');
+    expect(notice.message).toContain(
+      'Warnings (2):\n  warn gfn/countries: 0 records in this batch against 5000\n  warn fakestore__products: anomaly(row_count) = 2',
     );
   });
 

@@ -29,6 +29,7 @@ describe('reconcile', () => {
       rejectKeys: ['fakestore/carts/rejects-g000-00001.jsonl.gz'],
       tables: { carts: 18, carts__products: 40 },
       parquetKeys: ['a', 'b', 'a', 'b'],
+      warnings: [],
     });
     expect(counts.totals).toEqual({ extracted: 25, valid: 24, rejected: 1, quarantinedPages: 0 });
   });

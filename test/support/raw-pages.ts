@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { RawLanding, Manifest } from '../../lambdas/extract/raw-landing';
 import { manifestKey, rawPageKey } from '../../lambdas/shared/keys';
 import { RAW_BUCKET } from './environment';
+import { readPath } from '../../lambdas/shared/json-path';
 
 /** Lands hand-made page bodies as extract would (gzip, metadata, manifest), to feed validate any input. */
 export async function landRawPages(
@@ -21,6 +22,7 @@ export async function landRawPages(
   };
   for (const [index, body] of bodies.entries()) {
     const key = rawPageKey(batch, index + 1);
+    manifest.records += recordCount(body, recordsPath);
     await landing.landPage(key, Buffer.from(body), { 'fetched-at': '2026-11-20T06:00:00.000Z' });
     manifest.pages.push({
       key,
@@ -33,4 +35,15 @@ export async function landRawPages(
   }
   await landing.flush();
   await landing.writeManifest(manifestKey(batch), manifest);
+}
+
+/** Records on a page as extract counts them: the array at the records path, none if the body is not that. */
+function recordCount(body: string, recordsPath: string): number {
+  try {
+    const document = JSON.parse(body) as unknown;
+    const records = recordsPath ? readPath(document, recordsPath) : document;
+    return Array.isArray(records) ? records.length : 0;
+  } catch {
+    return 0;
+  }
 }
