@@ -194,7 +194,13 @@ export async function validateResource(
     // The whole resource is judged once, by the first (or only) page group.
     warnings:
       (request.pageGroup?.index ?? 0) === 0
-        ? await batchWarnings(deps.s3, deps.transformedBucket, batch, manifest.records)
+        ? await batchWarnings(
+            deps.s3,
+            deps.transformedBucket,
+            batch,
+            manifest.records,
+            manifest.startCursor !== undefined,
+          )
         : [],
   };
   for (const warning of result.warnings) deps.logger.warn('batch rule', { warning });

@@ -1,6 +1,7 @@
 import { loadContracts } from '../../lambdas/validate/contract';
 import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
-import { RAW_BUCKET, startTestEnvironment, TestEnvironment } from '../support/environment';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { RAW_BUCKET, readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
 import { landRawPages } from '../support/raw-pages';
 
 const event = (n: number) => ({
@@ -47,6 +48,38 @@ describe('validate: batch-level rules (the pre-load tier of data quality)', () =
       'events_apikey/events: 0 records in this batch against 1500 in the previous one (2026-11-20) — check the source',
     ]);
     expect(env.logs.text()).toContain('batch rule');
+  });
+
+  it('expects fewer records from an incremental resource, and only warns when it returns none', async () => {
+    const batch = (batchId: string) => ({
+      source: 'events_oauth',
+      resource: 'events',
+      logicalDate: '2026-11-21',
+      batchId,
+    });
+    const land = async (batchId: string, records: number) => {
+      await landRawPages(
+        env.s3,
+        batch(batchId),
+        [JSON.stringify({ data: Array.from({ length: records }, (_, n) => event(n + 1)) })],
+        'data',
+      );
+      // extract writes the cursor it started from into the manifest of an incremental resource
+      const key = `events_oauth/events/dt=2026-11-21/batch=${batchId}/manifest.json`;
+      const manifest = JSON.parse((await readObjectBytes(env.s3, RAW_BUCKET, key)).toString('utf8'));
+      await env.s3.send(
+        new PutObjectCommand({
+          Bucket: RAW_BUCKET,
+          Key: key,
+          Body: JSON.stringify({ ...manifest, startCursor: '2026-01-01T00:00:00Z' }),
+        }),
+      );
+      return validateResource(deps, batch(batchId));
+    };
+    await land('i-1', 1200);
+    expect((await land('i-2', 40)).warnings).toEqual([]);
+    await land('i-3', 1200);
+    expect((await land('i-4', 0)).warnings).toHaveLength(1);
   });
 
   it('stays quiet for normal changes and small resources, and judges the resource once per batch', async () => {
