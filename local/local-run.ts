@@ -34,6 +34,8 @@ export interface LocalRunOptions {
   fresh?: boolean;
   /** Progress lines go here (stdout in the CLI, nowhere in tests). */
   print?: (line: string) => void;
+  /** Where the data-quality checks are (default: the shipped ones, lambdas/quality/checks). */
+  checksDirectory?: string;
 }
 
 export interface LayerCounts {
@@ -171,7 +173,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       await warehouse.buildAnalytics();
       quality = await runChecks(
         warehouse.executor(),
-        loadChecks(checksDirectory),
+        loadChecks(options.checksDirectory ?? checksDirectory),
         duckdbDialect,
         event.batchId,
       );

@@ -6,7 +6,7 @@ export interface Dialect {
   name: 'duckdb' | 'snowflake';
   /** Hours from a timestamp to now. */
   hoursSince(expression: string): string;
-  /** Up to five values of an expression over the rows of a query, comma-separated. */
+  /** Up to five values of an expression over the rows of a query, comma-separated, as `failing_keys`. */
   sampleOf(expression: string, from: string): string;
   /** The column names of a CLEAN table, lower-case, one per row as `column_name`. */
   columnsOf(table: string): string;
@@ -16,7 +16,7 @@ export const duckdbDialect: Dialect = {
   name: 'duckdb',
   hoursSince: (expression) => `date_diff('hour', ${expression}, current_timestamp)`,
   sampleOf: (expression, from) =>
-    `select string_agg(cast(k as varchar), ', ') as sample from (select ${expression} as k ${from} limit 5) as samples`,
+    `select string_agg(cast(k as varchar), ', ') as failing_keys from (select ${expression} as k ${from} limit 5) as samples`,
   columnsOf: (table) =>
     `select lower(column_name) as column_name from information_schema.columns where table_schema = 'clean' and table_name = '${table}'`,
 };
@@ -25,7 +25,7 @@ export const snowflakeDialect: Dialect = {
   name: 'snowflake',
   hoursSince: (expression) => `datediff('hour', ${expression}, current_timestamp())`,
   sampleOf: (expression, from) =>
-    `select listagg(cast(k as varchar), ', ') as sample from (select ${expression} as k ${from} limit 5) as samples`,
+    `select listagg(cast(k as varchar), ', ') as failing_keys from (select ${expression} as k ${from} limit 5) as samples`,
   columnsOf: (table) =>
     `select lower(column_name) as column_name from information_schema.columns where table_schema = 'CLEAN' and table_name = '${table.toUpperCase()}'`,
 };

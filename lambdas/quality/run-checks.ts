@@ -23,6 +23,10 @@ export interface QualityVerdict {
 
 const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
+/** A column of a result row: Snowflake answers unquoted names in upper case, DuckDB as written. */
+const field = (row: Record<string, unknown> | undefined, name: string): unknown =>
+  row?.[name] ?? row?.[name.toUpperCase()];
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -46,7 +50,7 @@ export async function runChecks(
     let columns = columnsByTable.get(table);
     if (!columns) {
       columns = new Set(
-        (await executor.execute(dialect.columnsOf(table))).map((row) => String(row.column_name)),
+        (await executor.execute(dialect.columnsOf(table))).map((row) => String(field(row, 'column_name'))),
       );
       columnsByTable.set(table, columns);
     }
@@ -125,11 +129,11 @@ async function judge(
   if (check.kind === 'anomaly') return judgeAnomaly(executor, check);
   const compiled = compileCheck(check, dialect);
   const [row] = await executor.execute(compiled.metricSql);
-  const metric = number(row?.metric);
+  const metric = number(field(row, 'metric'));
   const passed = metric !== null && compiled.passes(metric);
   const failingKeys =
     !passed && compiled.sampleSql
-      ? String((await executor.execute(compiled.sampleSql))[0]?.sample ?? '')
+      ? String(field((await executor.execute(compiled.sampleSql))[0], 'failing_keys') ?? '')
       : undefined;
   return { passed, metric, threshold: compiled.threshold, ...(failingKeys ? { failingKeys } : {}) };
 }
@@ -143,12 +147,12 @@ async function judgeAnomaly(executor: SqlExecutor, check: Check): Promise<Judgem
     min_history: number;
   };
   const [row] = await executor.execute(`select count(*) as metric from clean.${check.table}`);
-  const metric = Number(row?.metric);
+  const metric = Number(field(row, 'metric'));
   const earlier = await executor.execute(
     `select metric_value from analytics.dq_check_results where table_name = ? and check_name = ? and metric_value is not null order by checked_at desc limit ${params.history}`,
     [check.table, check.name],
   );
-  const history = earlier.map((entry) => Number(entry.metric_value));
+  const history = earlier.map((entry) => Number(field(entry, 'metric_value')));
   const threshold = `±${params.max_deviations} sd or ±${params.max_change * 100}% of the median of the last ${history.length} runs`;
   if (history.length < 2) return { passed: true, metric, threshold: 'needs 2 earlier runs' };
   const mean = history.reduce((sum, value) => sum + value, 0) / history.length;

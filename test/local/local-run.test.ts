@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -191,6 +191,34 @@ describe('npm start: the whole pipeline, locally', () => {
     expect(stormy.status).toBe('SUCCEEDED');
     expect(stormy.extracts.reduce((sum, e) => sum + e.retries, 0)).toBeGreaterThanOrEqual(4);
     expect(await cleanContents(stormy)).toEqual(await cleanContents(clean));
+  });
+
+  it('fails the run at the quality gate when a check of severity fail fails, listing it, state unadvanced', async () => {
+    const dataDirectory = newDataDirectory();
+    const checks = join(dataDirectory, 'checks');
+    mkdirSync(checks);
+    writeFileSync(
+      join(checks, 'fakestore__products.yml'),
+      'table: fakestore__products\nchecks:\n  - row_count: { min: 1000 }\n  - duplicate_count: { columns: [id] }\n',
+    );
+    const gated = await runLocalPipeline({
+      dataDirectory,
+      logicalDate: '2026-11-20',
+      batchId: 'gated',
+      sources: ['fakestore'],
+      checksDirectory: checks,
+    });
+    expect(gated.status).toBe('FAILED');
+    expect(gated.error).toMatchObject({
+      name: 'QualityGateError',
+      cause: expect.stringContaining('fakestore__products: row_count() = 20 (expected >= 1000)'),
+    });
+    expect(gated.quality?.results.map((result) => result.status)).toEqual(['fail', 'pass']);
+    expect(gated.notice).toMatchObject({ outcome: 'FAILED' });
+    expect(gated.committed).toEqual([]);
+    // The data is loaded all the same (the gate judges it), and the results are kept.
+    expect(rowsOf(gated.layers.clean).fakestore__products).toBe(20);
+    expect(rowsOf(gated.layers.analytics).dq_check_results).toBe(2);
   });
 
   it('fails a run it cannot survive: failure notice, dead-letter message, state unadvanced; a re-run completes', async () => {

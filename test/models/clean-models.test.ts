@@ -5,10 +5,16 @@ import { cleanModels } from '../../lambdas/shared/clean-models';
 import { loadContracts } from '../../lambdas/validate/contract';
 import { writtenColumns } from '../../lambdas/validate/table-spec';
 import { cleanModelsDirectory, LocalWarehouse } from '../../local/warehouse/warehouse';
+import { compiledChecksDirectory, generatedSqlFiles } from '../../bin/generate-models';
 
 const contracts = loadContracts();
 
 describe('CLEAN models', () => {
+  it("and the checks' Snowflake SQL are committed exactly as generated (run npm run models after a change)", () => {
+    for (const [path, sql] of generatedSqlFiles()) expect(readFileSync(path, 'utf8')).toBe(sql);
+    expect(readdirSync(compiledChecksDirectory).length).toBeGreaterThan(5);
+  });
+
   it('are committed exactly as the contracts generate them (run npm run models after changing a contract)', () => {
     const generated = [...contracts.values()].flatMap(cleanModels);
     expect(readdirSync(cleanModelsDirectory).sort()).toEqual(
