@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { SqlExecutor } from '../../lambdas/snowflake-setup/sql-executor';
 
-/** `<source>/<table>/dt=…/batch=…/part-….parquet` → the table's name in RAW and CLEAN. */
+/**
+ * The RAW table a transformed object loads into: `<source>/<table>/dt=…/batch=…/part-….parquet` from the
+ * batch path, `stream/events/dt=…/….jsonl.gz` from the streaming path (Firehose's JSON lines).
+ */
 export function warehouseTableOf(transformedKey: string): string | undefined {
-  const match = /^([a-z0-9_]+)\/([a-z0-9_]+)\/dt=[^/]+\/batch=[^/]+\/part[^/]*\.parquet$/.exec(
-    transformedKey,
-  );
-  return match ? `${match[1]}__${match[2]}` : undefined;
+  const part = /^([a-z0-9_]+)\/([a-z0-9_]+)\/dt=[^/]+\/batch=[^/]+\/part[^/]*\.parquet$/.exec(transformedKey);
+  if (part) return `${part[1]}__${part[2]}`;
+  const stream = /^stream\/([a-z0-9_]+)\/dt=[^/]+\/[^/]+\.jsonl\.gz$/.exec(transformedKey);
+  return stream ? `stream__${stream[1]}` : undefined;
 }
 
 /** The models Snowflake runs too: CLEAN generated from the contracts (npm run models), ANALYTICS by hand. */
@@ -80,11 +83,15 @@ export class LocalWarehouse {
     const seen = await this.rows(`select 1 from raw._load_history where file_name = ${literal(fileName)}`);
     if (seen.length) return 0;
     const scratch = mkdtempSync(join(tmpdir(), 'snowpipe-'));
-    const file = join(scratch, 'part.parquet');
+    const isParquet = fileName.endsWith('.parquet');
+    const file = join(scratch, isParquet ? 'part.parquet' : 'part.jsonl.gz');
     try {
       writeFileSync(file, bytes);
+      const reader = isParquet
+        ? `read_parquet(${literal(file)}, file_row_number = true)`
+        : `(select *, row_number() over () - 1 as file_row_number from read_json(${literal(file)}, format = 'newline_delimited', compression = 'gzip', sample_size = -1))`;
       const source = `(select *, ${literal(fileName)} as _file_name, file_row_number + 1 as _file_row_number, now() as _loaded_at
-        from read_parquet(${literal(file)}, file_row_number = true))`;
+        from ${reader})`;
       const target = `raw.${quote(table)}`;
       const exists = await this.rows(
         `select 1 from information_schema.tables where table_schema = 'raw' and table_name = ${literal(table)}`,
@@ -112,9 +119,9 @@ export class LocalWarehouse {
         await this.connection.run(
           `insert into ${target} by name select * exclude (file_row_number) from ${source}`,
         );
-        const [{ loaded }] = (await this.rows(
-          `select count(*)::bigint as loaded from read_parquet(${literal(file)})`,
-        )) as [{ loaded: bigint }];
+        const [{ loaded }] = (await this.rows(`select count(*)::bigint as loaded from ${reader}`)) as [
+          { loaded: bigint },
+        ];
         await this.connection.run(
           `insert into raw._load_history values (${literal(fileName)}, ${literal(table)}, ${loaded}, now())`,
         );

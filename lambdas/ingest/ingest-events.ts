@@ -1,0 +1,144 @@
+import { recordHash } from '../validate/normalize';
+import type { Contract } from '../validate/contract';
+import type { Reason } from '../validate/reasons';
+import { RecordChecker } from '../validate/record-checker';
+import { readPathParts } from '../shared/json-path';
+import type { ColumnSpec, TableSpec } from '../validate/table-spec';
+
+/** At most this many events per request, as Kinesis takes them in one PutRecords. */
+export const MAX_EVENTS_PER_REQUEST = 500;
+/** Request bodies above this are refused (API Gateway's own limit is 10 MB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Where accepted events go: Kinesis in AWS, a Firehose stand-in locally. One flat row per event. */
+export interface EventSink {
+  put(rows: Array<Record<string, unknown>>): Promise<void>;
+}
+
+/** Where refused events go, with their reasons: the failed bucket. */
+export interface RejectStore {
+  put(
+    rejects: Array<{ index: number; event: unknown; reasons: Reason[] }>,
+    requestId: string,
+    receivedAt: Date,
+  ): Promise<string>;
+}
+
+export interface IngestRequest {
+  contentType?: string;
+  body?: string;
+  requestId: string;
+}
+
+export interface IngestAnswer {
+  statusCode: 200 | 207 | 400 | 413 | 415;
+  body: {
+    accepted: number;
+    rejected: number;
+    results?: Array<{ index: number; id?: unknown; status: 'accepted' | 'rejected'; reasons?: Reason[] }>;
+    error?: string;
+    rejectsKey?: string;
+  };
+}
+
+const refuse = (statusCode: 400 | 413 | 415, error: string): IngestAnswer => ({
+  statusCode,
+  body: { accepted: 0, rejected: 0, error },
+});
+
+/** A checked event as a row of the stream's table: flattened like validate's rows, with the lineage. */
+function rowOf(
+  record: Record<string, unknown>,
+  columns: readonly ColumnSpec[],
+  requestId: string,
+  receivedAt: string,
+) {
+  const row: Record<string, unknown> = {};
+  for (const column of columns) {
+    const value = readPathParts(record, column.path);
+    row[column.name] = value === undefined ? null : column.type === 'json' ? JSON.stringify(value) : value;
+  }
+  row._batch_id = requestId;
+  row._extracted_at = receivedAt;
+  row._source_key = 'api:POST /events';
+  row._record_hash = recordHash(record);
+  return row;
+}
+
+/**
+ * POST /events: one event or an array of up to 500 (or `{ "events": [...] }`). Each event is checked
+ * against the events contract; accepted ones go to the stream as rows, refused ones to the failed
+ * bucket with their reasons. Bad input is never a 5xx: 400 (not JSON, empty, too many), 413 (too
+ * large), 415 (not JSON content), 207 when some events were refused.
+ */
+export class EventIngestor {
+  private readonly checker: RecordChecker;
+  private readonly columns: ColumnSpec[];
+
+  constructor(
+    contract: Contract,
+    private readonly sink: EventSink,
+    private readonly rejects: RejectStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    // The checker may widen its table (evolve mode): it gets a copy, the rows keep the contract's columns.
+    const table = structuredClone(contract.tables[0]!) as TableSpec;
+    this.columns = structuredClone(table.columns);
+    this.checker = new RecordChecker(contract, table);
+  }
+
+  async ingest(request: IngestRequest): Promise<IngestAnswer> {
+    const contentType = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json')
+      return refuse(415, `send the events as application/json, not ${contentType || 'no content type'}`);
+    const body = request.body ?? '';
+    if (Buffer.byteLength(body) > MAX_BODY_BYTES)
+      return refuse(
+        413,
+        `the body is over ${MAX_BODY_BYTES} bytes: send at most ${MAX_EVENTS_PER_REQUEST} events per request`,
+      );
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch (error) {
+      return refuse(400, `the body is not JSON (${(error as Error).message})`);
+    }
+    const events = Array.isArray(parsed)
+      ? parsed
+      : parsed && typeof parsed === 'object' && Array.isArray((parsed as { events?: unknown }).events)
+        ? (parsed as { events: unknown[] }).events
+        : [parsed];
+    if (events.length === 0) return refuse(400, 'no events in the body');
+    if (events.length > MAX_EVENTS_PER_REQUEST)
+      return refuse(400, `${events.length} events in one request: send at most ${MAX_EVENTS_PER_REQUEST}`);
+
+    const receivedAt = this.now();
+    const rows: Array<Record<string, unknown>> = [];
+    const refused: Array<{ index: number; event: unknown; reasons: Reason[] }> = [];
+    const results: NonNullable<IngestAnswer['body']['results']> = [];
+    events.forEach((event, index) => {
+      const outcome = this.checker.check(event);
+      const id = event && typeof event === 'object' ? (event as { id?: unknown }).id : undefined;
+      if (outcome.accepted) {
+        rows.push(rowOf(outcome.record, this.columns, request.requestId, receivedAt.toISOString()));
+        results.push({ index, id, status: 'accepted' });
+      } else {
+        refused.push({ index, event, reasons: outcome.reasons });
+        results.push({ index, id, status: 'rejected', reasons: outcome.reasons });
+      }
+    });
+    if (rows.length) await this.sink.put(rows);
+    const rejectsKey = refused.length
+      ? await this.rejects.put(refused, request.requestId, receivedAt)
+      : undefined;
+    return {
+      statusCode: refused.length ? 207 : 200,
+      body: {
+        accepted: rows.length,
+        rejected: refused.length,
+        results,
+        ...(rejectsKey ? { rejectsKey } : {}),
+      },
+    };
+  }
+}
