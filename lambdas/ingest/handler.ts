@@ -1,0 +1,52 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ConfigError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { createS3Client } from '../shared/s3-client';
+import { loadContracts } from '../validate/contract';
+import { EventIngestor } from './ingest-events';
+import { KinesisSink } from './kinesis-sink';
+import { S3RejectStore } from './stream-rejects';
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new ConfigError(`${name} is not set`, {}, `set ${name} in the function environment`);
+  return value;
+}
+
+let ingestor: EventIngestor | undefined;
+
+function containerIngestor(): EventIngestor {
+  ingestor ??= new EventIngestor(
+    loadContracts().get('stream/events')!,
+    new KinesisSink(new KinesisClient({}), requiredEnv('STREAM_NAME')),
+    new S3RejectStore(createS3Client(), requiredEnv('FAILED_BUCKET')),
+  );
+  return ingestor;
+}
+
+/** API Gateway (REST, proxy integration) → the ingestion shared with local mode. */
+export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const headers = Object.fromEntries(
+    Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const body =
+    event.isBase64Encoded && event.body
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : (event.body ?? '');
+  const answer = await containerIngestor().ingest({
+    contentType: headers['content-type'],
+    body,
+    requestId: event.requestContext?.requestId ?? `local-${Date.now()}`,
+  });
+  logger.info('events ingested', {
+    status: answer.statusCode,
+    accepted: answer.body.accepted,
+    rejected: answer.body.rejected,
+  });
+  return {
+    statusCode: answer.statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(answer.body),
+  };
+}

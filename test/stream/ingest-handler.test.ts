@@ -1,0 +1,96 @@
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { handler } from '../../lambdas/ingest/handler';
+import { KinesisSink } from '../../lambdas/ingest/kinesis-sink';
+
+const kinesis = mockClient(KinesisClient);
+const s3 = mockClient(S3Client);
+const event = (id: string) => ({
+  id,
+  type: 'signup',
+  occurred_at: '2026-11-22T06:00:00Z',
+  updated_at: '2026-11-22T06:00:00Z',
+});
+
+describe('the ingest Lambda', () => {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    kinesis.reset();
+    s3.reset();
+    process.env.STREAM_NAME = 'events';
+    process.env.FAILED_BUCKET = 'failed';
+  });
+  afterAll(() => (process.env = saved));
+
+  const request = (body: string, contentType = 'application/json', base64 = false) =>
+    ({
+      body: base64 ? Buffer.from(body).toString('base64') : body,
+      isBase64Encoded: base64,
+      headers: { 'Content-Type': contentType },
+      requestContext: { requestId: 'req-1' },
+    }) as unknown as APIGatewayProxyEvent;
+
+  it('puts accepted events on the stream and refused ones in the failed bucket, answering 207', async () => {
+    kinesis
+      .on(PutRecordsCommand)
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1', ShardId: 's' }] });
+    s3.on(PutObjectCommand).resolves({});
+    const answer = await handler(
+      request(JSON.stringify([event('a'), { id: 'b' }]), 'application/json; charset=utf-8', true),
+    );
+    expect(answer.statusCode).toBe(207);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      rejectsKey: expect.stringMatching(/^stream\/dt=\d{4}-\d{2}-\d{2}\/req-1\.jsonl\.gz$/),
+    });
+    const records = kinesis.commandCalls(PutRecordsCommand)[0]!.args[0].input.Records!;
+    expect(records).toHaveLength(1);
+    expect(JSON.parse(Buffer.from(records[0]!.Data!).toString('utf8'))).toMatchObject({
+      id: 'a',
+      _batch_id: 'req-1',
+      _source_key: 'api:POST /events',
+    });
+    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Bucket).toBe('failed');
+  });
+
+  it('answers 415 to a body that is not JSON content, touching nothing', async () => {
+    const answer = await handler(request('id=1', 'application/x-www-form-urlencoded'));
+    expect(answer.statusCode).toBe(415);
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(0);
+  });
+});
+
+describe('the Kinesis sink', () => {
+  it('sends again only the records Kinesis refused, and fails once they are still refused at the last attempt', async () => {
+    kinesis.reset();
+    kinesis
+      .on(PutRecordsCommand)
+      .resolvesOnce({
+        FailedRecordCount: 1,
+        Records: [
+          { SequenceNumber: '1' },
+          { ErrorCode: 'ProvisionedThroughputExceededException' },
+          { SequenceNumber: '3' },
+        ],
+      })
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '4' }] });
+    const sink = new KinesisSink(new KinesisClient({}), 'events', 4, async () => undefined);
+    await sink.put([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const calls = kinesis.commandCalls(PutRecordsCommand);
+    expect(calls.map((call) => call.args[0].input.Records!.map((record) => record.PartitionKey))).toEqual([
+      ['a', 'b', 'c'],
+      ['b'],
+    ]);
+
+    kinesis.reset();
+    kinesis
+      .on(PutRecordsCommand)
+      .resolves({ FailedRecordCount: 1, Records: [{ ErrorCode: 'InternalFailure' }] });
+    await expect(
+      new KinesisSink(new KinesisClient({}), 'events', 3, async () => undefined).put([{ id: 'x' }]),
+    ).rejects.toThrow('Kinesis refused 1 record(s) after 3 attempts (InternalFailure)');
+  });
+});
