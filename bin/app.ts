@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { EnvironmentConfigError } from '../lib/config/environment-config';
 import { environmentConfig } from '../lib/config/environments';
 import { PipelineStack } from '../lib/pipeline-stack';
+import { StreamingStack } from '../lib/streaming-stack';
 
 /**
  * `cdk deploy -c env=dev` (or staging, prod): one stack per environment, in the account and region of
@@ -13,12 +14,22 @@ import { PipelineStack } from '../lib/pipeline-stack';
 const app = new App();
 try {
   const config = environmentConfig(app.node.tryGetContext('env'), app.node.tryGetContext('overrides'));
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const tags = { application: 'api-snowflake-pipeline', environment: config.name };
   new PipelineStack(app, `Pipeline-${config.name}`, {
     config,
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env,
     description: `API → S3 → Snowflake pipeline (${config.name})`,
-    tags: { application: 'api-snowflake-pipeline', environment: config.name },
+    tags,
   });
+  if (config.streaming) {
+    new StreamingStack(app, `PipelineStreaming-${config.name}`, {
+      config: { ...config, streaming: config.streaming },
+      env,
+      description: `Real-time events → Kinesis → Firehose → S3 (${config.name})`,
+      tags,
+    });
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 } catch (error) {
   // A configuration mistake is the user's to fix: the message says what, a stack trace would bury it.

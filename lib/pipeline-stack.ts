@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -12,18 +11,11 @@ import { DailySchedule } from './constructs/daily-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
 import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
 import { SnowpipeIntegration } from './constructs/snowpipe-integration';
+import { retentionOf } from './constructs/retention';
 import { loadContracts } from '../lambdas/validate/contract';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: EnvironmentConfig;
-}
-
-/** CloudWatch Logs only takes certain retention periods; the nearest one at least as long as asked. */
-function retentionOf(days: number): RetentionDays {
-  const allowed = Object.values(RetentionDays)
-    .filter((value): value is RetentionDays => typeof value === 'number' && value > 0)
-    .sort((a, b) => a - b);
-  return allowed.find((value) => value >= days) ?? RetentionDays.INFINITE;
 }
 
 /**
@@ -33,6 +25,7 @@ function retentionOf(days: number): RetentionDays {
 export class PipelineStack extends Stack {
   public readonly buckets: DataBuckets;
   public readonly batch: BatchStateMachine;
+  public readonly alerts: AlertsTopic;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -40,9 +33,18 @@ export class PipelineStack extends Stack {
     const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = retentionOf(config.retention.logDays);
 
-    this.buckets = new DataBuckets(this, 'Buckets', { retention: config.retention, removalPolicy });
+    this.buckets = new DataBuckets(this, 'Buckets', {
+      environment: config.name,
+      retention: config.retention,
+      removalPolicy,
+    });
     const { raw, transformed, failed } = this.buckets;
-    const alerts = new AlertsTopic(this, 'Alerts', { alertEmail: config.alertEmail, removalPolicy });
+    const alerts = new AlertsTopic(this, 'Alerts', {
+      environment: config.name,
+      alertEmail: config.alertEmail,
+      removalPolicy,
+    });
+    this.alerts = alerts;
     const deadLetterQueue = (name: string) => {
       const queue = new Queue(this, name, {
         encryption: QueueEncryption.SQS_MANAGED,

@@ -60,6 +60,18 @@ export const environmentConfigSchema = z
     maxConcurrency: z.number().int().min(1).max(40),
     /** `retain` keeps buckets, queues and logs when the stack is deleted; `destroy` removes them (dev only). */
     removalPolicy: z.enum(['retain', 'destroy']),
+    /** The real-time path (docs/streaming.md): POST /events → Kinesis → Firehose → the transformed bucket. */
+    streaming: z
+      .object({
+        /** API Gateway usage plan: steady requests per second and burst, per API key. */
+        rateLimit: z.number().positive(),
+        burstLimit: z.number().int().positive(),
+        /** Firehose buffering before it writes an object: size in MiB (1–128) and interval in seconds (0–900). */
+        bufferingSizeMiB: z.number().int().min(1).max(128),
+        bufferingIntervalSeconds: z.number().int().min(0).max(900),
+      })
+      .strict()
+      .optional(),
     /** The Snowflake side (docs/snowflake.md); without it the pipeline stops at the transformed bucket. */
     snowflake: z
       .object({

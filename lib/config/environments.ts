@@ -22,6 +22,8 @@ export const environments: Record<string, unknown> = {
     memoryMb: { extract: 1024, validate: 1024, small: 256 },
     maxConcurrency: 4,
     removalPolicy: 'destroy',
+    // Small buffers in development: events show up in seconds.
+    streaming: { rateLimit: 20, burstLimit: 40, bufferingSizeMiB: 1, bufferingIntervalSeconds: 5 },
   },
   staging: {
     name: 'staging',
@@ -37,6 +39,7 @@ export const environments: Record<string, unknown> = {
     memoryMb: { extract: 1024, validate: 1769, small: 256 },
     maxConcurrency: 8,
     removalPolicy: 'retain',
+    streaming: { rateLimit: 100, burstLimit: 200, bufferingSizeMiB: 64, bufferingIntervalSeconds: 300 },
   },
   prod: {
     name: 'prod',
@@ -52,6 +55,8 @@ export const environments: Record<string, unknown> = {
     memoryMb: { extract: 1769, validate: 1769, small: 256 },
     maxConcurrency: 8,
     removalPolicy: 'retain',
+    // Larger objects load better in Snowpipe (100-250 MB is its sweet spot); 5 minutes of latency at most.
+    streaming: { rateLimit: 500, burstLimit: 1000, bufferingSizeMiB: 128, bufferingIntervalSeconds: 300 },
   },
 };
 

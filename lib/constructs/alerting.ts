@@ -30,7 +30,11 @@ export const ALARM_THRESHOLDS = {
   dlqMessages: 1,
 } as const;
 
+/** The alerts topic's fixed name, so that other stacks (streaming) can name it without a cross-stack reference. */
+export const alertsTopicName = (environment: string) => `pipeline-${environment}-alerts`;
+
 export interface AlertsTopicProps {
+  readonly environment: string;
   readonly alertEmail?: string;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -50,7 +54,11 @@ export class AlertsTopic extends Construct {
       removalPolicy: props.removalPolicy,
     });
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
+    this.topic = new Topic(this, 'Topic', {
+      topicName: alertsTopicName(props.environment),
+      masterKey: key,
+      enforceSSL: true,
+    });
     if (props.alertEmail) this.topic.addSubscription(new EmailSubscription(props.alertEmail));
   }
 }

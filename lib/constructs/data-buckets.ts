@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   BlockPublicAccess,
   Bucket,
@@ -11,7 +11,19 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { acceptFinding } from './nag-acknowledgements';
 
+/**
+ * A data bucket's name, fixed by environment, account and region: the streaming stack (and any other
+ * stack) can name it without a cross-stack reference, and it is unique across accounts.
+ */
+export function dataBucketName(
+  environment: string,
+  kind: 'raw' | 'transformed' | 'failed' | 'access-logs',
+): string {
+  return `pipeline-${environment}-${kind}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+}
+
 export interface DataBucketsProps {
+  readonly environment: string;
   readonly retention: EnvironmentConfig['retention'];
   readonly removalPolicy: RemovalPolicy;
 }
@@ -52,6 +64,7 @@ export class DataBuckets extends Construct {
     };
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       ...common,
+      bucketName: dataBucketName(props.environment, 'access-logs'),
       objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
     });
@@ -69,6 +82,7 @@ export class DataBuckets extends Construct {
 
     this.raw = new Bucket(this, 'Raw', {
       ...logged('raw'),
+      bucketName: dataBucketName(props.environment, 'raw'),
       versioned: true,
       lifecycleRules: [
         {
@@ -91,6 +105,7 @@ export class DataBuckets extends Construct {
     });
     this.transformed = new Bucket(this, 'Transformed', {
       ...logged('transformed'),
+      bucketName: dataBucketName(props.environment, 'transformed'),
       lifecycleRules: [
         {
           id: 'transformed-to-cheaper-storage',
@@ -106,6 +121,7 @@ export class DataBuckets extends Construct {
     });
     this.failed = new Bucket(this, 'Failed', {
       ...logged('failed'),
+      bucketName: dataBucketName(props.environment, 'failed'),
       lifecycleRules: [{ id: 'expire-rejects', expiration: Duration.days(retention.failedDays) }],
     });
   }

@@ -1,0 +1,114 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { environmentConfig } from '../../lib/config/environments';
+import { StreamingStack } from '../../lib/streaming-stack';
+
+function streamingStack(envName: string, nag = false) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const config = environmentConfig(envName);
+  const stack = new StreamingStack(app, `PipelineStreaming-${envName}`, {
+    config: { ...config, streaming: config.streaming! },
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  return { app, stack };
+}
+
+const template = Template.fromStack(streamingStack('prod').stack);
+
+describe('the streaming stack', () => {
+  it('requires an API key on POST /events and throttles per key and per stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', ApiKeyRequired: true });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 500, BurstLimit: 1000 },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 })],
+    });
+  });
+
+  it('encrypts the stream, which runs on demand', () => {
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+    });
+  });
+
+  it('delivers GZIP JSON lines under stream/events/ of the transformed bucket, errors apart, with the configured buffering', () => {
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamType: 'KinesisStreamAsSource',
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        BucketARN: Match.anyValue(),
+        Prefix: 'stream/events/dt=!{timestamp:yyyy-MM-dd}/',
+        ErrorOutputPrefix: 'stream-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/',
+        CompressionFormat: 'GZIP',
+        FileExtension: '.jsonl.gz',
+        BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 128 },
+      }),
+    });
+    const dev = Template.fromStack(streamingStack('dev').stack);
+    dev.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        BufferingHints: { IntervalInSeconds: 5, SizeInMBs: 1 },
+      }),
+    });
+  });
+
+  it('lets the ingest function put records on the stream and write only under stream/ of the failed bucket', () => {
+    const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('ingestFunctionServiceRole'),
+    )!;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
+      .flatMap(
+        (policy) =>
+          policy.Properties.PolicyDocument.Statement as Array<{
+            Action: string | string[];
+            Resource: unknown;
+          }>,
+      );
+    const s3 = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('s3:')),
+    );
+    expect(s3.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(
+      [
+        's3:Abort*',
+        's3:PutObject',
+        's3:PutObjectLegalHold',
+        's3:PutObjectRetention',
+        's3:PutObjectTagging',
+        's3:PutObjectVersionTagging',
+      ].sort(),
+    );
+    expect(JSON.stringify(s3.map((statement) => statement.Resource))).toContain('-failed-');
+    expect(JSON.stringify(s3.map((statement) => statement.Resource))).toContain('/stream/*');
+    const kinesis = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('kinesis:')),
+    );
+    expect(kinesis.flatMap((statement) => [statement.Action].flat())).toEqual(
+      expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords']),
+    );
+    expect(kinesis.flatMap((statement) => [statement.Action].flat())).not.toContain('kinesis:GetRecords');
+  });
+
+  it('alarms on ingest errors, iterator age and delivery failures, to the alerts topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties,
+    );
+    expect(alarms.map((alarm) => alarm.MetricName).sort()).toEqual([
+      'DeliveryToS3.Success',
+      'Errors',
+      'GetRecords.IteratorAgeMilliseconds',
+    ]);
+    for (const alarm of alarms) expect(JSON.stringify(alarm.AlarmActions)).toContain('pipeline-prod-alerts');
+  });
+
+  it('passes cdk-nag', () => {
+    const { app } = streamingStack('prod', true);
+    expect(() => app.synth()).not.toThrow();
+  });
+});
