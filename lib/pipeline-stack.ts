@@ -153,8 +153,11 @@ export class PipelineStack extends Stack {
     let warehouse: WarehouseFunctions | undefined;
     if (config.snowflake) {
       const { secretArn, database, warehouse: snowflakeWarehouse } = config.snowflake;
-      const contracts = [...loadContracts().values()].filter((contract) =>
-        config.sources.includes(contract.source),
+      // The enabled sources' tables, and the streaming path's where it is deployed.
+      const contracts = [...loadContracts().values()].filter(
+        (contract) =>
+          config.sources.includes(contract.source) ||
+          (contract.source === 'stream' && Boolean(config.streaming)),
       );
       new SnowpipeIntegration(this, 'Snowflake', {
         environment: config.name,

@@ -11,6 +11,8 @@ export interface RawTableSpec {
     type: ColumnType;
     /** personal data: masked in CLEAN */ personal?: boolean;
   }>;
+  /** What the files are: Parquet from validate (default), or gzip JSON lines from Firehose (the stream). */
+  format?: 'parquet' | 'jsonl';
 }
 
 /** What the custom resource is asked to build (its CloudFormation properties; no secret among them). */
@@ -140,7 +142,10 @@ export class SnowpipeObjects {
   /** Auto-ingest: each Parquet part under the table's prefix loads once, columns matched by name. */
   createPipe(spec: RawTableSpec): string {
     const metadata = metadataColumns.map((column) => `${column.name} = ${column.metadata}`).join(', ');
-    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (FORMAT_NAME = ${this.fileFormat}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) PATTERN = '.*[.]parquet'`;
+    const json = spec.format === 'jsonl';
+    const format = json ? 'TYPE = JSON COMPRESSION = GZIP' : `FORMAT_NAME = ${this.fileFormat}`;
+    const pattern = json ? '.*[.]jsonl[.]gz' : '.*[.]parquet';
+    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (${format}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) PATTERN = '${pattern}'`;
   }
 
   stream(spec: RawTableSpec): string {

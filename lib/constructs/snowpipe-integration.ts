@@ -23,10 +23,13 @@ export function rawTablesOf(contracts: Iterable<Contract>): RawTableSpec[] {
   const tables: RawTableSpec[] = [];
   for (const contract of contracts) {
     const [main] = contract.tables;
+    // The streaming path's table comes from Firehose as gzip JSON lines (lib/streaming-stack.ts).
+    const streamed = contract.source === 'stream';
     for (const table of contract.tables) {
       tables.push({
         name: `${contract.source}__${table.name}`.toUpperCase(),
         prefix: `${contract.source}/${table.name}/`,
+        ...(streamed ? { format: 'jsonl' as const } : {}),
         columns: writtenColumns(table, main!, contract.primaryKey).map((column) => ({
           name: column.name.toUpperCase(),
           type: column.type,
@@ -169,6 +172,12 @@ export class SnowpipeIntegration extends Construct {
     props.transformedBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(channel), {
       suffix: '.parquet',
     });
+    if (props.contracts.some((contract) => contract.source === 'stream')) {
+      props.transformedBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(channel), {
+        prefix: 'stream/',
+        suffix: '.jsonl.gz',
+      });
+    }
     // CDK configures bucket notifications through a handler of its own, one per stack.
     for (const handler of Stack.of(this).node.children.filter((child) =>
       child.node.id.startsWith('BucketNotificationsHandler'),

@@ -65,7 +65,31 @@ describe('the Snowflake side in the template', () => {
             QueueArn: attribute('NotificationChannel'),
             Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.parquet' }] } },
           },
+          Match.anyValue(),
         ],
+      },
+    });
+  });
+
+  it("loads the streaming path's JSON lines with a pipe of their own, told by a notification of their own", () => {
+    const config = JSON.stringify(customResource.Properties.Config);
+    expect(config).toContain('STREAM__EVENTS');
+    expect(config).toContain('\\"format\\":\\"jsonl\\"');
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: Match.arrayWith([
+          Match.objectLike({
+            QueueArn: attribute('NotificationChannel'),
+            Filter: {
+              Key: {
+                FilterRules: [
+                  { Name: 'suffix', Value: '.jsonl.gz' },
+                  { Name: 'prefix', Value: 'stream/' },
+                ],
+              },
+            },
+          }),
+        ]),
       },
     });
   });

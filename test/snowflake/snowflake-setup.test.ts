@@ -156,6 +156,24 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
     ).toBeLessThan(resumes.indexOf('ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE RESUME'));
   });
 
+  it('loads the stream table from gzip JSON lines, matched by column name', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create({
+      ...properties,
+      tables: [
+        {
+          name: 'STREAM__EVENTS',
+          prefix: 'stream/events/',
+          format: 'jsonl',
+          columns: [{ name: 'ID', type: 'string' }],
+        },
+      ],
+    });
+    expect(executor.statements).toContain(
+      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.STREAM__EVENTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/stream/events/ FILE_FORMAT = (TYPE = JSON COMPRESSION = GZIP) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) PATTERN = '.*[.]jsonl[.]gz'",
+    );
+  });
+
   it('rebuilds each ANALYTICS model (the files local mode runs) from a task every morning', async () => {
     const { executor, setup: snowpipe } = setup();
     await snowpipe.create(properties);
