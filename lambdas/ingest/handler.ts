@@ -1,18 +1,12 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
 import { loadContracts } from '../validate/contract';
 import { EventIngestor } from './ingest-events';
 import { KinesisSink } from './kinesis-sink';
 import { S3RejectStore } from './stream-rejects';
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new ConfigError(`${name} is not set`, {}, `set ${name} in the function environment`);
-  return value;
-}
+import { requiredEnv } from '../shared/required-env';
 
 let ingestor: EventIngestor | undefined;
 

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from './errors';
 import { parseSnowflakeSecret, SnowflakeExecutor } from './snowflake-connection';
 import type { SqlExecutor } from '../snowflake-setup/sql-executor';
+import { requiredEnv } from './required-env';
 
 /** The environment's Snowflake database, reached with the credentials of its secret. */
 export interface Warehouse {
@@ -10,12 +10,6 @@ export interface Warehouse {
 }
 
 let warehouse: Promise<Warehouse> | undefined;
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new ConfigError(`${name} is not set`, {}, `set ${name} in the function environment`);
-  return value;
-}
 
 /** True where the stack configured Snowflake for this function (SNOWFLAKE_* variables). */
 export const snowflakeConfigured = () => Boolean(process.env.SNOWFLAKE_DATABASE);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { batchStepFields, parseStepEvent, withStepLogging } from '../shared/step-event';
 import { createS3Client } from '../shared/s3-client';
 import { loadContracts } from './contract';
 import { ValidateDeps, ValidateResult, validateResource } from './validate-resource';
+import { requiredEnv } from '../shared/required-env';
 
 /** What the state machine passes to validate: one resource of one batch, maybe one group of its pages. */
 const validateEventSchema = z
@@ -23,12 +23,6 @@ const validateEventSchema = z
 export type ValidateEvent = z.input<typeof validateEventSchema>;
 
 let deps: ValidateDeps | undefined;
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new ConfigError(`${name} is not set`, {}, `set ${name} in the function environment`);
-  return value;
-}
 
 // Contracts are compiled once per container: a malformed one fails the cold start, naming itself.
 function containerDeps(): ValidateDeps {

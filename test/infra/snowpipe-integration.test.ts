@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
+import { pipelineStack, pipelineTemplate, roleStatements } from '../support/pipeline-app';
 
 const snowflake = {
   secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline/snowflake-AbCdEf',
@@ -39,15 +39,7 @@ describe('the Snowflake side in the template', () => {
         Properties: { RoleName: 'pipeline-prod-snowflake-access' },
       }),
     )[0]!;
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
-      .flatMap(
-        (policy) =>
-          policy.Properties.PolicyDocument.Statement as Array<{
-            Action: string | string[];
-            Resource: unknown;
-          }>,
-      );
+    const statements = roleStatements(template, role);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
     expect(actions.sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
     expect(JSON.stringify(statements.map((statement) => statement.Resource))).toMatch(/BucketsTransformed/);

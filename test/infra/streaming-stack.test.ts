@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { environmentConfig } from '../../lib/config/environments';
 import { StreamingStack } from '../../lib/streaming-stack';
+import { roleStatements } from '../support/pipeline-app';
 
 function streamingStack(envName: string, nag = false) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -62,15 +63,7 @@ describe('the streaming stack', () => {
     const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
       id.startsWith('ingestFunctionServiceRole'),
     )!;
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
-      .flatMap(
-        (policy) =>
-          policy.Properties.PolicyDocument.Statement as Array<{
-            Action: string | string[];
-            Resource: unknown;
-          }>,
-      );
+    const statements = roleStatements(template, role);
     const s3 = statements.filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('s3:')),
     );

@@ -30,3 +30,13 @@ export function pipelineTemplate(envName = 'prod'): Template {
   }
   return template;
 }
+
+/** Every statement of the policies attached to one role of a template. */
+export function roleStatements(
+  template: Template,
+  roleLogicalId: string,
+): Array<{ Action: string | string[]; Resource: unknown; Effect?: string }> {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === roleLogicalId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}

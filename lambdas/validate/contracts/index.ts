@@ -8,7 +8,6 @@ import gfnCountryFootprint from './gfn/country_footprint.json';
 import gfnFootprintByYear from './gfn/footprint_by_year.json';
 import gfnTypes from './gfn/types.json';
 import gfnYears from './gfn/years.json';
-import streamEvents from './stream/events.json';
 
 /** The contract of every built-in resource, keyed `<source>/<resource>`: JSON Schema, kept as data. */
 export const builtInContracts: Readonly<Record<string, unknown>> = {
@@ -22,6 +21,6 @@ export const builtInContracts: Readonly<Record<string, unknown>> = {
   'fakestore/carts': fakestoreCarts,
   'events_oauth/events': eventsOauthEvents,
   'events_apikey/events': eventsApikeyEvents,
-  /** Events pushed to POST /events (the streaming path, lambdas/ingest). */
-  'stream/events': streamEvents,
+  /** Events pushed to POST /events (the streaming path, lambdas/ingest): the same shape as the pulled ones. */
+  'stream/events': { ...eventsApikeyEvents, $id: 'contracts/stream/events' },
 };
