@@ -229,10 +229,13 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     status = outcome.status;
     if (outcome.status === 'FAILED') error = { name: outcome.error, cause: outcome.cause };
 
-    print('Load (local Snowpipe: s3://transformed → DuckDB RAW) and models (CLEAN, ANALYTICS)');
-    await snowpipe.refresh();
-    const cleanTables = await warehouse.buildClean();
-    const analyticsTables = await warehouse.buildAnalytics();
+    // The quality step loaded and modelled already; a run that failed before it has not.
+    if (!quality) {
+      print('Load (local Snowpipe: s3://transformed → DuckDB RAW) and models (CLEAN, ANALYTICS)');
+      await snowpipe.refresh();
+      await warehouse.buildClean();
+      await warehouse.buildAnalytics();
+    }
     const totals = counts?.totals;
     await warehouse.recordRun({
       batchId: options.batchId,
@@ -251,11 +254,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       rejected: totals?.rejected ?? 0,
       error: error ? `${error.name}: ${error.cause}` : undefined,
     });
+    const loadedRows = snowpipe.loaded.reduce((sum, file) => sum + file.rows, 0);
     print(
-      `  ${plural(snowpipe.loaded.length, 'file')} loaded (${plural(
-        snowpipe.loaded.reduce((sum, file) => sum + file.rows, 0),
-        'row',
-      )}); CLEAN ${cleanTables.length} tables; ANALYTICS ${analyticsTables.length + 1} tables`,
+      `Loaded ${plural(snowpipe.loaded.length, 'file')} (${plural(loadedRows, 'row')}) into the warehouse`,
     );
     return {
       status,

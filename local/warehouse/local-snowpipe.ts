@@ -39,7 +39,7 @@ export class LocalSnowpipe {
     this.queue = this.queue.then(async () => {
       try {
         const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-        const rows = await this.warehouse.loadParquet(key, await answer.Body!.transformToByteArray());
+        const rows = await this.warehouse.loadFile(key, await answer.Body!.transformToByteArray());
         if (rows > 0) this.loaded.push({ key, rows });
       } catch (error) {
         this.failure ??= error;

@@ -73,11 +73,11 @@ export class LocalWarehouse {
   }
 
   /**
-   * Loads one Parquet file into its RAW table with the file name, row number and load time, unless a
+   * Loads one file (a Parquet part, or the stream's gzip JSON lines) into its RAW table with the file name, row number and load time, unless a
    * file of that name was loaded before. New columns (schema evolution) are added to the table first.
    * Returns the rows loaded (0 when the file was already loaded).
    */
-  async loadParquet(fileName: string, bytes: Uint8Array): Promise<number> {
+  async loadFile(fileName: string, bytes: Uint8Array): Promise<number> {
     const table = warehouseTableOf(fileName);
     if (!table) return 0;
     const seen = await this.rows(`select 1 from raw._load_history where file_name = ${literal(fileName)}`);
