@@ -1,9 +1,8 @@
-import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from './config/environment-config';
+import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
 import { DataBuckets } from './constructs/data-buckets';
 import { PipelineFunction } from './constructs/pipeline-function';
 import { BatchStateMachine, WarehouseFunctions } from './constructs/batch-state-machine';
@@ -13,6 +12,17 @@ import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
 import { SnowpipeIntegration } from './constructs/snowpipe-integration';
 import { retentionOf } from './constructs/retention';
 import { loadContracts } from '../lambdas/validate/contract';
+
+/** What the functions that talk to Snowflake find it by (lambdas/shared/snowflake-warehouse.ts). */
+function snowflakeEnvironment(snowflake: EnvironmentConfig['snowflake']): Record<string, string> {
+  if (!snowflake) return {};
+  return {
+    SNOWFLAKE_SECRET_ARN: snowflake.secretArn,
+    SNOWFLAKE_DATABASE: snowflake.database,
+    SNOWFLAKE_WAREHOUSE: snowflake.warehouse,
+    SNOWFLAKE_DISABLE_MINICORE: 'true',
+  };
+}
 
 export interface PipelineStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -30,7 +40,7 @@ export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = removalPolicyOf(config);
     const logRetention = retentionOf(config.retention.logDays);
 
     this.buckets = new DataBuckets(this, 'Buckets', {
@@ -100,27 +110,11 @@ export class PipelineStack extends Stack {
       quality: new PipelineFunction(this, 'qualityFunction', {
         step: 'quality',
         memorySize: config.memoryMb.small,
-        environment: config.snowflake
-          ? {
-              SNOWFLAKE_SECRET_ARN: config.snowflake.secretArn,
-              SNOWFLAKE_DATABASE: config.snowflake.database,
-              SNOWFLAKE_WAREHOUSE: config.snowflake.warehouse,
-              SNOWFLAKE_DISABLE_MINICORE: 'true',
-            }
-          : {},
+        environment: snowflakeEnvironment(config.snowflake),
         logRetention,
         removalPolicy,
-        bundling: {
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            // The checks and the CLEAN models travel with the handler, which reads them next to itself.
-            afterBundling: (_input: string, output: string) => [
-              `cp -r ${join(__dirname, '..', 'lambdas', 'quality', 'checks')} ${output}/checks`,
-              `cp -r ${join(__dirname, '..', 'sql', 'models', 'clean')} ${output}/clean`,
-            ],
-          },
-        },
+        // The checks and the CLEAN models travel with the handler, which reads them next to itself.
+        filesNextToHandler: { checks: 'lambdas/quality/checks', clean: 'sql/models/clean' },
       }),
       notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),
@@ -138,10 +132,11 @@ export class PipelineStack extends Stack {
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
     grantPrefix(transformed, functions.validate, '_stats', 'readWrite');
     sourceSecrets.grantRead(functions.extract);
-    if (config.snowflake)
-      Secret.fromSecretCompleteArn(this, 'QualitySnowflakeSecret', config.snowflake.secretArn).grantRead(
-        functions.quality,
-      );
+    // One handle on the Snowflake secret, for every function that connects (quality, the warehouse steps).
+    const snowflakeSecret =
+      config.snowflake &&
+      Secret.fromSecretCompleteArn(this, 'SnowflakeCredentials', config.snowflake.secretArn);
+    snowflakeSecret?.grantRead(functions.quality);
     alerts.topic.grantPublish(functions.notify);
     acceptFinding(
       functions.notify,
@@ -175,16 +170,11 @@ export class PipelineStack extends Stack {
           handler,
           memorySize: config.memoryMb.small,
           timeout: Duration.minutes(2),
-          environment: {
-            SNOWFLAKE_SECRET_ARN: secretArn,
-            SNOWFLAKE_DATABASE: database,
-            SNOWFLAKE_WAREHOUSE: snowflakeWarehouse,
-            SNOWFLAKE_DISABLE_MINICORE: 'true',
-          },
+          environment: snowflakeEnvironment(config.snowflake),
           logRetention,
           removalPolicy,
         });
-        Secret.fromSecretCompleteArn(this, `${id}Secret`, secretArn).grantRead(created);
+        snowflakeSecret!.grantRead(created);
         return created;
       };
       warehouse = {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Size, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKeySourceType,
@@ -16,7 +16,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from './config/environment-config';
+import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
 import { alertsTopicName } from './constructs/alerting';
 import { dataBucketName } from './constructs/data-buckets';
 import { acceptFinding } from './constructs/nag-acknowledgements';
@@ -39,13 +39,11 @@ export class StreamingStack extends Stack {
   public readonly stream: Stream;
   public readonly deliveryStream: DeliveryStream;
   public readonly ingestFunction: PipelineFunction;
-  private readonly environmentName: string;
 
   constructor(scope: Construct, id: string, props: StreamingStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.environmentName = config.name;
-    const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = removalPolicyOf(config);
     const logRetention = retentionOf(config.retention.logDays);
     const transformed = Bucket.fromBucketName(
       this,
@@ -155,16 +153,15 @@ export class StreamingStack extends Stack {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
     });
 
-    this.acceptFindings();
+    this.acceptFindings(config.name);
   }
 
   /** cdk-nag findings accepted on purpose, each with its reason. */
-  private acceptFindings(): void {
+  private acceptFindings(environment: string): void {
     // The partition is a literal or a reference depending on the partition-literals feature flag.
     const bucketArns = (kind: 'failed' | 'transformed') =>
       ['aws', '<AWS::Partition>'].map(
-        (partition) =>
-          `arn:${partition}:s3:::pipeline-${this.environmentName}-${kind}-<AWS::AccountId>-<AWS::Region>`,
+        (partition) => `arn:${partition}:s3:::pipeline-${environment}-${kind}-<AWS::AccountId>-<AWS::Region>`,
       );
     const putReason =
       'refused events are written under stream/ of the failed bucket only; s3:Abort* lets a multipart upload be abandoned';

@@ -38,19 +38,16 @@ export class SnowpipeSetup {
   async create(properties: SnowpipeProperties): Promise<SnowpipeAttributes> {
     const objects = this.objectsOf(properties);
     try {
-      for (const statement of objects.createDatabase())
-        await this.run(
-          statement,
-          `DROP DATABASE IF EXISTS ${objects.database}`,
-          statement.startsWith('CREATE DATABASE'),
-        );
+      // Dropping the database (if this Create made it) takes its schemas with it.
+      const [createDatabase, ...createSchemas] = objects.createDatabase();
+      await this.run(createDatabase!, `DROP DATABASE IF EXISTS ${objects.database}`);
+      for (const statement of createSchemas) await this.run(statement);
       await this.run(
         objects.createIntegration(),
         `DROP STORAGE INTEGRATION IF EXISTS ${objects.integration}`,
-        true,
       );
-      await this.run(objects.createFileFormat(), `DROP FILE FORMAT IF EXISTS ${objects.fileFormat}`, true);
-      await this.run(objects.createStage(), `DROP STAGE IF EXISTS ${objects.stage}`, true);
+      await this.run(objects.createFileFormat(), `DROP FILE FORMAT IF EXISTS ${objects.fileFormat}`);
+      await this.run(objects.createStage(), `DROP STAGE IF EXISTS ${objects.stage}`);
       for (const table of properties.tables) await this.createTableAndPipe(objects, table);
       await this.migrate(objects);
       for (const table of properties.tables) await this.createCleanModel(objects, table);
@@ -115,15 +112,14 @@ export class SnowpipeSetup {
       await this.run(
         objects.createAnalyticsTask(model, statement),
         `DROP TASK IF EXISTS ${objects.analyticsTask(model)}`,
-        true,
       );
       await this.run(`ALTER TASK ${objects.analyticsTask(model)} RESUME`);
     }
   }
 
   private async createTableAndPipe(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
-    await this.run(objects.createTable(table), `DROP TABLE IF EXISTS ${objects.table(table)}`, true);
-    await this.run(objects.createPipe(table), objects.dropPipe(table), true);
+    await this.run(objects.createTable(table), `DROP TABLE IF EXISTS ${objects.table(table)}`);
+    await this.run(objects.createPipe(table), objects.dropPipe(table));
   }
 
   /**
@@ -134,20 +130,18 @@ export class SnowpipeSetup {
     const model = this.deps.cleanModels.get(table.name);
     if (!model) throw new Error(`no CLEAN model for ${table.name} in sql/models/clean: run npm run models`);
     const [createTable, merge, prune] = model as [string, string, string | undefined];
-    await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`, true);
+    await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`);
     await this.run(`USE DATABASE ${objects.database}`);
     await this.run(createTable);
     await this.run(objects.suspendTask(table));
     await this.run(
       objects.createMergeTask(table, merge),
       `DROP TASK IF EXISTS ${objects.task(table, 'MERGE')}`,
-      true,
     );
     if (prune) {
       await this.run(
         objects.createPruneTask(table, prune),
         `DROP TASK IF EXISTS ${objects.task(table, 'PRUNE')}`,
-        true,
       );
       await this.run(objects.resumeTask(table, 'PRUNE'));
     }
@@ -213,10 +207,10 @@ export class SnowpipeSetup {
   }
 
   /** Runs one statement; when `undo` is given and Snowflake says it created the object, remembers how to drop it. */
-  private async run(statement: string, undo?: string, track = false): Promise<SqlRow[]> {
+  private async run(statement: string, undo?: string): Promise<SqlRow[]> {
     this.deps.logger.debug('snowflake statement', { statement });
     const rows = await this.deps.executor.execute(statement);
-    if (undo && track && created(rows)) this.madeByThisRun.push(undo);
+    if (undo && created(rows)) this.madeByThisRun.push(undo);
     return rows;
   }
 

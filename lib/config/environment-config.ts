@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { builtInSources } from '../../lambdas/extract/sources';
 import { describeIssues } from '../../lambdas/shared/zod-issues';
@@ -104,4 +105,9 @@ export function parseEnvironmentConfig(candidate: unknown, where: string): Envir
   throw new EnvironmentConfigError(
     `environment ${where} is misconfigured: ${describeIssues(parsed.error).join('; ')} (lib/config/environments.ts)`,
   );
+}
+
+/** `retain` keeps data-holding resources when a stack is deleted; `destroy` removes them (dev). */
+export function removalPolicyOf(config: Pick<EnvironmentConfig, 'removalPolicy'>): RemovalPolicy {
+  return config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 }

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
@@ -21,8 +21,24 @@ export interface PipelineFunctionProps {
   readonly environment?: Record<string, string>;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-  /** @default nothing more */
-  readonly bundling?: NodejsFunctionProps['bundling'];
+  /**
+   * Folders the handler reads next to itself at run time (migrations, models, checks): bundle path →
+   * repository path, copied into the bundle after esbuild.
+   * @default none
+   */
+  readonly filesNextToHandler?: Record<string, string>;
+}
+
+function copyAfterBundling(files: Record<string, string>) {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_input: string, output: string) =>
+      Object.entries(files).flatMap(([target, source]) => [
+        `mkdir -p ${dirname(join(output, target))}`,
+        `cp -r ${join(repositoryRoot, source)} ${join(output, target)}`,
+      ]),
+  };
 }
 
 /**
@@ -62,7 +78,7 @@ export class PipelineFunction extends NodejsFunction {
         minify: true,
         // The runtime's own AWS SDK would make the deployed code depend on whatever version AWS ships.
         bundleAwsSDK: true,
-        ...props.bundling,
+        ...(props.filesNextToHandler ? { commandHooks: copyAfterBundling(props.filesNextToHandler) } : {}),
       },
     });
     acceptFinding(

@@ -98,17 +98,8 @@ export class SnowpipeIntegration extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: { SNOWFLAKE_DISABLE_MINICORE: 'true' },
-      bundling: {
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // The migrations and models travel with the handler, which reads them next to itself.
-          afterBundling: (_input: string, output: string) => [
-            `mkdir -p ${output}/sql`,
-            `cp -r ${join(repositoryRoot, 'sql', 'migrations')} ${join(repositoryRoot, 'sql', 'models')} ${output}/sql/`,
-          ],
-        },
-      },
+      // The migrations and models travel with the handler, which reads them next to itself.
+      filesNextToHandler: { 'sql/migrations': 'sql/migrations', 'sql/models': 'sql/models' },
     });
     Secret.fromSecretCompleteArn(this, 'Credentials', props.secretArn).grantRead(this.setupFunction);
 
@@ -136,7 +127,7 @@ export class SnowpipeIntegration extends Construct {
       accessRoleArn,
       bucketName: props.transformedBucket.bucketName,
       tables: rawTablesOf(props.contracts),
-      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
+      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain', // what the handler drops on Delete
       // A changed model or a new migration changes the properties, so CloudFormation runs Update.
       modelsVersion: sqlVersion(['models', 'clean'], ['models', 'analytics']),
       migrationsVersion: sqlVersion(['migrations']),

@@ -49,39 +49,43 @@ describe('CLEAN models', () => {
       rmSync(directory, { recursive: true, force: true });
     });
 
+    /** One RAW row: the table's columns from `values` (null when absent), as the local Snowpipe loads it. */
+    async function insertRaw(
+      table: string,
+      spec: typeof cartTable,
+      values: Record<string, string>,
+      file: string,
+      row: number,
+    ) {
+      const columns = columnsOf(spec);
+      const cells = columns.map((column) => (values[column] === undefined ? 'null' : `'${values[column]}'`));
+      await warehouse.rows(
+        `insert into raw.${table} (${columns.join(', ')}, _file_name, _file_row_number, _loaded_at) values (${cells.join(', ')}, '${file}', ${row}, now())`,
+      );
+    }
+
     /** Loads one version of cart 1 (extracted at `at`, with `items` list items) into RAW. */
     async function loadCart(version: string, at: string, items: number) {
-      const cartColumns = columnsOf(cartTable);
-      const value = (column: string) =>
-        ({
-          id: '1',
-          _extracted_at: at,
-          _record_hash: version,
-          _batch_id: version,
-          _source_key: `k-${version}`,
-        })[column] ?? null;
-      await warehouse.rows(
-        `insert into raw.fakestore__carts (${cartColumns.join(', ')}, _file_name, _file_row_number, _loaded_at) values (${cartColumns
-          .map((column) => (value(column) === null ? 'null' : `'${value(column)}'`))
-          .join(', ')}, 'f-${version}', 1, now())`,
-      );
-      const itemColumns = columnsOf(itemTable);
+      const lineage = {
+        _extracted_at: at,
+        _record_hash: version,
+        _batch_id: version,
+        _source_key: `k-${version}`,
+      };
+      await insertRaw('fakestore__carts', cartTable, { id: '1', ...lineage }, `f-${version}`, 1);
       for (let index = 0; index < items; index += 1) {
-        const item = (column: string) =>
-          ({
-            _parent_id: '1',
-            _list_index: String(index),
-            product_id: String(index + 1),
-            quantity: '1',
-            _extracted_at: at,
-            _record_hash: version,
-            _batch_id: version,
-            _source_key: `k-${version}`,
-          })[column] ?? null;
-        await warehouse.rows(
-          `insert into raw.fakestore__carts__products (${itemColumns.join(', ')}, _file_name, _file_row_number, _loaded_at) values (${itemColumns
-            .map((column) => (item(column) === null ? 'null' : `'${item(column)}'`))
-            .join(', ')}, 'f-${version}', ${index + 1}, now())`,
+        const item = {
+          _parent_id: '1',
+          _list_index: String(index),
+          product_id: String(index + 1),
+          quantity: '1',
+        };
+        await insertRaw(
+          'fakestore__carts__products',
+          itemTable,
+          { ...item, ...lineage },
+          `f-${version}`,
+          index + 1,
         );
       }
     }

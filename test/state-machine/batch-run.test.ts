@@ -342,16 +342,19 @@ describe('the batch state machine with Snowflake, run locally', () => {
     },
   });
 
+  /** Extract and validate doubles; the warehouse steps are the real handlers on the recording executor. */
+  const warehouseRunHandlers = () => ({
+    [STATE.extract]: fakeExtract([]) as Handler,
+    [STATE.validate]: validateWithParts as Handler,
+    [STATE.checkLoads]: checkLoads as Handler,
+    [STATE.recordRun]: recordRunInWarehouse as Handler,
+  });
+
   it('waits until Snowpipe has loaded every part of the batch, records the run, then notifies and commits', async () => {
     const executor = snowflakeLoading(2);
     const { error, recorded } = await run(
       { logicalDate: '2026-11-01' },
-      {
-        [STATE.extract]: fakeExtract([]) as Handler,
-        [STATE.validate]: validateWithParts as Handler,
-        [STATE.checkLoads]: checkLoads as Handler,
-        [STATE.recordRun]: recordRunInWarehouse as Handler,
-      },
+      warehouseRunHandlers(),
       withWarehouse,
     );
     expect(error).toBeUndefined();
@@ -369,12 +372,7 @@ describe('the batch state machine with Snowflake, run locally', () => {
     snowflakeLoading(0, 'Load failed');
     const { error, recorded } = await run(
       { logicalDate: '2026-11-01' },
-      {
-        [STATE.extract]: fakeExtract([]) as Handler,
-        [STATE.validate]: validateWithParts as Handler,
-        [STATE.checkLoads]: checkLoads as Handler,
-        [STATE.recordRun]: recordRunInWarehouse as Handler,
-      },
+      warehouseRunHandlers(),
       withWarehouse,
     );
     expect(error).toEqual({
