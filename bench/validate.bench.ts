@@ -61,7 +61,17 @@ async function runValidate(endpoint: string): Promise<Measurement> {
     transformedBucket: 'transformed',
     failedBucket: 'failed',
     contracts: loadContracts(),
-    logger,
+    // Where the fast path's time went (download, DuckDB, upload), on stderr beside the table.
+    logger: {
+      ...logger,
+      warn: logger.warn.bind(logger),
+      error: logger.error.bind(logger),
+      debug: () => undefined,
+      info: (message: string, ...data: unknown[]) => {
+        if (message === 'fast path done') console.error(`  validate's fast path: ${JSON.stringify(data[0])}`);
+      },
+    },
+    fastPath: process.env.VALIDATE_FAST_PATH !== 'off',
   };
   const started = performance.now();
   const result = await validateResource(deps, batch);

@@ -4,7 +4,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
 import { DataBuckets } from './constructs/data-buckets';
-import { PipelineFunction } from './constructs/pipeline-function';
+import { PipelineFunction, PipelineFunctionProps } from './constructs/pipeline-function';
 import { BatchStateMachine, WarehouseFunctions } from './constructs/batch-state-machine';
 import { DailySchedule } from './constructs/daily-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
@@ -85,13 +85,19 @@ export class PipelineStack extends Stack {
       'third-party API keys and client secrets are issued by the API owners and cannot be rotated by a Lambda here; rotate them with the owner and put-secret-value',
     );
 
-    const fn = (step: string, memorySize: number, environment: Record<string, string> = {}) =>
+    const fn = (
+      step: string,
+      memorySize: number,
+      environment: Record<string, string> = {},
+      more: Partial<PipelineFunctionProps> = {},
+    ) =>
       new PipelineFunction(this, `${step}Function`, {
         step,
         memorySize,
         environment,
         logRetention,
         removalPolicy,
+        ...more,
       });
     const sourcesVariable = config.sources.join(',');
     const functions = {
@@ -101,11 +107,19 @@ export class PipelineStack extends Stack {
         STATE_BUCKET: raw.bucketName,
         PIPELINE_SECRET_ARN: sourceSecrets.secretArn,
       }),
-      validate: fn('validate', config.memoryMb.validate, {
-        RAW_BUCKET: raw.bucketName,
-        TRANSFORMED_BUCKET: transformed.bucketName,
-        FAILED_BUCKET: failed.bucketName,
-      }),
+      validate: fn(
+        'validate',
+        config.memoryMb.validate,
+        {
+          RAW_BUCKET: raw.bucketName,
+          TRANSFORMED_BUCKET: transformed.bucketName,
+          FAILED_BUCKET: failed.bucketName,
+          // `off` sends every record through the JS path (the runbook says when).
+          VALIDATE_FAST_PATH: 'on',
+        },
+        // The fast path runs DuckDB on a page group (up to 2 GiB of JSON, gzip) kept in /tmp.
+        { nativeModules: ['@duckdb/node-api'], ephemeralStorageMiB: 4096 },
+      ),
       reconcile: fn('reconcile', config.memoryMb.small),
       quality: new PipelineFunction(this, 'qualityFunction', {
         step: 'quality',

@@ -1,9 +1,9 @@
-import { recordHash } from '../validate/normalize';
+import { recordHash } from '../validate/canonical-json';
 import type { Contract } from '../validate/contract';
 import type { Reason } from '../validate/reasons';
 import { RecordChecker } from '../validate/record-checker';
 import { readPathParts } from '../shared/json-path';
-import type { ColumnSpec, TableSpec } from '../validate/table-spec';
+import type { ColumnSpec, JsonSchemaNode, TableSpec } from '../validate/table-spec';
 
 /** At most this many events per request, as Kinesis takes them in one PutRecords. */
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -52,6 +52,7 @@ function rowOf(
   columns: readonly ColumnSpec[],
   requestId: string,
   receivedAt: string,
+  schema: JsonSchemaNode,
 ) {
   const row: Record<string, unknown> = {};
   for (const column of columns) {
@@ -61,7 +62,7 @@ function rowOf(
   row._batch_id = requestId;
   row._extracted_at = receivedAt;
   row._source_key = 'api:POST /events';
-  row._record_hash = recordHash(record);
+  row._record_hash = recordHash(record, schema);
   return row;
 }
 
@@ -76,7 +77,7 @@ export class EventIngestor {
   private readonly columns: ColumnSpec[];
 
   constructor(
-    contract: Contract,
+    private readonly contract: Contract,
     private readonly sink: EventSink,
     private readonly rejects: RejectStore,
     private readonly now: () => Date = () => new Date(),
@@ -120,7 +121,15 @@ export class EventIngestor {
       const outcome = this.checker.check(event);
       const id = event && typeof event === 'object' ? (event as { id?: unknown }).id : undefined;
       if (outcome.accepted) {
-        rows.push(rowOf(outcome.record, this.columns, request.requestId, receivedAt.toISOString()));
+        rows.push(
+          rowOf(
+            outcome.record,
+            this.columns,
+            request.requestId,
+            receivedAt.toISOString(),
+            this.contract.schema,
+          ),
+        );
         results.push({ index, id, status: 'accepted' });
       } else {
         refused.push({ index, event, reasons: outcome.reasons });

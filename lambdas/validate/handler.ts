@@ -33,6 +33,7 @@ function containerDeps(): ValidateDeps {
     failedBucket: requiredEnv('FAILED_BUCKET'),
     contracts: loadContracts(),
     logger,
+    fastPath: process.env.VALIDATE_FAST_PATH !== 'off',
   };
   return deps;
 }

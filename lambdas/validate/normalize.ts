@@ -1,6 +1,6 @@
-import { hash } from 'node:crypto';
 import { readPathParts } from '../shared/json-path';
-import { ColumnSpec, parentKeyColumnName, primaryKeyColumns, TableSpec } from './table-spec';
+import { recordHash } from './canonical-json';
+import { ColumnSpec, JsonSchemaNode, parentKeyColumnName, primaryKeyColumns, TableSpec } from './table-spec';
 
 export type Row = Record<string, unknown>;
 
@@ -10,58 +10,6 @@ export interface PageLineage {
   /** When extract fetched the page, in microseconds since the epoch (the Parquet timestamp unit). */
   extractedAtMicros: bigint;
   sourceKey: string;
-}
-
-/** Object keys as they appear in canonical JSON (`"key":`), computed once per distinct key. */
-const quotedKeys = new Map<string, string>();
-
-/**
- * JSON with keys sorted at every level: equal records give equal text, whatever the key order.
- * Plain loops, a cache of quoted keys and string concatenation: this runs once per record and was
- * validate's hottest function (docs/benchmarks.md).
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object':
-      break;
-    default:
-      return 'null';
-  }
-  if (Array.isArray(value)) {
-    let text = '[';
-    for (let index = 0; index < value.length; index += 1) {
-      if (index > 0) text += ',';
-      text += value[index] === undefined ? 'null' : canonicalJson(value[index]);
-    }
-    return `${text}]`;
-  }
-  const object = value as Record<string, unknown>;
-  let text = '{';
-  let first = true;
-  for (const key of Object.keys(object).sort()) {
-    const item = object[key];
-    if (item === undefined) continue;
-    if (!first) text += ',';
-    first = false;
-    let quoted = quotedKeys.get(key);
-    if (quoted === undefined) {
-      quoted = `${JSON.stringify(key)}:`;
-      if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
-    }
-    text += quoted + canonicalJson(item);
-  }
-  return `${text}}`;
-}
-
-export function recordHash(record: unknown): string {
-  return hash('sha256', canonicalJson(record));
 }
 
 /** A checked value in the form the Parquet writer takes for the column's type. */
@@ -92,6 +40,8 @@ export class RowBuilder {
   constructor(
     private readonly tables: readonly TableSpec[],
     primaryKey: readonly string[],
+    /** The contract's schema: its key order is the canonical order `_record_hash` is computed in. */
+    private readonly schema?: JsonSchemaNode,
   ) {
     this.parentKey = primaryKeyColumns(tables[0]!, primaryKey);
   }
@@ -102,7 +52,7 @@ export class RowBuilder {
     lineage: PageLineage,
     emit: (tableIndex: number, row: Row) => void,
   ): void {
-    const recordHashValue = recordHash(record);
+    const recordHashValue = recordHash(record, this.schema);
     const withLineage = (row: Row): Row => {
       row._batch_id = lineage.batchId;
       row._extracted_at = lineage.extractedAtMicros;

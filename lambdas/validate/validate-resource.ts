@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PipelineLogger } from '../shared/logger';
-import type { Manifest } from '../extract/raw-landing';
+import type { Manifest, ManifestPage } from '../extract/raw-landing';
 import { readPath } from '../shared/json-path';
 import { ConfigError } from '../shared/errors';
 import { readJsonObject } from '../shared/s3-json';
@@ -14,6 +15,8 @@ import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
 import { batchWarnings } from './batch-rules';
 import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from './table-spec';
+import { planFastPath } from './fast-path/plan';
+import { confirmFastPathRecord, fetchedAtOf, runFastPathStage } from './fast-path/fast-path-stage';
 
 export interface ValidateDeps {
   s3: S3Client;
@@ -22,6 +25,8 @@ export interface ValidateDeps {
   failedBucket: string;
   contracts: Map<string, Contract>;
   logger: PipelineLogger;
+  /** Let DuckDB write the records it proves acceptable (fast-path/plan.ts); default on. */
+  fastPath?: boolean;
 }
 
 export interface ValidateRequest {
@@ -53,6 +58,8 @@ export interface ValidateResult {
 }
 
 const defaultSink: ParquetSinkOptions = { rowGroupRows: 5_000, partMaxBytes: 128 * 1024 * 1024 };
+/** DuckDB's row groups: larger than the JS writer's (it holds them in compact columns, not objects). */
+const FAST_PATH_ROW_GROUP_ROWS = 100_000;
 
 /**
  * Turns one resource's raw pages of one batch into typed Parquet (transformed bucket) and reject files
@@ -93,122 +100,173 @@ export async function validateResource(
   const columnsOf = (table: TableSpec): ColumnSpec[] => writtenColumns(table, mainTable, contract.primaryKey);
 
   const group = request.pageGroup ? `-g${String(request.pageGroup.index).padStart(3, '0')}` : '';
+  const partKey = (table: TableSpec, part: number) =>
+    `${batchPrefix({ ...batch, resource: table.name })}part${group}-${String(part).padStart(5, '0')}.parquet`;
   const sinkOptions = { ...defaultSink, ...request.sink };
-  const sinks = tables.map(
-    (table) =>
-      new ParquetTableSink(
-        deps.s3,
-        deps.transformedBucket,
-        (part) =>
-          `${batchPrefix({ ...batch, resource: table.name })}part${group}-${String(part).padStart(5, '0')}.parquet`,
-        columnsOf(table),
-        sinkOptions,
-      ),
-  );
-  const rejects = new RejectSink(
-    deps.s3,
-    deps.failedBucket,
-    `${batchPrefix(batch)}rejects${group}-00001.jsonl.gz`,
-  );
-  const checker = new RecordChecker(contract, mainTable);
-  const rowBuilder = new RowBuilder(tables, contract.primaryKey);
-  const counts = { input: 0, valid: 0, quarantinedPages: 0 };
-  const discardedValues: Record<string, number> = {};
-  const fullSinks = new Set<ParquetTableSink>();
-  const emit = (tableIndex: number, row: Row) => {
-    if (sinks[tableIndex]!.push(row)) fullSinks.add(sinks[tableIndex]!);
-  };
-
   const first = request.pageGroup?.first ?? 0;
   const pages = manifest.pages.slice(first, request.pageGroup ? first + request.pageGroup.count : undefined);
-  // The next page is read while this one is checked and written.
-  let nextRead = pages[0] && readRawPage(deps, pages[0].key);
-  // If this run fails, the read-ahead's own failure must not surface later as an unhandled rejection.
-  const abandonReadAhead = () => void nextRead?.catch(() => undefined);
+
+  const decision =
+    deps.fastPath === false
+      ? { ineligible: 'switched off (VALIDATE_FAST_PATH=off)' }
+      : planFastPath(contract, mainTable, tables, manifest.recordsPath, new Date());
+  if ('ineligible' in decision) deps.logger.info('JS path only', { reason: decision.ineligible });
+  const stage =
+    'plan' in decision
+      ? await runFastPathStage({
+          s3: deps.s3,
+          rawBucket: deps.rawBucket,
+          transformedBucket: deps.transformedBucket,
+          plan: decision.plan,
+          pages,
+          batchId: request.batchId,
+          keyForPart: (part) => partKey(mainTable, part),
+          rowGroupRows: FAST_PATH_ROW_GROUP_ROWS,
+          partMaxBytes: sinkOptions.partMaxBytes,
+          logger: deps.logger,
+        })
+      : undefined;
+  const fast = stage?.outcome;
   try {
-    for (const [offset, page] of pages.entries()) {
-      const pageNumber = first + offset + 1;
-      const raw = await nextRead!;
-      nextRead = pages[offset + 1] && readRawPage(deps, pages[offset + 1]!.key);
-      const records = recordsOf(raw.text, manifest.recordsPath);
-      if (!Array.isArray(records)) {
-        counts.quarantinedPages += 1;
-        await rejects.add({ record: raw.text, reasons: [records], sourceKey: page.key, page: pageNumber });
-        continue;
+    // The JS path's parts of the resource's table follow the fast path's.
+    const partOffset = (tableIndex: number) => (tableIndex === 0 ? (fast?.keys.length ?? 0) : 0);
+    const sinks = tables.map(
+      (table, tableIndex) =>
+        new ParquetTableSink(
+          deps.s3,
+          deps.transformedBucket,
+          (part) => partKey(table, part + partOffset(tableIndex)),
+          columnsOf(table),
+          sinkOptions,
+        ),
+    );
+    const rejects = new RejectSink(
+      deps.s3,
+      deps.failedBucket,
+      `${batchPrefix(batch)}rejects${group}-00001.jsonl.gz`,
+    );
+    const checker = new RecordChecker(contract, mainTable);
+    const rowBuilder = new RowBuilder(tables, contract.primaryKey, contract.schema);
+    const counts = { input: 0, valid: 0, quarantinedPages: 0 };
+    const discardedValues: Record<string, number> = {};
+    const fullSinks = new Set<ParquetTableSink>();
+    const emit = (tableIndex: number, row: Row) => {
+      if (sinks[tableIndex]!.push(row)) fullSinks.add(sinks[tableIndex]!);
+    };
+
+    // Pages the fast path wrote whole are only counted; the others are read (from the local copy
+    // the fast path made, else from S3, the next while this one is checked) and validated here.
+    const toRead = pages.filter((page) => !fast?.whole.has(page.key));
+    for (const page of pages)
+      if (fast?.whole.has(page.key)) {
+        counts.input += page.records!;
+        counts.valid += page.records!;
       }
-      const lineage = {
-        batchId: request.batchId,
-        extractedAtMicros: BigInt(Date.parse(raw.fetchedAt)) * 1000n,
-        sourceKey: page.key,
-      };
-      for (const [index, record] of records.entries()) {
-        counts.input += 1;
-        const outcome = checker.check(record);
-        if (!outcome.accepted) {
-          await rejects.add({
-            record,
-            reasons: outcome.reasons,
-            sourceKey: page.key,
-            page: pageNumber,
-            index,
-          });
+    const read = (page: ManifestPage) => {
+      const local = fast?.downloaded.get(page.key);
+      return local ? readLocalPage(local.file, local.fetchedAt) : readRawPage(deps, page.key);
+    };
+    let nextRead = toRead[0] && read(toRead[0]);
+    // If this run fails, the read-ahead's own failure must not surface later as an unhandled rejection.
+    const abandonReadAhead = () => void nextRead?.catch(() => undefined);
+    try {
+      for (const [offset, page] of toRead.entries()) {
+        const pageNumber = manifest.pages.indexOf(page) + 1;
+        const raw = await nextRead!;
+        nextRead = toRead[offset + 1] && read(toRead[offset + 1]!);
+        const records = recordsOf(raw.text, manifest.recordsPath);
+        if (!Array.isArray(records)) {
+          counts.quarantinedPages += 1;
+          await rejects.add({ record: raw.text, reasons: [records], sourceKey: page.key, page: pageNumber });
           continue;
         }
-        counts.valid += 1;
-        for (const field of outcome.discardedFields)
-          discardedValues[field] = (discardedValues[field] ?? 0) + 1;
-        // Evolution only ever widens the resource's own table: its next rows go to a new, wider part.
-        if (mainTable.columns.length + lineageColumns.length !== sinks[0]!.columnCount)
-          await sinks[0]!.changeColumns(columnsOf(mainTable));
-        rowBuilder.build(outcome.record, lineage, emit);
-        for (const sink of fullSinks) await sink.flushRowGroup();
-        fullSinks.clear();
+        const lineage = {
+          batchId: request.batchId,
+          extractedAtMicros: BigInt(Date.parse(raw.fetchedAt)) * 1000n,
+          sourceKey: page.key,
+        };
+        const verdicts = fast?.partial.get(page.key);
+        for (const [index, record] of records.entries()) {
+          counts.input += 1;
+          if (verdicts?.accepted[index]) {
+            confirmFastPathRecord(record, verdicts.hashes[index]!, contract.schema, page.key, index);
+            counts.valid += 1;
+            continue;
+          }
+          const outcome = checker.check(record);
+          if (!outcome.accepted) {
+            await rejects.add({
+              record,
+              reasons: outcome.reasons,
+              sourceKey: page.key,
+              page: pageNumber,
+              index,
+            });
+            continue;
+          }
+          counts.valid += 1;
+          for (const field of outcome.discardedFields)
+            discardedValues[field] = (discardedValues[field] ?? 0) + 1;
+          // Evolution only ever widens the resource's own table: its next rows go to a new, wider part.
+          if (mainTable.columns.length + lineageColumns.length !== sinks[0]!.columnCount)
+            await sinks[0]!.changeColumns(columnsOf(mainTable));
+          rowBuilder.build(outcome.record, lineage, emit);
+          for (const sink of fullSinks) await sink.flushRowGroup();
+          fullSinks.clear();
+        }
       }
+    } catch (error) {
+      abandonReadAhead();
+      throw error;
     }
-  } catch (error) {
-    abandonReadAhead();
-    throw error;
+    const tableResults: Record<string, SinkResult> = {};
+    for (const [index, sink] of sinks.entries()) {
+      const written = await sink.close();
+      tableResults[tables[index]!.name] =
+        index === 0 && fast
+          ? { rows: fast.rows + written.rows, keys: [...fast.keys, ...written.keys] }
+          : written;
+    }
+    const rejected = await rejects.close();
+
+    const schemaVersions: Record<string, number> = {};
+    for (const table of tables) {
+      schemaVersions[table.name] = await registry.record(request.source, table.name, columnsOf(table));
+    }
+
+    const result: ValidateResult = {
+      source: request.source,
+      resource: request.resource,
+      batchId: request.batchId,
+      inputRecords: counts.input,
+      validRecords: counts.valid,
+      rejectedRecords: counts.input - counts.valid,
+      quarantinedPages: counts.quarantinedPages,
+      tables: tableResults,
+      rejectKeys: rejected.key ? [rejected.key] : [],
+      schemaVersions,
+      discardedValues,
+      // The whole resource is judged once, by the first (or only) page group.
+      warnings:
+        (request.pageGroup?.index ?? 0) === 0
+          ? await batchWarnings(
+              deps.s3,
+              deps.transformedBucket,
+              batch,
+              manifest.records,
+              manifest.startCursor !== undefined,
+            )
+          : [],
+    };
+    for (const warning of result.warnings) deps.logger.warn('batch rule', { warning });
+    deps.logger.info('resource validated', {
+      ...result,
+      tables: Object.fromEntries(Object.entries(tableResults).map(([name, t]) => [name, t.rows])),
+    });
+    return result;
+  } finally {
+    stage?.cleanup();
   }
-
-  const tableResults: Record<string, SinkResult> = {};
-  for (const [index, sink] of sinks.entries()) tableResults[tables[index]!.name] = await sink.close();
-  const rejected = await rejects.close();
-
-  const schemaVersions: Record<string, number> = {};
-  for (const table of tables) {
-    schemaVersions[table.name] = await registry.record(request.source, table.name, columnsOf(table));
-  }
-
-  const result: ValidateResult = {
-    source: request.source,
-    resource: request.resource,
-    batchId: request.batchId,
-    inputRecords: counts.input,
-    validRecords: counts.valid,
-    rejectedRecords: counts.input - counts.valid,
-    quarantinedPages: counts.quarantinedPages,
-    tables: tableResults,
-    rejectKeys: rejected.key ? [rejected.key] : [],
-    schemaVersions,
-    discardedValues,
-    // The whole resource is judged once, by the first (or only) page group.
-    warnings:
-      (request.pageGroup?.index ?? 0) === 0
-        ? await batchWarnings(
-            deps.s3,
-            deps.transformedBucket,
-            batch,
-            manifest.records,
-            manifest.startCursor !== undefined,
-          )
-        : [],
-  };
-  for (const warning of result.warnings) deps.logger.warn('batch rule', { warning });
-  deps.logger.info('resource validated', {
-    ...result,
-    tables: Object.fromEntries(Object.entries(tableResults).map(([name, t]) => [name, t.rows])),
-  });
-  return result;
 }
 
 async function readManifest(deps: ValidateDeps, key: string): Promise<Manifest> {
@@ -232,9 +290,12 @@ async function readManifest(deps: ValidateDeps, key: string): Promise<Manifest> 
 async function readRawPage(deps: ValidateDeps, key: string): Promise<{ text: string; fetchedAt: string }> {
   const answer = await deps.s3.send(new GetObjectCommand({ Bucket: deps.rawBucket, Key: key }));
   const bytes = Buffer.from(await answer.Body!.transformToByteArray());
-  const fetchedAt =
-    answer.Metadata?.['fetched-at'] ?? answer.LastModified?.toISOString() ?? new Date(0).toISOString();
-  return { text: gunzipSync(bytes).toString('utf8'), fetchedAt };
+  return { text: gunzipSync(bytes).toString('utf8'), fetchedAt: fetchedAtOf(answer) };
+}
+
+/** A raw page the fast path downloaded. */
+async function readLocalPage(file: string, fetchedAt: string): Promise<{ text: string; fetchedAt: string }> {
+  return { text: gunzipSync(await readFile(file)).toString('utf8'), fetchedAt };
 }
 
 /** The page's records, or the reason the page as a whole cannot be read. */

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -27,17 +28,42 @@ export interface PipelineFunctionProps {
    * @default none
    */
   readonly filesNextToHandler?: Record<string, string>;
+  /**
+   * Packages with a native binding (DuckDB): left out of esbuild and installed into the bundle for the
+   * Lambda's platform (linux, arm64) at the version package.json pins.
+   * @default none
+   */
+  readonly nativeModules?: string[];
+  /** /tmp for the function (validate's fast path keeps a page group there). @default 512 MiB */
+  readonly ephemeralStorageMiB?: number;
 }
 
-function copyAfterBundling(files: Record<string, string>) {
+const pinnedVersions: Record<string, string> = (
+  JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  }
+).dependencies;
+
+/** Commands run in the bundle after esbuild: copy the handler's files, install its native modules. */
+function afterBundlingHooks(files: Record<string, string>, nativeModules: readonly string[]) {
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
-    afterBundling: (_input: string, output: string) =>
-      Object.entries(files).flatMap(([target, source]) => [
+    afterBundling: (_input: string, output: string) => [
+      ...Object.entries(files).flatMap(([target, source]) => [
         `mkdir -p ${dirname(join(output, target))}`,
         `cp -r ${join(repositoryRoot, source)} ${join(output, target)}`,
       ]),
+      // The bundle is made its own npm project first: without a package.json npm would walk up to
+      // the repository's and install there, replacing this machine's binaries with Lambda's.
+      ...(nativeModules.length
+        ? [
+            `cd ${output} && echo '{"private":true}' > package.json && npm install --prefix . --no-save --no-package-lock --no-audit --no-fund --os=linux --cpu=arm64 ${nativeModules
+              .map((name) => `${name}@${pinnedVersions[name]}`)
+              .join(' ')} && rm package.json`,
+          ]
+        : []),
+    ],
   };
 }
 
@@ -59,6 +85,9 @@ export class PipelineFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.minutes(15),
+      ...(props.ephemeralStorageMiB
+        ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) }
+        : {}),
       tracing: Tracing.ACTIVE,
       logGroup,
       depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
@@ -78,7 +107,10 @@ export class PipelineFunction extends NodejsFunction {
         minify: true,
         // The runtime's own AWS SDK would make the deployed code depend on whatever version AWS ships.
         bundleAwsSDK: true,
-        ...(props.filesNextToHandler ? { commandHooks: copyAfterBundling(props.filesNextToHandler) } : {}),
+        externalModules: props.nativeModules ?? [],
+        ...(props.filesNextToHandler || props.nativeModules
+          ? { commandHooks: afterBundlingHooks(props.filesNextToHandler ?? {}, props.nativeModules ?? []) }
+          : {}),
       },
     });
     acceptFinding(

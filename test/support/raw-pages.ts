@@ -22,12 +22,13 @@ export async function landRawPages(
   };
   for (const [index, body] of bodies.entries()) {
     const key = rawPageKey(batch, index + 1);
-    manifest.records += recordCount(body, recordsPath);
+    const records = recordCount(body, recordsPath);
+    manifest.records += records ?? 0;
     await landing.landPage(key, Buffer.from(body), { 'fetched-at': '2026-11-20T06:00:00.000Z' });
     manifest.pages.push({
       key,
       page: index + 1,
-      records: null,
+      records,
       bytes: body.length,
       url: 'http://test',
       status: 200,
@@ -37,13 +38,13 @@ export async function landRawPages(
   await landing.writeManifest(manifestKey(batch), manifest);
 }
 
-/** Records on a page as extract counts them: the array at the records path, none if the body is not that. */
-function recordCount(body: string, recordsPath: string): number {
+/** Records on a page as extract counts them: the array at the records path, null if the body is not that. */
+function recordCount(body: string, recordsPath: string): number | null {
   try {
     const document = JSON.parse(body) as unknown;
     const records = recordsPath ? readPath(document, recordsPath) : document;
-    return Array.isArray(records) ? records.length : 0;
+    return Array.isArray(records) ? records.length : null;
   } catch {
-    return 0;
+    return null;
   }
 }

@@ -113,7 +113,7 @@ describe('validate on the real fixture data', () => {
         date: '2020-03-02 00:00:00+00',
         _batch_id: 'v-fixture',
         _source_key: 'fakestore/carts/dt=2026-11-20/batch=v-fixture/page-00001.json.gz',
-        hash_length: 64n,
+        hash_length: 32n,
       },
     ]);
   });

@@ -1,5 +1,5 @@
 import { columnName, nestedColumnName } from '../../lambdas/validate/column-names';
-import { canonicalJson, recordHash } from '../../lambdas/validate/normalize';
+import { canonicalJson, recordHash } from '../../lambdas/validate/canonical-json';
 import { tablesFromSchema } from '../../lambdas/validate/table-spec';
 
 describe('column names', () => {
@@ -80,7 +80,29 @@ describe('record hash', () => {
     const b = { nested: { a: 'é', b: [1, { c: null, d: true }] }, name: 'x', id: 1 };
     expect(canonicalJson(a)).toBe('{"id":1,"name":"x","nested":{"a":"é","b":[1,{"c":null,"d":true}]}}');
     expect(recordHash(a)).toBe(recordHash(b));
+    expect(recordHash(a)).toMatch(/^[0-9a-f]{32}$/);
     expect(recordHash({ ...a, id: 2 })).not.toBe(recordHash(a));
+  });
+
+  it('orders keys as the contract declares them, then unknown keys sorted, at every level', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        id: { type: 'integer' },
+        nested: { type: 'object', properties: { z: { type: 'string' }, a: { type: 'string' } } },
+      },
+    };
+    const record = { zeta: 1, id: 7, nested: { a: 'a', y: 2, z: 'z' }, alpha: true, name: 'n' };
+    expect(canonicalJson(record, schema)).toBe(
+      '{"name":"n","id":7,"nested":{"z":"z","a":"a","y":2},"alpha":true,"zeta":1}',
+    );
+    // A compact record already in the contract's order is its own canonical text.
+    const inOrder = '{"name":"n","id":7,"nested":{"z":"z","a":"a"}}';
+    expect(canonicalJson(JSON.parse(inOrder), schema)).toBe(inOrder);
+    expect(recordHash(JSON.parse(inOrder), schema)).toBe(
+      recordHash({ nested: { a: 'a', z: 'z' }, id: 7, name: 'n' }, schema),
+    );
   });
 
   it('writes values as JSON.stringify does', () => {

@@ -1,0 +1,78 @@
+import { hash } from 'node:crypto';
+import type { JsonSchemaNode } from './table-spec';
+
+/** Object keys as they appear in canonical JSON (`"key":`), computed once per distinct key. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
+/** The order of an object's keys in canonical JSON: the contract's, then the keys it does not name, sorted. */
+function keyOrder(object: Record<string, unknown>, node: JsonSchemaNode | undefined): string[] {
+  const declared = node?.properties ? Object.keys(node.properties) : [];
+  if (!declared.length) return Object.keys(object).sort();
+  const keys = declared.filter((key) => object[key] !== undefined);
+  if (keys.length === Object.keys(object).length) return keys;
+  return [
+    ...keys,
+    ...Object.keys(object)
+      .filter((key) => !(key in node!.properties!))
+      .sort(),
+  ];
+}
+
+/**
+ * Compact JSON with keys in a fixed order at every level (the contract's order, then unknown keys
+ * sorted): equal records give equal text whatever order their keys arrived in. The contract's order
+ * rather than plain sorting because a compact record whose keys arrive in that order is already its
+ * own canonical text, so validate's DuckDB path hashes the record's text as it is (fast-path/plan.ts).
+ */
+export function canonicalJson(value: unknown, node?: JsonSchemaNode): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return 'null';
+  }
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) text += ',';
+      text += value[index] === undefined ? 'null' : canonicalJson(value[index], node?.items);
+    }
+    return `${text}]`;
+  }
+  const object = value as Record<string, unknown>;
+  let text = '{';
+  let first = true;
+  for (const key of keyOrder(object, node)) {
+    const item = object[key];
+    if (item === undefined) continue;
+    if (!first) text += ',';
+    first = false;
+    text += quotedKey(key) + canonicalJson(item, node?.properties?.[key]);
+  }
+  return `${text}}`;
+}
+
+/**
+ * `_record_hash`: MD5 (hex) of the record's canonical JSON. It identifies a version of a record for
+ * the warehouse's merge, it is not a security control; MD5 because DuckDB computes it at a third of
+ * SHA-256's cost (docs/benchmarks.md) and both validate paths must compute the same function.
+ */
+export function recordHash(record: unknown, schema?: JsonSchemaNode): string {
+  return hash('md5', canonicalJson(record, schema));
+}

@@ -1,0 +1,155 @@
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { ManifestPage } from '../../extract/raw-landing';
+import type { PipelineLogger } from '../../shared/logger';
+import { LocalPage, PageVerdicts, runFastPath } from './duckdb-fast-path';
+import type { FastPathPlan } from './plan';
+import { recordHash } from '../canonical-json';
+import type { JsonSchemaNode } from '../table-spec';
+
+/** What the fast path did for one page group, for the JS path to finish. */
+export interface FastPathOutcome {
+  rows: number;
+  /** The Parquet parts it wrote to the transformed bucket, in order. */
+  keys: string[];
+  /** Pages whose every record it wrote: counted, never read again. */
+  whole: Set<string>;
+  /** Pages with records it left to the JS path, and its verdict on each record. */
+  partial: Map<string, PageVerdicts>;
+  /** The raw pages as downloaded (gzip), with when extract fetched them. */
+  downloaded: Map<string, { file: string; fetchedAt: string }>;
+}
+
+export interface FastPathStageInput {
+  s3: S3Client;
+  rawBucket: string;
+  transformedBucket: string;
+  plan: FastPathPlan;
+  pages: readonly ManifestPage[];
+  batchId: string;
+  keyForPart: (part: number) => string;
+  rowGroupRows: number;
+  partMaxBytes: number;
+  logger: PipelineLogger;
+}
+
+/** Pages downloaded at once: S3 answers each GET in tens of milliseconds, so many are in flight. */
+const DOWNLOADS_IN_FLIGHT = 32;
+
+/**
+ * Downloads the group's pages, lets DuckDB write every record it proves acceptable and uploads its
+ * parts. Returns undefined when DuckDB could not run (a page it cannot parse, no space): then the
+ * JS path validates the whole group as it always did, so the fast path can only ever save time.
+ * The work directory is removed by `cleanup` once the JS path has read what it needs.
+ */
+export async function runFastPathStage(
+  input: FastPathStageInput,
+): Promise<{ outcome?: FastPathOutcome; cleanup: () => void }> {
+  const work = mkdtempSync(join(tmpdir(), 'validate-'));
+  const cleanup = () => rmSync(work, { recursive: true, force: true });
+  const downloaded = new Map<string, { file: string; fetchedAt: string }>();
+  try {
+    mkdirSync(join(work, 'pages'));
+    // Pages extract could not count are not DuckDB's: the JS path quarantines them with the reason.
+    const readable = input.pages.filter((page) => page.records !== null && !page.problem);
+    let next = 0;
+    const download = async () => {
+      while (next < readable.length) {
+        const index = next++;
+        const page = readable[index]!;
+        const answer = await input.s3.send(new GetObjectCommand({ Bucket: input.rawBucket, Key: page.key }));
+        const file = join(work, 'pages', `${String(index).padStart(6, '0')}.json.gz`);
+        await pipeline(answer.Body as Readable, createWriteStream(file));
+        downloaded.set(page.key, { file, fetchedAt: fetchedAtOf(answer) });
+      }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, download));
+    const downloadedAt = performance.now();
+
+    const local: LocalPage[] = readable.map((page) => ({
+      file: downloaded.get(page.key)!.file,
+      sourceKey: page.key,
+      extractedAt: downloaded.get(page.key)!.fetchedAt,
+      records: page.records!,
+    }));
+    let result;
+    try {
+      result = await runFastPath(input.plan, local, {
+        workDirectory: work,
+        batchId: input.batchId,
+        rowGroupRows: input.rowGroupRows,
+        partMaxBytes: input.partMaxBytes,
+      });
+    } catch (error) {
+      input.logger.warn('DuckDB fast path could not run; the JS path validates the whole group', {
+        error: (error as Error).message,
+      });
+      return { cleanup, outcome: undefined };
+    }
+    const checkedAt = performance.now();
+    const keys: string[] = [];
+    for (const [index, part] of result.parts.entries()) {
+      const key = input.keyForPart(index + 1);
+      // Streamed from disk in 5 MiB parts, four in flight: a part of any size costs 20 MiB of memory.
+      await new Upload({
+        client: input.s3,
+        params: {
+          Bucket: input.transformedBucket,
+          Key: key,
+          Body: createReadStream(part),
+          ContentType: 'application/vnd.apache.parquet',
+        },
+        queueSize: 4,
+        partSize: 5 * 1024 * 1024,
+      }).done();
+      keys.push(key);
+    }
+    input.logger.info('fast path done', {
+      pages: local.length,
+      rows: result.rows,
+      pagesLeftToJs: result.partial.size,
+      downloadSeconds: seconds(downloadedAt - started),
+      duckdbSeconds: seconds(checkedAt - downloadedAt),
+      uploadSeconds: seconds(performance.now() - checkedAt),
+    });
+    const whole = new Set(local.map((page) => page.sourceKey).filter((key) => !result.partial.has(key)));
+    return { cleanup, outcome: { rows: result.rows, keys, whole, partial: result.partial, downloaded } };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}
+
+const seconds = (milliseconds: number) => Math.round(milliseconds) / 1000;
+
+/** When extract fetched the page (its object metadata), else when it was stored. */
+export function fetchedAtOf(answer: { Metadata?: Record<string, string>; LastModified?: Date }): string {
+  return answer.Metadata?.['fetched-at'] ?? answer.LastModified?.toISOString() ?? new Date(0).toISOString();
+}
+
+/**
+ * A record the fast path wrote, met again on a page the JS path reads: its hash must be the one DuckDB
+ * wrote, which also proves both paths see the same record at this place. Disagreement is a defect of
+ * the fast path, never of the data: the invocation fails (no row is lost or doubled) and says how to
+ * go on without the fast path.
+ */
+export function confirmFastPathRecord(
+  record: unknown,
+  hashWritten: string,
+  schema: JsonSchemaNode,
+  sourceKey: string,
+  index: number,
+): void {
+  const expected = recordHash(record, schema);
+  if (expected !== hashWritten)
+    throw new Error(
+      `validate's DuckDB path wrote record ${index} of ${sourceKey} with _record_hash ${hashWritten}, the JS path computes ${expected}: ` +
+        'set VALIDATE_FAST_PATH=off on the validate function, re-run, and report this record',
+    );
+}
