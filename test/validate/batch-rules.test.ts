@@ -1,7 +1,7 @@
-import { loadContracts } from '../../lambdas/validate/contract';
 import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { RAW_BUCKET, readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
+import { validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';
 
 const event = (n: number) => ({
@@ -16,14 +16,7 @@ describe('validate: batch-level rules (the pre-load tier of data quality)', () =
   let deps: ValidateDeps;
   beforeAll(async () => {
     env = await startTestEnvironment();
-    deps = {
-      s3: env.s3,
-      rawBucket: RAW_BUCKET,
-      transformedBucket: 'transformed',
-      failedBucket: 'failed',
-      contracts: loadContracts(),
-      logger: env.logs,
-    };
+    deps = validateDepsFor(env);
   });
   afterAll(async () => env.close());
 

@@ -5,7 +5,8 @@ import { planFastPath } from '../../lambdas/validate/fast-path/plan';
 import { validateResource, ValidateDeps, ValidateResult } from '../../lambdas/validate/validate-resource';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';
 import { eventsBetween } from '../../local/fixture-api/events';
-import { RAW_BUCKET, readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
+import { readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
+import { validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';
 import { builtInSourceAt } from '../support/sources';
 import { localParquetFiles, queryRows } from '../support/duckdb';
@@ -20,14 +21,7 @@ describe('validate: the DuckDB fast path writes what the JS path writes', () => 
   let deps: ValidateDeps;
   beforeAll(async () => {
     env = await startTestEnvironment({ eventCount: 3000 });
-    deps = {
-      s3: env.s3,
-      rawBucket: RAW_BUCKET,
-      transformedBucket: 'transformed',
-      failedBucket: 'failed',
-      contracts: loadContracts(),
-      logger: env.logs,
-    };
+    deps = validateDepsFor(env);
   }, 60_000);
   afterAll(async () => env.close());
 

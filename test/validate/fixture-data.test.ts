@@ -1,7 +1,7 @@
 import { extractResource } from '../../lambdas/extract/extract-resource';
-import { loadContracts } from '../../lambdas/validate/contract';
 import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
-import { RAW_BUCKET, startTestEnvironment, TestEnvironment } from '../support/environment';
+import { startTestEnvironment, TestEnvironment } from '../support/environment';
+import { validateDepsFor } from '../support/validate-deps';
 import { builtInSourceAt } from '../support/sources';
 import { localParquetFiles, queryRows } from '../support/duckdb';
 import { loadFakestoreData } from '../../local/fixture-api/fixture-data';
@@ -26,14 +26,7 @@ describe('validate on the real fixture data', () => {
 
   beforeAll(async () => {
     env = await startTestEnvironment({ eventCount: 3000 });
-    deps = {
-      s3: env.s3,
-      rawBucket: RAW_BUCKET,
-      transformedBucket: 'transformed',
-      failedBucket: 'failed',
-      contracts: loadContracts(),
-      logger: env.logs,
-    };
+    deps = validateDepsFor(env);
     for (const [source, resource] of builtInResources) {
       await extractResource(env.deps(), { source: builtInSourceAt(env.api, source), resource, ...batch });
     }

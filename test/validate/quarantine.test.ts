@@ -2,13 +2,8 @@ import { gunzipSync } from 'node:zlib';
 import { compileContract, createValidator, loadContracts, Contract } from '../../lambdas/validate/contract';
 import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';
-import {
-  RAW_BUCKET,
-  readObjectBytes,
-  readJson,
-  startTestEnvironment,
-  TestEnvironment,
-} from '../support/environment';
+import { readObjectBytes, readJson, startTestEnvironment, TestEnvironment } from '../support/environment';
+import { validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';
 import { localParquetFiles, queryRows } from '../support/duckdb';
 
@@ -30,14 +25,7 @@ describe('validate: quarantine with reasons', () => {
   beforeAll(async () => {
     env = await startTestEnvironment();
     contracts = loadContracts();
-    deps = {
-      s3: env.s3,
-      rawBucket: RAW_BUCKET,
-      transformedBucket: 'transformed',
-      failedBucket: 'failed',
-      contracts,
-      logger: env.logs,
-    };
+    deps = validateDepsFor(env, contracts);
   });
   afterAll(async () => env.close());
 
