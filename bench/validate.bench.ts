@@ -18,7 +18,7 @@ import { createS3Client } from '../lambdas/shared/s3-client';
 import { logger } from '../lambdas/shared/logger';
 import { loadContracts } from '../lambdas/validate/contract';
 import { validateResource } from '../lambdas/validate/validate-resource';
-import { RawLanding, Manifest } from '../lambdas/extract/raw-landing';
+import { FETCHED_AT_METADATA, RawLanding, Manifest } from '../lambdas/extract/raw-landing';
 import { manifestKey, rawPageKey } from '../lambdas/shared/keys';
 import { eventsBetween } from '../local/fixture-api/events';
 import { startLocalS3 } from '../local/local-s3';
@@ -140,7 +140,7 @@ async function orchestrate(megabytes: number): Promise<void> {
     for (let page = 1; bytes < megabytes * 1e6; page += 1) {
       const body = Buffer.from(JSON.stringify(eventsBetween((page - 1) * PAGE_EVENTS, page * PAGE_EVENTS)));
       const key = rawPageKey(batch, page);
-      await landing.landPage(key, body, { 'fetched-at': '2026-11-22T06:00:00.000Z' });
+      await landing.landPage(key, body, { [FETCHED_AT_METADATA]: '2026-11-22T06:00:00.000Z' });
       writeFileSync(
         join(pagesDirectory, `page-${String(page).padStart(5, '0')}.json.gz`),
         gzipSync(body, { level: 3 }),

@@ -1,5 +1,11 @@
 import S3rver from 's3rver';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export interface LocalS3 {
   /** Endpoint for `AWS_ENDPOINT_URL_S3`. */
@@ -30,6 +36,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   server.middleware.unshift(conditionalWrites());
+  atomicPuts(server);
   const address: AddressInfo = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
@@ -38,6 +45,48 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       server.httpServer?.closeAllConnections();
       await server.close();
     },
+  };
+}
+
+interface ObjectToStore {
+  bucket: string;
+  key: string;
+  content: Buffer | Readable;
+  metadata: Record<string, string>;
+}
+
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  putObject(object: ObjectToStore): Promise<{ size: number; md5: string }>;
+}
+
+/**
+ * S3 replaces an object at once: a GET sees the old body or the new one. s3rver truncates the file
+ * and writes into it, so a reader racing a writer (page groups updating the schema registry) reads
+ * half a JSON document. Its store writes a temporary file and renames it over the object instead.
+ */
+function atomicPuts(server: S3rver): void {
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const temporary = `${objectPath}.${randomUUID()}.tmp`;
+    const md5 = createHash('md5');
+    let size = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    await pipeline(content, counted, createWriteStream(temporary));
+    await rename(temporary, objectPath);
+    const digest = md5.digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
   };
 }
 

@@ -11,7 +11,7 @@ import { createSourceClient } from './http/create-source-client';
 import { parentValues } from './parent-values';
 import { cursorOf, CursorValue, incrementalStart, laterCursor } from './incremental';
 import { Partition, resolvePartitions } from './partitions';
-import { Manifest, ManifestPage, RawLanding } from './raw-landing';
+import { FETCHED_AT_METADATA, Manifest, ManifestPage, RawLanding } from './raw-landing';
 import { FetchedPage, ResourcePageReader, WalkOutcome } from './resource-pages';
 import { effectiveResource } from './source-config';
 
@@ -138,7 +138,7 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       ...(page.partition.label ? { partition: page.partition.label } : {}),
       'request-url': page.http.safeUrl,
       status: String(page.http.status),
-      'fetched-at': new Date(now()).toISOString(),
+      [FETCHED_AT_METADATA]: new Date(now()).toISOString(),
       'record-count': records === null ? 'unknown' : String(records),
     });
     manifest.pages.push(entry);

@@ -102,9 +102,28 @@ export class RawLanding {
   }
 }
 
-/** Reads the records of a landed page back (gunzip + parse + records path), e.g. for child partitions. */
-export async function readLandedDocument(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+/** Object metadata holding when extract fetched a page: the `_extracted_at` of its rows. */
+export const FETCHED_AT_METADATA = 'fetched-at';
+
+/** When extract fetched the page (its object metadata), else when it was stored. */
+export function fetchedAtOf(answer: { Metadata?: Record<string, string>; LastModified?: Date }): string {
+  return (
+    answer.Metadata?.[FETCHED_AT_METADATA] ?? answer.LastModified?.toISOString() ?? new Date(0).toISOString()
+  );
+}
+
+/** A landed page's text (gunzipped) and when extract fetched it. */
+export async function readLandedPage(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ text: string; fetchedAt: string }> {
   const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const bytes = Buffer.from(await answer.Body!.transformToByteArray());
-  return JSON.parse(gunzipSync(bytes).toString('utf8'));
+  return { text: gunzipSync(bytes).toString('utf8'), fetchedAt: fetchedAtOf(answer) };
+}
+
+/** Reads a landed page back as a JSON document, e.g. for child partitions. */
+export async function readLandedDocument(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+  return JSON.parse((await readLandedPage(s3, bucket, key)).text);
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { PipelineLogger } from '../shared/logger';
-import type { Manifest, ManifestPage } from '../extract/raw-landing';
+import { Manifest, ManifestPage, readLandedPage } from '../extract/raw-landing';
 import { readPath } from '../shared/json-path';
 import { ConfigError } from '../shared/errors';
 import { readJsonObject } from '../shared/s3-json';
@@ -16,7 +16,7 @@ import { SchemaRegistry } from './schema-registry';
 import { batchWarnings } from './batch-rules';
 import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from './table-spec';
 import { planFastPath } from './fast-path/plan';
-import { confirmFastPathRecord, fetchedAtOf, runFastPathStage } from './fast-path/fast-path-stage';
+import { confirmFastPathRecord, runFastPathStage } from './fast-path/fast-path-stage';
 
 export interface ValidateDeps {
   s3: S3Client;
@@ -156,7 +156,9 @@ export async function validateResource(
 
     // Pages the fast path wrote whole are only counted; the others are read (from the local copy
     // the fast path made, else from S3, the next while this one is checked) and validated here.
-    const toRead = pages.filter((page) => !fast?.whole.has(page.key));
+    const toRead = pages
+      .map((page, offset) => ({ page, pageNumber: first + offset + 1 }))
+      .filter(({ page }) => !fast?.whole.has(page.key));
     for (const page of pages)
       if (fast?.whole.has(page.key)) {
         counts.input += page.records!;
@@ -164,16 +166,17 @@ export async function validateResource(
       }
     const read = (page: ManifestPage) => {
       const local = fast?.downloaded.get(page.key);
-      return local ? readLocalPage(local.file, local.fetchedAt) : readRawPage(deps, page.key);
+      return local
+        ? readLocalPage(local.file, local.fetchedAt)
+        : readLandedPage(deps.s3, deps.rawBucket, page.key);
     };
-    let nextRead = toRead[0] && read(toRead[0]);
+    let nextRead = toRead[0] && read(toRead[0].page);
     // If this run fails, the read-ahead's own failure must not surface later as an unhandled rejection.
     const abandonReadAhead = () => void nextRead?.catch(() => undefined);
     try {
-      for (const [offset, page] of toRead.entries()) {
-        const pageNumber = manifest.pages.indexOf(page) + 1;
+      for (const [offset, { page, pageNumber }] of toRead.entries()) {
         const raw = await nextRead!;
-        nextRead = toRead[offset + 1] && read(toRead[offset + 1]!);
+        nextRead = toRead[offset + 1] && read(toRead[offset + 1]!.page);
         const records = recordsOf(raw.text, manifest.recordsPath);
         if (!Array.isArray(records)) {
           counts.quarantinedPages += 1;
@@ -285,12 +288,6 @@ async function readManifest(deps: ValidateDeps, key: string): Promise<Manifest> 
     );
   }
   return manifest;
-}
-
-async function readRawPage(deps: ValidateDeps, key: string): Promise<{ text: string; fetchedAt: string }> {
-  const answer = await deps.s3.send(new GetObjectCommand({ Bucket: deps.rawBucket, Key: key }));
-  const bytes = Buffer.from(await answer.Body!.transformToByteArray());
-  return { text: gunzipSync(bytes).toString('utf8'), fetchedAt: fetchedAtOf(answer) };
 }
 
 /** A raw page the fast path downloaded. */

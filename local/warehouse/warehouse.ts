@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { sqlName, sqlString } from '../../lambdas/shared/sql-text';
 import type { SqlExecutor } from '../../lambdas/snowflake-setup/sql-executor';
 
 /**
@@ -18,9 +19,6 @@ export function warehouseTableOf(transformedKey: string): string | undefined {
 /** The models Snowflake runs too: CLEAN generated from the contracts (npm run models), ANALYTICS by hand. */
 export const cleanModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'clean');
 export const analyticsModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'analytics');
-
-const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 export interface RunRecord {
   batchId: string;
@@ -80,7 +78,7 @@ export class LocalWarehouse {
   async loadFile(fileName: string, bytes: Uint8Array): Promise<number> {
     const table = warehouseTableOf(fileName);
     if (!table) return 0;
-    const seen = await this.rows(`select 1 from raw._load_history where file_name = ${literal(fileName)}`);
+    const seen = await this.rows(`select 1 from raw._load_history where file_name = ${sqlString(fileName)}`);
     if (seen.length) return 0;
     const scratch = mkdtempSync(join(tmpdir(), 'snowpipe-'));
     const isParquet = fileName.endsWith('.parquet');
@@ -88,13 +86,13 @@ export class LocalWarehouse {
     try {
       writeFileSync(file, bytes);
       const reader = isParquet
-        ? `read_parquet(${literal(file)}, file_row_number = true)`
-        : `(select *, row_number() over () - 1 as file_row_number from read_json(${literal(file)}, format = 'newline_delimited', compression = 'gzip', sample_size = -1))`;
-      const source = `(select *, ${literal(fileName)} as _file_name, file_row_number + 1 as _file_row_number, now() as _loaded_at
+        ? `read_parquet(${sqlString(file)}, file_row_number = true)`
+        : `(select *, row_number() over () - 1 as file_row_number from read_json(${sqlString(file)}, format = 'newline_delimited', compression = 'gzip', sample_size = -1))`;
+      const source = `(select *, ${sqlString(fileName)} as _file_name, file_row_number + 1 as _file_row_number, now() as _loaded_at
         from ${reader})`;
-      const target = `raw.${quote(table)}`;
+      const target = `raw.${sqlName(table)}`;
       const exists = await this.rows(
-        `select 1 from information_schema.tables where table_schema = 'raw' and table_name = ${literal(table)}`,
+        `select 1 from information_schema.tables where table_schema = 'raw' and table_name = ${sqlString(table)}`,
       );
       if (!exists.length) {
         await this.connection.run(
@@ -105,13 +103,13 @@ export class LocalWarehouse {
       const existing = new Set(
         (
           await this.rows(
-            `select column_name from information_schema.columns where table_schema = 'raw' and table_name = ${literal(table)}`,
+            `select column_name from information_schema.columns where table_schema = 'raw' and table_name = ${sqlString(table)}`,
           )
         ).map((row) => String(row.column_name)),
       );
       for (const column of incoming.filter((row) => !existing.has(String(row.column_name)))) {
         await this.connection.run(
-          `alter table ${target} add column ${quote(String(column.column_name))} ${column.column_type}`,
+          `alter table ${target} add column ${sqlName(String(column.column_name))} ${column.column_type}`,
         );
       }
       await this.connection.run('begin transaction');
@@ -123,7 +121,7 @@ export class LocalWarehouse {
           { loaded: bigint },
         ];
         await this.connection.run(
-          `insert into raw._load_history values (${literal(fileName)}, ${literal(table)}, ${loaded}, now())`,
+          `insert into raw._load_history values (${sqlString(fileName)}, ${sqlString(table)}, ${loaded}, now())`,
         );
         await this.connection.run('commit');
         return Number(loaded);
@@ -181,16 +179,18 @@ export class LocalWarehouse {
       await this.connection.run(`create or replace table analytics.daily_record_counts as
         select source, table_name, logical_date, sum(records)::bigint as records from (
           ${perTable(
-            (table) => `select ${literal(table.split('__')[0]!)} as source, ${literal(table)} as table_name,
+            (
+              table,
+            ) => `select ${sqlString(table.split('__')[0]!)} as source, ${sqlString(table)} as table_name,
              cast(regexp_extract(_source_key, 'dt=([0-9-]+)', 1) as date) as logical_date, count(*) as records
-             from raw.${quote(table)} group by all`,
+             from raw.${sqlName(table)} group by all`,
           )}
         ) group by all order by logical_date, source, table_name`);
       await this.connection.run(`create or replace table analytics.data_freshness as
         select *, date_diff('hour', last_extracted_at, now()) as hours_since_extract from (
           ${perTable(
-            (table) => `select ${literal(table)} as table_name, max(_extracted_at) as last_extracted_at,
-             max(_loaded_at) as last_loaded_at, count(*) as raw_rows from raw.${quote(table)}`,
+            (table) => `select ${sqlString(table)} as table_name, max(_extracted_at) as last_extracted_at,
+             max(_loaded_at) as last_loaded_at, count(*) as raw_rows from raw.${sqlName(table)}`,
           )}
         ) order by table_name`);
       built.push('daily_record_counts', 'data_freshness');
@@ -200,10 +200,10 @@ export class LocalWarehouse {
 
   async recordRun(run: RunRecord): Promise<void> {
     await this.connection.run(`insert or replace into analytics.pipeline_runs values (
-      ${literal(run.batchId)}, ${literal(run.logicalDate)}, ${literal(run.status)},
-      ${literal(run.startedAt.toISOString())}, ${literal(run.finishedAt.toISOString())},
+      ${sqlString(run.batchId)}, ${sqlString(run.logicalDate)}, ${sqlString(run.status)},
+      ${sqlString(run.startedAt.toISOString())}, ${sqlString(run.finishedAt.toISOString())},
       ${(run.finishedAt.getTime() - run.startedAt.getTime()) / 1000}, ${run.resources}, ${run.extracted},
-      ${run.valid}, ${run.rejected}, ${run.error === undefined ? 'null' : literal(run.error.slice(0, 2000))})`);
+      ${run.valid}, ${run.rejected}, ${run.error === undefined ? 'null' : sqlString(run.error.slice(0, 2000))})`);
   }
 
   async rows(
@@ -217,12 +217,12 @@ export class LocalWarehouse {
   async tableCounts(schema: 'raw' | 'clean' | 'analytics'): Promise<Array<{ table: string; rows: number }>> {
     const tables = (
       await this.rows(
-        `select table_name from information_schema.tables where table_schema = ${literal(schema)} and table_name not like '\\_%' escape '\\' order by table_name`,
+        `select table_name from information_schema.tables where table_schema = ${sqlString(schema)} and table_name not like '\\_%' escape '\\' order by table_name`,
       )
     ).map((row) => String(row.table_name));
     const counts: Array<{ table: string; rows: number }> = [];
     for (const table of tables) {
-      const [{ n }] = (await this.rows(`select count(*)::integer as n from ${schema}.${quote(table)}`)) as [
+      const [{ n }] = (await this.rows(`select count(*)::integer as n from ${schema}.${sqlName(table)}`)) as [
         { n: number },
       ];
       counts.push({ table, rows: n });

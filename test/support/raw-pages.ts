@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { RawLanding, Manifest } from '../../lambdas/extract/raw-landing';
+import { FETCHED_AT_METADATA, RawLanding, Manifest } from '../../lambdas/extract/raw-landing';
 import { manifestKey, rawPageKey } from '../../lambdas/shared/keys';
 import { RAW_BUCKET } from './environment';
 import { readPath } from '../../lambdas/shared/json-path';
@@ -24,7 +24,7 @@ export async function landRawPages(
     const key = rawPageKey(batch, index + 1);
     const records = recordCount(body, recordsPath);
     manifest.records += records ?? 0;
-    await landing.landPage(key, Buffer.from(body), { 'fetched-at': '2026-11-20T06:00:00.000Z' });
+    await landing.landPage(key, Buffer.from(body), { [FETCHED_AT_METADATA]: '2026-11-20T06:00:00.000Z' });
     manifest.pages.push({
       key,
       page: index + 1,

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FastPathPlan } from './plan';
+import { sqlName, sqlString } from '../../shared/sql-text';
 
 /** One raw page as a local `.json.gz` file, with the lineage its rows carry. */
 export interface LocalPage {
@@ -35,8 +36,6 @@ export interface FastPathOptions {
   partMaxBytes: number;
 }
 
-const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
 /**
  * The records of the given page files as (filename, json): one row per record, in page order, each
  * as compact text the reader writes (so a pretty-printed page reads like a compact one), as VARCHAR
@@ -48,9 +47,9 @@ function recordsOf(plan: FastPathPlan, files: readonly string[]): string {
     return `SELECT filename, json::VARCHAR AS json FROM read_json(${list}, format = 'array', records = false, columns = {json: 'JSON'}, filename = true)`;
   // The records path as nested columns, so the reader skips everything else in the page.
   const [first, ...rest] = plan.recordsPath;
-  const type = rest.reduceRight((inner, key) => `STRUCT("${key}" ${inner})`, 'JSON[]');
-  const access = plan.recordsPath.map((key) => `"${key}"`).join('.');
-  return `SELECT filename, unnest(${access})::VARCHAR AS json FROM read_json(${list}, columns = {'${first}': '${type}'}, filename = true, format = 'auto')`;
+  const type = rest.reduceRight((inner, key) => `STRUCT(${sqlName(key)} ${inner})`, 'JSON[]');
+  const access = plan.recordsPath.map(sqlName).join('.');
+  return `SELECT filename, unnest(${access})::VARCHAR AS json FROM read_json(${list}, columns = {${sqlString(first!)}: ${sqlString(type)}}, filename = true, format = 'auto')`;
 }
 
 /** Each record as text (`json`), as the contract's fields (`f`) and as the typed values the checks read. */
@@ -97,7 +96,7 @@ export async function runFastPath(
 
     const output = join(options.workDirectory, 'fast-path-parts');
     mkdirSync(output, { recursive: true });
-    const columns = plan.columns.map(({ name, expression }) => `${expression} AS "${name}"`);
+    const columns = plan.columns.map(({ name, expression }) => `${expression} AS ${sqlName(name)}`);
     await connection.run(`COPY (
       SELECT ${columns.join(', ')}, ${sqlString(options.batchId)} AS _batch_id, p.extracted_at::TIMESTAMPTZ AS _extracted_at,
              p.source_key AS _source_key, md5(r.json) AS _record_hash

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ManifestPage } from '../../extract/raw-landing';
+import { fetchedAtOf, ManifestPage } from '../../extract/raw-landing';
 import type { PipelineLogger } from '../../shared/logger';
 import { LocalPage, PageVerdicts, runFastPath } from './duckdb-fast-path';
 import type { FastPathPlan } from './plan';
@@ -127,11 +127,6 @@ export async function runFastPathStage(
 }
 
 const seconds = (milliseconds: number) => Math.round(milliseconds) / 1000;
-
-/** When extract fetched the page (its object metadata), else when it was stored. */
-export function fetchedAtOf(answer: { Metadata?: Record<string, string>; LastModified?: Date }): string {
-  return answer.Metadata?.['fetched-at'] ?? answer.LastModified?.toISOString() ?? new Date(0).toISOString();
-}
 
 /**
  * A record the fast path wrote, met again on a page the JS path reads: its hash must be the one DuckDB

@@ -1,5 +1,6 @@
 import type { Contract } from '../contract';
 import { ColumnSpec, ColumnType, JsonSchemaNode, TableSpec } from '../table-spec';
+import { sqlName, sqlString } from '../../shared/sql-text';
 
 /**
  * The SQL that lets DuckDB do validate's work for the records it can prove the contract accepts.
@@ -69,8 +70,6 @@ const isoTimestamp =
   '\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{3}Z';
 const isoDate = '\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])';
 
-const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const sqlName = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const typesOf = (node: JsonSchemaNode) =>
   (Array.isArray(node.type) ? node.type : node.type ? [node.type] : []) as string[];
 
