@@ -58,8 +58,11 @@ export interface ValidateResult {
 }
 
 const defaultSink: ParquetSinkOptions = { rowGroupRows: 5_000, partMaxBytes: 128 * 1024 * 1024 };
-/** DuckDB's row groups: larger than the JS writer's (it holds them in compact columns, not objects). */
-const FAST_PATH_ROW_GROUP_ROWS = 100_000;
+/**
+ * DuckDB's row groups: larger than the JS writer's (it holds them in compact columns, not objects),
+ * and half DuckDB's default, which took validate's peak RSS from 325 to 252 MB (docs/benchmarks.md).
+ */
+const FAST_PATH_ROW_GROUP_ROWS = 50_000;
 
 /**
  * Turns one resource's raw pages of one batch into typed Parquet (transformed bucket) and reject files

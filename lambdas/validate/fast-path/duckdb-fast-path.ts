@@ -77,6 +77,10 @@ export async function runFastPath(
     threads: '1',
     memory_limit: '128MB',
     temp_directory: join(options.workDirectory, 'duckdb-spill'),
+    // JSON and Parquet are linked in: DuckDB must never look for extensions (no HOME, no network in Lambda).
+    home_directory: options.workDirectory,
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
   });
   const connection = await instance.connect();
   try {
