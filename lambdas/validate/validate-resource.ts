@@ -112,7 +112,7 @@ export async function validateResource(
   const decision =
     deps.fastPath === false
       ? { ineligible: 'switched off (VALIDATE_FAST_PATH=off)' }
-      : planFastPath(contract, mainTable, tables, manifest.recordsPath, new Date());
+      : planFastPath(contract, tables, manifest.recordsPath, new Date());
   if ('ineligible' in decision) deps.logger.info('JS path only', { reason: decision.ineligible });
   const stage =
     'plan' in decision

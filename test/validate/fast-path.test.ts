@@ -214,7 +214,7 @@ describe('validate: the DuckDB fast path writes what the JS path writes', () => 
     const contracts = loadContracts();
     const decide = (key: string) => {
       const contract = contracts.get(key)!;
-      return planFastPath(contract, contract.tables[0]!, contract.tables, '', new Date());
+      return planFastPath(contract, contract.tables, '', new Date());
     };
     expect(decide('events_apikey/events')).toHaveProperty('plan');
     expect(decide('gfn/country_footprint')).toHaveProperty('plan');

@@ -150,6 +150,8 @@ function compileNode(
         refuse(path, 'only arrays of plain strings have a fast-path form');
       const min = (items.minLength as number | undefined) ?? 0;
       const max = items.maxLength as number | undefined;
+      // RE2 refuses repetitions above 1,000.
+      if (min > 1000 || (max ?? 0) > 1000) refuse(path, 'item lengths above 1,000 characters');
       // Compact text of an array of strings none of which needs escaping; lengths in code points.
       const item = `"[^"\\\\\\x00-\\x1f]{${min},${max ?? ''}}"`;
       structure = 'JSON';
@@ -285,11 +287,12 @@ function columnExpression(column: ColumnSpec, schema: JsonSchemaNode, typed: Typ
  */
 export function planFastPath(
   contract: Contract,
-  mainTable: TableSpec,
+  /** The resource's table (with columns evolution added), then its child tables. */
   tables: readonly TableSpec[],
   recordsPath: string,
   now: Date,
 ): FastPathDecision {
+  const [mainTable] = tables as [TableSpec, ...TableSpec[]];
   try {
     if (tables.length > 1) refuse([], `child table ${tables[1]!.name}`);
     if (contract.exclude.length) refuse([], `excluded fields ${contract.exclude.join(', ')}`);
