@@ -1,11 +1,13 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FastPathPlan } from './plan';
 import { sqlName, sqlString } from '../../shared/sql-text';
+import { partFiles } from './part-uploader';
 
 /** One raw page as a local `.json.gz` file, with the lineage its rows carry. */
 export interface LocalPage {
+  /** The page as stored (gzip). */
   file: string;
   sourceKey: string;
   extractedAt: string;
@@ -31,6 +33,8 @@ export interface FastPathResult {
 
 export interface FastPathOptions {
   workDirectory: string;
+  /** Where DuckDB writes its Parquet parts (created here). */
+  partsDirectory: string;
   batchId: string;
   rowGroupRows: number;
   partMaxBytes: number;
@@ -98,7 +102,7 @@ export async function runFastPath(
     }
     appender.closeSync();
 
-    const output = join(options.workDirectory, 'fast-path-parts');
+    const output = options.partsDirectory;
     mkdirSync(output, { recursive: true });
     const columns = plan.columns.map(({ name, expression }) => `${expression} AS ${sqlName(name)}`);
     await connection.run(`COPY (
@@ -112,10 +116,7 @@ export async function runFastPath(
     ) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${options.rowGroupRows},
       FILE_SIZE_BYTES ${options.partMaxBytes}, OVERWRITE_OR_IGNORE)`);
 
-    const parts = readdirSync(output)
-      .filter((name) => name.endsWith('.parquet'))
-      .sort((a, b) => partIndex(a) - partIndex(b))
-      .map((name) => join(output, name));
+    const parts = partFiles(output);
     const written = new Map<string, number>();
     if (parts.length) {
       const counts = await connection.runAndReadAll(
@@ -136,8 +137,6 @@ export async function runFastPath(
     instance.closeSync();
   }
 }
-
-const partIndex = (name: string) => Number(/(\d+)\.parquet$/.exec(name)?.[1] ?? 0);
 
 /** The same decision as the COPY above, record by record, for one page (in page order). */
 async function verdicts(

@@ -1,14 +1,13 @@
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { fetchedAtOf, ManifestPage } from '../../extract/raw-landing';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ManifestPage } from '../../extract/raw-landing';
 import type { PipelineLogger } from '../../shared/logger';
 import { LocalPage, PageVerdicts, runFastPath } from './duckdb-fast-path';
+import { PartUploader } from './part-uploader';
 import type { FastPathPlan } from './plan';
+import { DownloadedPage, downloadPages } from './page-download';
 import { recordHash } from '../canonical-json';
 import type { JsonSchemaNode } from '../table-spec';
 
@@ -22,7 +21,7 @@ export interface FastPathOutcome {
   /** Pages with records it left to the JS path, and its verdict on each record. */
   partial: Map<string, PageVerdicts>;
   /** The raw pages as downloaded (gzip), with when extract fetched them. */
-  downloaded: Map<string, { file: string; fetchedAt: string }>;
+  downloaded: Map<string, DownloadedPage>;
 }
 
 export interface FastPathStageInput {
@@ -52,71 +51,58 @@ export async function runFastPathStage(
 ): Promise<{ outcome?: FastPathOutcome; cleanup: () => void }> {
   const work = mkdtempSync(join(tmpdir(), 'validate-'));
   const cleanup = () => rmSync(work, { recursive: true, force: true });
-  const downloaded = new Map<string, { file: string; fetchedAt: string }>();
   try {
-    mkdirSync(join(work, 'pages'));
     // Pages extract could not count are not DuckDB's: the JS path quarantines them with the reason.
     const readable = input.pages.filter((page) => page.records !== null && !page.problem);
-    let next = 0;
-    const download = async () => {
-      while (next < readable.length) {
-        const index = next++;
-        const page = readable[index]!;
-        const answer = await input.s3.send(new GetObjectCommand({ Bucket: input.rawBucket, Key: page.key }));
-        const file = join(work, 'pages', `${String(index).padStart(6, '0')}.json.gz`);
-        await pipeline(answer.Body as Readable, createWriteStream(file));
-        downloaded.set(page.key, { file, fetchedAt: fetchedAtOf(answer) });
-      }
-    };
     const started = performance.now();
-    await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, download));
+    const downloaded = await downloadPages({
+      s3: input.s3,
+      bucket: input.rawBucket,
+      pages: readable,
+      directory: join(work, 'pages'),
+      inFlight: DOWNLOADS_IN_FLIGHT,
+    });
     const downloadedAt = performance.now();
-
     const local: LocalPage[] = readable.map((page) => ({
       file: downloaded.get(page.key)!.file,
       sourceKey: page.key,
       extractedAt: downloaded.get(page.key)!.fetchedAt,
       records: page.records!,
     }));
+    const partsDirectory = join(work, 'parts');
+    // Parts DuckDB has finished are sent while it writes the next.
+    const uploader = new PartUploader({
+      s3: input.s3,
+      bucket: input.transformedBucket,
+      directory: partsDirectory,
+      keyForPart: input.keyForPart,
+    });
     let result;
     try {
       result = await runFastPath(input.plan, local, {
         workDirectory: work,
+        partsDirectory,
         batchId: input.batchId,
         rowGroupRows: input.rowGroupRows,
         partMaxBytes: input.partMaxBytes,
       });
     } catch (error) {
+      await uploader.discard();
       input.logger.warn('DuckDB fast path could not run; the JS path validates the whole group', {
         error: (error as Error).message,
       });
       return { cleanup, outcome: undefined };
     }
     const checkedAt = performance.now();
-    const keys: string[] = [];
-    for (const [index, part] of result.parts.entries()) {
-      const key = input.keyForPart(index + 1);
-      // Streamed from disk in 5 MiB parts, four in flight: a part of any size costs 20 MiB of memory.
-      await new Upload({
-        client: input.s3,
-        params: {
-          Bucket: input.transformedBucket,
-          Key: key,
-          Body: createReadStream(part),
-          ContentType: 'application/vnd.apache.parquet',
-        },
-        queueSize: 4,
-        partSize: 5 * 1024 * 1024,
-      }).done();
-      keys.push(key);
-    }
+    const keys = await uploader.complete(result.parts);
     input.logger.info('fast path done', {
       pages: local.length,
       rows: result.rows,
       pagesLeftToJs: result.partial.size,
       downloadSeconds: seconds(downloadedAt - started),
       duckdbSeconds: seconds(checkedAt - downloadedAt),
-      uploadSeconds: seconds(performance.now() - checkedAt),
+      // Parts finished earlier were sent while DuckDB worked: this is only what was left.
+      uploadSecondsAfterDuckdb: seconds(performance.now() - checkedAt),
     });
     const whole = new Set(local.map((page) => page.sourceKey).filter((key) => !result.partial.has(key)));
     return { cleanup, outcome: { rows: result.rows, keys, whole, partial: result.partial, downloaded } };
