@@ -4,7 +4,7 @@ import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 
 /** The number in DuckDB's part file names (`data_0.parquet`, `data_1.parquet`, …). */
-export const partIndex = (name: string) => Number(/(\d+)\.parquet$/.exec(name)?.[1] ?? 0);
+const partIndex = (name: string) => Number(/(\d+)\.parquet$/.exec(name)?.[1] ?? 0);
 
 /** DuckDB's part files in a directory, in the order it wrote them. */
 export function partFiles(directory: string): string[] {
@@ -37,7 +37,8 @@ export class PartUploader {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly input: PartUploaderInput) {
-    this.timer = setInterval(() => this.sendFinishedParts(), 250);
+    // Unreferenced: an uploader that is never completed must not keep the process alive.
+    this.timer = setInterval(() => this.sendFinishedParts(), 250).unref();
   }
 
   /** After DuckDB has finished: sends the parts not sent (or changed since) and answers every key, in order. */
