@@ -10,13 +10,12 @@ export interface CompiledCheck {
   passes(metric: number): boolean;
 }
 
-const literal = (value: string | number) =>
-  typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`;
-
 /** Compiles a check (not `anomaly`, which is judged from history, nor `schema`, from the catalog) to SQL. */
 export function compileCheck(check: Check, dialect: Dialect): CompiledCheck {
   const table = `clean.${check.table}`;
   const p = check.params as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- shapes checked by the checks file schema
+  const literal = (value: string | number) =>
+    typeof value === 'number' ? String(value) : dialect.stringLiteral(value);
   const atMost = (max: number) => ({ threshold: `<= ${max}`, passes: (metric: number) => metric <= max });
   switch (check.kind) {
     case 'row_count': {

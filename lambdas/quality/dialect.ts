@@ -1,3 +1,5 @@
+import { snowflakeString, sqlString } from '../shared/sql-text';
+
 /**
  * Where DuckDB and Snowflake differ for the checks, and only that: everything else the checks compile
  * to is SQL both run. Table and column names are passed in already checked (lower-case identifiers).
@@ -10,6 +12,8 @@ export interface Dialect {
   sampleOf(expression: string, from: string): string;
   /** The column names of a CLEAN table, lower-case, one per row as `column_name`. */
   columnsOf(table: string): string;
+  /** A string literal (Snowflake reads `\` in one as an escape, DuckDB does not). */
+  stringLiteral(text: string): string;
 }
 
 export const duckdbDialect: Dialect = {
@@ -19,6 +23,7 @@ export const duckdbDialect: Dialect = {
     `select string_agg(cast(k as varchar), ', ') as failing_keys from (select ${expression} as k ${from} limit 5) as samples`,
   columnsOf: (table) =>
     `select lower(column_name) as column_name from information_schema.columns where table_schema = 'clean' and table_name = '${table}'`,
+  stringLiteral: sqlString,
 };
 
 export const snowflakeDialect: Dialect = {
@@ -28,4 +33,5 @@ export const snowflakeDialect: Dialect = {
     `select listagg(cast(k as varchar), ', ') as failing_keys from (select ${expression} as k ${from} limit 5) as samples`,
   columnsOf: (table) =>
     `select lower(column_name) as column_name from information_schema.columns where table_schema = 'CLEAN' and table_name = '${table.toUpperCase()}'`,
+  stringLiteral: snowflakeString,
 };

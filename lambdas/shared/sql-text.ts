@@ -1,6 +1,8 @@
 /**
  * Standard SQL quoting, as DuckDB reads it: a string literal with `'` doubled, an identifier with
- * `"` doubled. (Snowflake string literals also treat `\` as an escape: snowflake-setup has its own.)
+ * `"` doubled.
  */
 export const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
+/** A Snowflake string literal: Snowflake also reads `\` in one as an escape, so it is escaped too. */
+export const snowflakeString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 export const sqlName = (name: string) => `"${name.replace(/"/g, '""')}"`;

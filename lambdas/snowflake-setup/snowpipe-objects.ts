@@ -1,4 +1,5 @@
 import type { ColumnType } from '../validate/table-spec';
+import { snowflakeString } from '../shared/sql-text';
 
 /** One RAW table Snowpipe loads: a transformed table's columns and the files it comes from. */
 export interface RawTableSpec {
@@ -59,8 +60,6 @@ export function checkedIdentifier(name: string, what: string): string {
   return name.toUpperCase();
 }
 
-const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 /** The Snowflake objects of one environment, by fully qualified name. */
 export class SnowpipeObjects {
   readonly database: string;
@@ -99,11 +98,11 @@ export class SnowpipeObjects {
 
   /** Not in sqlfluff's Snowflake grammar, so built here and covered by the handler's tests. */
   createIntegration(): string {
-    return `CREATE STORAGE INTEGRATION IF NOT EXISTS ${this.integration} TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = ${literal(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${literal(this.location())})`;
+    return `CREATE STORAGE INTEGRATION IF NOT EXISTS ${this.integration} TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = ${snowflakeString(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${snowflakeString(this.location())})`;
   }
 
   alterIntegration(): string {
-    return `ALTER STORAGE INTEGRATION ${this.integration} SET STORAGE_AWS_ROLE_ARN = ${literal(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${literal(this.location())})`;
+    return `ALTER STORAGE INTEGRATION ${this.integration} SET STORAGE_AWS_ROLE_ARN = ${snowflakeString(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${snowflakeString(this.location())})`;
   }
 
   describeIntegration(): string {
@@ -115,11 +114,11 @@ export class SnowpipeObjects {
   }
 
   createStage(): string {
-    return `CREATE STAGE IF NOT EXISTS ${this.stage} URL = ${literal(this.location())} STORAGE_INTEGRATION = ${this.integration} FILE_FORMAT = ${this.fileFormat}`;
+    return `CREATE STAGE IF NOT EXISTS ${this.stage} URL = ${snowflakeString(this.location())} STORAGE_INTEGRATION = ${this.integration} FILE_FORMAT = ${this.fileFormat}`;
   }
 
   alterStage(): string {
-    return `ALTER STAGE ${this.stage} SET URL = ${literal(this.location())}`;
+    return `ALTER STAGE ${this.stage} SET URL = ${snowflakeString(this.location())}`;
   }
 
   createTable(spec: RawTableSpec): string {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { parseChecksFile } from '../../lambdas/quality/check-config';
-import { duckdbDialect } from '../../lambdas/quality/dialect';
+import { compileCheck } from '../../lambdas/quality/compile-check';
+import { duckdbDialect, snowflakeDialect } from '../../lambdas/quality/dialect';
 import { runChecks } from '../../lambdas/quality/run-checks';
 import { qualityGate } from '../../lambdas/quality/quality-gate';
 import { fixtureDirectory } from '../../local/fixture-api/fixture-data';
@@ -128,6 +129,33 @@ describe('data-quality checks on DuckDB', () => {
       status: 'fail',
       metric: 1,
     });
+  });
+
+  it('invalid_count: reads an allowed value with a quote or a backslash as written', async () => {
+    await warehouse.rows(
+      "update clean.fakestore__products set category = 'kids\\toys' where id = 5; update clean.fakestore__products set category = 'men''s' where id = 6",
+    );
+    const allowed = `values: ["men's clothing", "women's clothing", jewelery, electronics, 'kids\\toys', "men's"]`;
+    expect(
+      await check('fakestore__products', `  - invalid_count: { column: category, ${allowed} }`),
+    ).toMatchObject({
+      status: 'pass',
+      metric: 0,
+    });
+  });
+
+  it('invalid_count: writes a backslash and a quote in a literal as each dialect reads them', () => {
+    const [allowedValues] = parseChecksFile(
+      `table: fakestore__products\nchecks:\n  - invalid_count: { column: category, values: ['kids\\toys', "men's"] }\n`,
+      'fakestore__products.yml',
+    );
+    // Snowflake reads `\` in a string literal as an escape; DuckDB, like standard SQL, does not.
+    expect(compileCheck(allowedValues!, snowflakeDialect).metricSql).toContain(
+      `not in ('kids\\\\toys', 'men\\'s')`,
+    );
+    expect(compileCheck(allowedValues!, duckdbDialect).metricSql).toContain(
+      `not in ('kids\\toys', 'men''s')`,
+    );
   });
 
   it('reference: fails on orphaned cart lines and carts of unknown users', async () => {

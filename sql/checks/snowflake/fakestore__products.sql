@@ -19,10 +19,10 @@ select count(*) as metric from clean.fakestore__products where price is not null
 select listagg(cast(k as varchar), ', ') as failing_keys from (select cast(price as varchar) as k from clean.fakestore__products where price is not null and (price < 0) limit 5) as samples;
 
 -- invalid_count(category)
-select count(*) as metric from clean.fakestore__products where category is not null and (category not in ('men''s clothing', 'women''s clothing', 'jewelery', 'electronics'));
+select count(*) as metric from clean.fakestore__products where category is not null and (category not in ('men\'s clothing', 'women\'s clothing', 'jewelery', 'electronics'));
 
 -- invalid_count(category): failing keys
-select listagg(cast(k as varchar), ', ') as failing_keys from (select cast(category as varchar) as k from clean.fakestore__products where category is not null and (category not in ('men''s clothing', 'women''s clothing', 'jewelery', 'electronics')) limit 5) as samples;
+select listagg(cast(k as varchar), ', ') as failing_keys from (select cast(category as varchar) as k from clean.fakestore__products where category is not null and (category not in ('men\'s clothing', 'women\'s clothing', 'jewelery', 'electronics')) limit 5) as samples;
 
 -- freshness(_extracted_at)
 select datediff('hour', max(_extracted_at), current_timestamp()) as metric from clean.fakestore__products;
