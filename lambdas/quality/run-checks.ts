@@ -21,6 +21,8 @@ export interface QualityVerdict {
   results: CheckResult[];
 }
 
+const RESULT_ROWS_PER_INSERT = 100;
+
 const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
 /** A column of a result row: Snowflake answers unquoted names in upper case, DuckDB as written. */
@@ -70,10 +72,12 @@ export async function runChecks(
       ...(judged.failingKeys && !judged.passed ? { failingKeys: judged.failingKeys } : {}),
     });
   }
-  for (const result of results) {
+  // One statement per hundred rows, not one per check: each is a round trip to Snowflake.
+  for (let start = 0; start < results.length; start += RESULT_ROWS_PER_INSERT) {
+    const rows = results.slice(start, start + RESULT_ROWS_PER_INSERT);
     await executor.execute(
-      'insert into analytics.dq_check_results (batch_id, table_name, check_name, severity, status, metric_value, threshold, failing_keys, checked_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
+      `insert into analytics.dq_check_results (batch_id, table_name, check_name, severity, status, metric_value, threshold, failing_keys, checked_at) values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      rows.flatMap((result) => [
         batchId,
         result.table,
         result.check,
@@ -83,7 +87,7 @@ export async function runChecks(
         result.threshold,
         result.failingKeys ?? null,
         now.toISOString(),
-      ],
+      ]),
     );
   }
   const verdict: CheckStatus = results.some((result) => result.status === 'fail')
