@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { ConfigError } from '../shared/errors';
+import { requiredEnv } from '../shared/required-env';
 import { logger } from '../shared/logger';
 import { parseStepEvent } from '../shared/step-event';
 import { buildRunNotice, RunNoticeInput, RunOutcome } from './run-notice';
@@ -30,13 +30,7 @@ export async function handler(event: NotifyEvent): Promise<{ outcome: RunOutcome
     'notify',
     '{ status, executionArn, startedAt } with summary (success) or error (failure)',
   );
-  const topicArn = process.env.ALERTS_TOPIC_ARN;
-  if (!topicArn)
-    throw new ConfigError(
-      'ALERTS_TOPIC_ARN is not set',
-      {},
-      'set ALERTS_TOPIC_ARN in the function environment',
-    );
+  const topicArn = requiredEnv('ALERTS_TOPIC_ARN');
   const notice = buildRunNotice(input as RunNoticeInput, new Date());
   sns ??= new SNSClient({});
   const sent = await sns.send(
