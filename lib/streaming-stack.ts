@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Size, Stack, StackProps, Token } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKeySourceType,
@@ -158,11 +158,11 @@ export class StreamingStack extends Stack {
 
   /** cdk-nag findings accepted on purpose, each with its reason. */
   private acceptFindings(environment: string): void {
-    // The partition is a literal or a reference depending on the partition-literals feature flag.
-    const bucketArns = (kind: 'failed' | 'transformed') =>
-      ['aws', '<AWS::Partition>'].map(
-        (partition) => `arn:${partition}:s3:::pipeline-${environment}-${kind}-<AWS::AccountId>-<AWS::Region>`,
-      );
+    // A literal (cdk.json's partition-literals flag, with the stack's region known) or a reference.
+    const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
+    const bucketArns = (kind: 'failed' | 'transformed') => [
+      `arn:${partition}:s3:::pipeline-${environment}-${kind}-<AWS::AccountId>-<AWS::Region>`,
+    ];
     const putReason =
       'refused events are written under stream/ of the failed bucket only; s3:Abort* lets a multipart upload be abandoned';
     for (const arn of bucketArns('failed'))

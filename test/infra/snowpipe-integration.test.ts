@@ -94,16 +94,17 @@ describe('the Snowflake side in the template', () => {
     // A RAW table per transformed table, with the Parquet columns in upper case.
     expect(config).toContain('FAKESTORE__CARTS__PRODUCTS');
     expect(config).toContain('fakestore/carts__products/');
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Resource: snowflake.secretArn,
-          }),
-        ]),
-      },
-    });
+    // cdk.json's minimizePolicies may merge the statement with others: look for the grant in any.
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,
+    );
+    expect(
+      statements.some(
+        (statement) =>
+          [statement.Action].flat().includes('secretsmanager:GetSecretValue') &&
+          [statement.Resource].flat().includes(snowflake.secretArn),
+      ),
+    ).toBe(true);
   });
 
   it('passes cdk-nag with Snowflake on', () => {

@@ -1,13 +1,10 @@
-import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { environmentConfig } from '../../lib/config/environments';
 import { StreamingStack } from '../../lib/streaming-stack';
-import { roleStatements } from '../support/pipeline-app';
+import { roleStatements, testApp } from '../support/pipeline-app';
 
 function streamingStack(envName: string, nag = false) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const app = testApp(nag);
   const config = environmentConfig(envName);
   const stack = new StreamingStack(app, `PipelineStreaming-${envName}`, {
     config: { ...config, streaming: config.streaming! },

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -5,12 +7,22 @@ import { environmentConfig } from '../../lib/config/environments';
 import { PipelineStack } from '../../lib/pipeline-stack';
 
 /**
- * The pipeline stack of one environment, as `bin/app.ts` builds it. Lambda bundling is skipped (the
- * template is the same but for asset hashes); `.ci/run` bundles for real with `cdk synth`.
+ * An App as `cdk synth` makes one: cdk.json's context (its feature flags) and, with `nag`, cdk-nag's
+ * AwsSolutions checks. Lambda bundling is skipped (the template is the same but for asset hashes);
+ * `.ci/run` bundles for real with `cdk synth`.
  */
+export function testApp(nag = false): App {
+  const { context } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+/** The pipeline stack of one environment, as `bin/app.ts` builds it. */
 export function pipelineStack(envName: string, options: { overrides?: object; nag?: boolean } = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const app = testApp(options.nag);
   const config = environmentConfig(envName, options.overrides);
   const stack = new PipelineStack(app, `Pipeline-${config.name}`, {
     config,
