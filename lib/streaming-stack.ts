@@ -160,18 +160,16 @@ export class StreamingStack extends Stack {
   private acceptFindings(environment: string): void {
     // A literal (cdk.json's partition-literals flag, with the stack's region known) or a reference.
     const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
-    const bucketArns = (kind: 'failed' | 'transformed') => [
-      `arn:${partition}:s3:::pipeline-${environment}-${kind}-<AWS::AccountId>-<AWS::Region>`,
-    ];
+    const bucketArn = (kind: 'failed' | 'transformed') =>
+      `arn:${partition}:s3:::pipeline-${environment}-${kind}-<AWS::AccountId>-<AWS::Region>`;
     const putReason =
       'refused events are written under stream/ of the failed bucket only; s3:Abort* lets a multipart upload be abandoned';
-    for (const arn of bucketArns('failed'))
-      acceptFinding(this.ingestFunction, `IAM5[Resource::${arn}/stream/*]`, putReason);
+    acceptFinding(this.ingestFunction, `IAM5[Resource::${bucketArn('failed')}/stream/*]`, putReason);
     acceptFinding(this.ingestFunction, 'IAM5[Action::s3:Abort*]', putReason);
     const deliveryReason =
       "the role CDK gives Firehose for its S3 destination: the one transformed bucket, with the object actions Firehose's delivery and retries use";
     for (const finding of [
-      ...bucketArns('transformed').map((arn) => `Resource::${arn}/*`),
+      `Resource::${bucketArn('transformed')}/*`,
       'Action::s3:Abort*',
       'Action::s3:DeleteObject*',
       'Action::s3:GetBucket*',

@@ -1,5 +1,5 @@
-import { gunzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PipelineLogger } from '../shared/logger';
 import { Manifest, ManifestPage, readLandedPage } from '../extract/raw-landing';

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { pipelineStack, pipelineTemplate, roleStatements } from '../support/pipeline-app';
+import { pipelineStack, pipelineTemplate, policyStatements } from '../support/pipeline-app';
 
 const snowflake = {
   secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline/snowflake-AbCdEf',
@@ -39,7 +39,7 @@ describe('the Snowflake side in the template', () => {
         Properties: { RoleName: 'pipeline-prod-snowflake-access' },
       }),
     )[0]!;
-    const statements = roleStatements(template, role);
+    const statements = policyStatements(template, role);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
     expect(actions.sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
     expect(JSON.stringify(statements.map((statement) => statement.Resource))).toMatch(/BucketsTransformed/);
@@ -95,11 +95,8 @@ describe('the Snowflake side in the template', () => {
     expect(config).toContain('FAKESTORE__CARTS__PRODUCTS');
     expect(config).toContain('fakestore/carts__products/');
     // cdk.json's minimizePolicies may merge the statement with others: look for the grant in any.
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,
-    );
     expect(
-      statements.some(
+      policyStatements(template).some(
         (statement) =>
           [statement.Action].flat().includes('secretsmanager:GetSecretValue') &&
           [statement.Resource].flat().includes(snowflake.secretArn),

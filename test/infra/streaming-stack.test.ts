@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { environmentConfig } from '../../lib/config/environments';
 import { StreamingStack } from '../../lib/streaming-stack';
-import { roleStatements, testApp } from '../support/pipeline-app';
+import { policyStatements, testApp } from '../support/pipeline-app';
 
 function streamingStack(envName: string, nag = false) {
   const app = testApp(nag);
@@ -60,7 +60,7 @@ describe('the streaming stack', () => {
     const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
       id.startsWith('ingestFunctionServiceRole'),
     )!;
-    const statements = roleStatements(template, role);
+    const statements = policyStatements(template, role);
     const s3 = statements.filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('s3:')),
     );

@@ -43,12 +43,15 @@ export function pipelineTemplate(envName = 'prod'): Template {
   return template;
 }
 
-/** Every statement of the policies attached to one role of a template. */
-export function roleStatements(
-  template: Template,
-  roleLogicalId: string,
-): Array<{ Action: string | string[]; Resource: unknown; Effect?: string }> {
+type PolicyStatement = { Action: string | string[]; Resource: unknown; Effect?: string };
+
+/** Every statement of the template's policies, or of those attached to one role. */
+export function policyStatements(template: Template, roleLogicalId?: string): PolicyStatement[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === roleLogicalId))
+    .filter(
+      (policy) =>
+        roleLogicalId === undefined ||
+        policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === roleLogicalId),
+    )
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }

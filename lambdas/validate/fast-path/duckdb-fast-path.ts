@@ -7,7 +7,6 @@ import { partFiles } from './part-uploader';
 
 /** One raw page as a local `.json.gz` file, with the lineage its rows carry. */
 export interface LocalPage {
-  /** The page as stored (gzip). */
   file: string;
   sourceKey: string;
   extractedAt: string;

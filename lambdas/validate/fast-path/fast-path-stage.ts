@@ -37,9 +37,6 @@ export interface FastPathStageInput {
   logger: PipelineLogger;
 }
 
-/** Pages downloaded at once: S3 answers each GET in tens of milliseconds, so many are in flight. */
-const DOWNLOADS_IN_FLIGHT = 32;
-
 /**
  * Downloads the group's pages, lets DuckDB write every record it proves acceptable and uploads its
  * parts. Returns undefined when DuckDB could not run (a page it cannot parse, no space): then the
@@ -60,7 +57,6 @@ export async function runFastPathStage(
       bucket: input.rawBucket,
       pages: readable,
       directory: join(work, 'pages'),
-      inFlight: DOWNLOADS_IN_FLIGHT,
     });
     const downloadedAt = performance.now();
     const local: LocalPage[] = readable.map((page) => ({

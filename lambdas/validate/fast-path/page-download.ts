@@ -5,6 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fetchedAtOf, ManifestPage } from '../../extract/raw-landing';
 
+/** GETs in flight: S3 answers each in tens of milliseconds, so many run at once. */
+const DOWNLOADS_IN_FLIGHT = 32;
+
 /** A raw page as downloaded: its gzip bytes on local disk, and when extract fetched it. */
 export interface DownloadedPage {
   file: string;
@@ -20,8 +23,6 @@ export async function downloadPages(input: {
   bucket: string;
   pages: readonly ManifestPage[];
   directory: string;
-  /** GETs in flight: S3 answers each in tens of milliseconds, so many run at once. */
-  inFlight: number;
 }): Promise<Map<string, DownloadedPage>> {
   mkdirSync(input.directory, { recursive: true });
   const downloaded = new Map<string, DownloadedPage>();
@@ -36,6 +37,6 @@ export async function downloadPages(input: {
       downloaded.set(page.key, { file, fetchedAt: fetchedAtOf(answer) });
     }
   };
-  await Promise.all(Array.from({ length: input.inFlight }, download));
+  await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, download));
   return downloaded;
 }
