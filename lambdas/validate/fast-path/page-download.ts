@@ -5,8 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fetchedAtOf, ManifestPage } from '../../extract/raw-landing';
 
-/** GETs in flight: S3 answers each in tens of milliseconds, so many run at once. */
-const DOWNLOADS_IN_FLIGHT = 32;
+/**
+ * GETs in flight: S3 answers each in tens of milliseconds, so many run at once. Not more: with 24 or
+ * 32, the requests' garbage grew the JS heap by up to ~70 MB before V8 collected it, and validate's
+ * peak RSS for 1 GB ranged 263–331 MB instead of 260–270 MB, for no faster download from s3rver
+ * (docs/benchmarks.md).
+ */
+const DOWNLOADS_IN_FLIGHT = 16;
 
 /** A raw page as downloaded: its gzip bytes on local disk, and when extract fetched it. */
 export interface DownloadedPage {

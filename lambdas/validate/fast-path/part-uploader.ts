@@ -1,7 +1,7 @@
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { UPLOAD_PART_BYTES, uploadFile } from './file-upload';
 
 /** The number in DuckDB's part file names (`data_0.parquet`, `data_1.parquet`, …). */
 const partIndex = (name: string) => Number(/(\d+)\.parquet$/.exec(name)?.[1] ?? 0);
@@ -35,6 +35,8 @@ export class PartUploader {
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private readonly timer: NodeJS.Timeout;
+  /** Parts are sent one at a time, so one buffer serves them all. */
+  private readonly buffer = Buffer.allocUnsafe(UPLOAD_PART_BYTES);
 
   constructor(private readonly input: PartUploaderInput) {
     // Unreferenced: an uploader that is never completed must not keep the process alive.
@@ -81,19 +83,17 @@ export class PartUploader {
   private async send(index: number, file: string): Promise<void> {
     const bytes = statSync(file).size;
     const key = this.input.keyForPart(index + 1);
-    // Streamed from disk in 5 MiB parts, one in flight: sent beside DuckDB's own memory, more in
-    // flight raised the peak RSS by ~90 MB for 1 GB (docs/benchmarks.md).
-    await new Upload({
-      client: this.input.s3,
-      params: {
-        Bucket: this.input.bucket,
-        Key: key,
-        Body: createReadStream(file, { end: bytes - 1 }),
-        ContentType: 'application/vnd.apache.parquet',
-      },
-      queueSize: 1,
-      partSize: 5 * 1024 * 1024,
-    }).done();
+    // One 5 MiB part in flight: sent beside DuckDB's own memory, four in flight raised the peak RSS
+    // by ~90 MB for 1 GB (docs/benchmarks.md).
+    await uploadFile({
+      s3: this.input.s3,
+      bucket: this.input.bucket,
+      key,
+      file,
+      bytes,
+      contentType: 'application/vnd.apache.parquet',
+      buffer: this.buffer,
+    });
     this.sent[index] = { file, key, bytes };
   }
 }
