@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../shared/errors';
+import { stateBucketName } from '../shared/required-env';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
 import { parseStepEvent } from '../shared/step-event';
@@ -28,14 +28,7 @@ let store: StateStore | undefined;
 /** The state machine's last step: the run succeeded, so each resource's cursor moves to where it got. */
 export async function handler(event: CommitEvent): Promise<{ committed: CommittedCursor[] }> {
   const input = parseStepEvent(commitEventSchema, event, 'commit-state', '{ extracted: [...] } from extract');
-  const bucket = process.env.STATE_BUCKET ?? process.env.RAW_BUCKET;
-  if (!bucket)
-    throw new ConfigError(
-      'STATE_BUCKET is not set',
-      {},
-      'set STATE_BUCKET (or RAW_BUCKET) in the function environment',
-    );
-  store ??= new StateStore(createS3Client(), bucket);
+  store ??= new StateStore(createS3Client(), stateBucketName());
   const committed = await commitCursors(
     store,
     input.extracted.map((item) => ({

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
+import { requiredEnv, stateBucketName } from '../shared/required-env';
 import { logger } from '../shared/logger';
 import { batchStepFields, parseStepEvent, withStepLogging } from '../shared/step-event';
 import { createS3Client } from '../shared/s3-client';
@@ -49,21 +50,14 @@ let deps: ExtractDeps | undefined;
 let sources: ReturnType<typeof loadSources> | undefined;
 
 function containerDeps(): { deps: ExtractDeps; sources: NonNullable<typeof sources> } {
-  const rawBucket = process.env.RAW_BUCKET;
-  if (!rawBucket) {
-    throw new ConfigError(
-      'RAW_BUCKET is not set',
-      {},
-      'set RAW_BUCKET to the raw bucket name in the function environment',
-    );
-  }
+  const rawBucket = requiredEnv('RAW_BUCKET');
   sources ??= loadSources();
   if (!deps) {
     const s3 = createS3Client();
     deps = {
       s3,
       rawBucket,
-      stateStore: new StateStore(s3, process.env.STATE_BUCKET ?? rawBucket),
+      stateStore: new StateStore(s3, stateBucketName()),
       secrets: defaultSecretResolver(),
       logger,
     };
