@@ -28,8 +28,10 @@ import { validateResource } from '../lambdas/validate/validate-resource';
 import { FETCHED_AT_METADATA, RawLanding, Manifest } from '../lambdas/extract/raw-landing';
 import { manifestKey, rawPageKey } from '../lambdas/shared/keys';
 import { readJsonObject } from '../lambdas/shared/s3-json';
+import { sqlString } from '../lambdas/shared/sql-text';
 import { downloadPages } from '../lambdas/validate/fast-path/page-download';
-import { PartUploader, partFiles } from '../lambdas/validate/fast-path/part-uploader';
+import { partFiles } from '../lambdas/validate/fast-path/duckdb-fast-path';
+import { PartUploader } from '../lambdas/validate/fast-path/part-uploader';
 import { eventsBetween } from '../local/fixture-api/events';
 import { startLocalS3 } from '../local/local-s3';
 
@@ -97,14 +99,14 @@ async function runValidate(endpoint: string): Promise<Measurement> {
 
 /** DuckDB's whole job on one thread: every page read with read_json, written as snappy Parquet. */
 const duckdbCopy = (pages: string, output: string, options = '') =>
-  `copy (select * from read_json(${pages}, format = 'array')) to '${output}' (format parquet, compression snappy${options})`;
+  `copy (select * from read_json(${pages}, format = 'array')) to ${sqlString(output)} (format parquet, compression snappy${options})`;
 
 async function runDuckdb(directory: string, output: string): Promise<Measurement> {
   const connection = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
   const started = performance.now();
-  await connection.run(duckdbCopy(`'${directory}/*.json.gz'`, output));
+  await connection.run(duckdbCopy(sqlString(`${directory}/*.json.gz`), output));
   const seconds = (performance.now() - started) / 1000;
-  const count = await connection.runAndReadAll(`select count(*)::INTEGER from '${output}'`);
+  const count = await connection.runAndReadAll(`select count(*)::INTEGER from ${sqlString(output)}`);
   return { records: Number(count.getRows()[0]![0]), seconds, peakRssMb: peakRssMb() };
 }
 
@@ -124,7 +126,7 @@ async function runDuckdbS3(endpoint: string): Promise<Measurement> {
       directory: join(work, 'pages'),
     });
     const downloadedAt = performance.now();
-    const files = manifest.pages.map((page) => `'${downloaded.get(page.key)!.file}'`);
+    const files = manifest.pages.map((page) => sqlString(downloaded.get(page.key)!.file));
     const uploader = new PartUploader({
       s3,
       bucket: 'transformed',
@@ -139,7 +141,7 @@ async function runDuckdbS3(endpoint: string): Promise<Measurement> {
     await uploader.complete(parts);
     const finishedAt = performance.now();
     const count = await connection.runAndReadAll(
-      `select count(*)::INTEGER from read_parquet([${parts.map((part) => `'${part}'`).join(', ')}])`,
+      `select count(*)::INTEGER from read_parquet([${parts.map(sqlString).join(', ')}])`,
     );
     console.error(
       `  DuckDB's same job: ${JSON.stringify({

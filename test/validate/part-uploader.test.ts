@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { PartUploader, partFiles } from '../../lambdas/validate/fast-path/part-uploader';
+import { partFiles } from '../../lambdas/validate/fast-path/duckdb-fast-path';
+import { PartUploader } from '../../lambdas/validate/fast-path/part-uploader';
 import { readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
 
 /** DuckDB's parts are sent while it writes the next: what lands in S3 must be the finished files. */

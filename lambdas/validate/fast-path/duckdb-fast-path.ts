@@ -1,9 +1,20 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FastPathPlan } from './plan';
 import { sqlName, sqlString } from '../../shared/sql-text';
-import { partFiles } from './part-uploader';
+
+/** The number in DuckDB's part file names (`data_0.parquet`, `data_1.parquet`, …). */
+const partIndex = (name: string) => Number(/(\d+)\.parquet$/.exec(name)?.[1] ?? 0);
+
+/** The Parquet parts runFastPath's COPY has written to a directory so far, in the order it wrote them. */
+export function partFiles(directory: string): string[] {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.parquet'))
+    .sort((a, b) => partIndex(a) - partIndex(b))
+    .map((name) => join(directory, name));
+}
 
 /** One raw page as a local `.json.gz` file, with the lineage its rows carry. */
 export interface LocalPage {

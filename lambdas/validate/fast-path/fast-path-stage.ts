@@ -59,12 +59,10 @@ export async function runFastPathStage(
       directory: join(work, 'pages'),
     });
     const downloadedAt = performance.now();
-    const local: LocalPage[] = readable.map((page) => ({
-      file: downloaded.get(page.key)!.file,
-      sourceKey: page.key,
-      extractedAt: downloaded.get(page.key)!.fetchedAt,
-      records: page.records!,
-    }));
+    const local: LocalPage[] = readable.map((page) => {
+      const { file, fetchedAt } = downloaded.get(page.key)!;
+      return { file, sourceKey: page.key, extractedAt: fetchedAt, records: page.records! };
+    });
     const partsDirectory = join(work, 'parts');
     // Parts DuckDB has finished are sent while it writes the next.
     const uploader = new PartUploader({

@@ -1,19 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
+import { partFiles } from './duckdb-fast-path';
 import { UPLOAD_PART_BYTES, uploadFile } from './file-upload';
-
-/** The number in DuckDB's part file names (`data_0.parquet`, `data_1.parquet`, …). */
-const partIndex = (name: string) => Number(/(\d+)\.parquet$/.exec(name)?.[1] ?? 0);
-
-/** DuckDB's part files in a directory, in the order it wrote them. */
-export function partFiles(directory: string): string[] {
-  if (!existsSync(directory)) return [];
-  return readdirSync(directory)
-    .filter((name) => name.endsWith('.parquet'))
-    .sort((a, b) => partIndex(a) - partIndex(b))
-    .map((name) => join(directory, name));
-}
 
 export interface PartUploaderInput {
   s3: S3Client;
