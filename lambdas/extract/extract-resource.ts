@@ -67,6 +67,8 @@ export interface ExtractResult {
   pageKeys: string[];
   /** Totals over the whole batch so far. */
   pages: number;
+  /** Pages landed whose body could not be read as records (always 0 for a result: such a page fails extract). */
+  unreadablePages: number;
   records: number;
   startCursor?: CursorValue;
   /** The cursor to commit once the whole run has succeeded; extract itself never commits it. */
@@ -140,6 +142,8 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       status: String(page.http.status),
       [FETCHED_AT_METADATA]: new Date(now()).toISOString(),
       'record-count': records === null ? 'unknown' : String(records),
+      // Kept for forensics only: validate and the warehouse never read an unreadable page as records.
+      ...(page.problem ? { readable: 'false' } : {}),
     });
     manifest.pages.push(entry);
     pageKeys.push(key);
@@ -153,7 +157,10 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       }
     }
     if (page.problem)
-      deps.logger.warn('page landed without readable records', { key, problem: page.problem });
+      deps.logger.error('unreadable page landed for forensics; the resource fails', {
+        key,
+        problem: page.problem,
+      });
     deps.logger.debug('page landed', {
       key,
       page: page.pageNumber,
@@ -192,8 +199,18 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
   const workers = Math.min(source.rateLimit.concurrency, Math.max(totalQueued, 1));
   try {
     await Promise.all(Array.from({ length: workers }, worker));
-  } finally {
     await landing.flush();
+  } catch (error) {
+    // The pages landed so far, the unreadable one included, stay listed for whoever investigates;
+    // the manifest stays incomplete, so validate refuses it and the resource's cursor stays put.
+    await landing.flush().catch(() => undefined);
+    manifest.complete = false;
+    manifest.failure = (error as Error).message;
+    manifest.pages.sort(byKey);
+    await landing.writeManifest(thisManifestKey, manifest).catch((writeError: unknown) => {
+      deps.logger.warn('could not write the failed manifest', { error: (writeError as Error).message });
+    });
+    throw error;
   }
   // Jobs never started (paused before their turn) go back as untouched partitions or paused ones.
   for (const job of queue) {
@@ -207,7 +224,7 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
   }
 
   const done = paused.length === 0 && nextPartition >= partitions.length;
-  manifest.pages.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  manifest.pages.sort(byKey);
   manifest.records = manifest.pages.reduce((sum, page) => sum + (page.records ?? 0), 0);
   manifest.complete = done;
   await landing.writeManifest(thisManifestKey, manifest);
@@ -231,6 +248,7 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
     manifestKey: thisManifestKey,
     pageKeys,
     pages: manifest.pages.length,
+    unreadablePages: manifest.pages.filter((page) => page.records === null).length,
     records: manifest.records,
     startCursor,
     pendingCursor: manifest.pendingCursor ?? startCursor,
@@ -249,6 +267,8 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
   });
   return result;
 }
+
+const byKey = (a: ManifestPage, b: ManifestPage) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 function findResource(source: SourceConfig, name: string): ResourceConfig {
   const resource = source.resources.find((candidate) => candidate.name === name);

@@ -3,7 +3,7 @@ import type { SourceConfig } from './source-config';
 import type { SourceHttpClient } from './http/source-http-client';
 import { readPath } from '../shared/json-path';
 import { manifestKey, BatchCoordinates } from '../shared/keys';
-import { ConfigError } from '../shared/errors';
+import { ConfigError, ResponseFormatError } from '../shared/errors';
 import { RawLanding, readLandedDocument } from './raw-landing';
 import { ResourcePageReader } from './resource-pages';
 
@@ -30,9 +30,18 @@ export async function parentValues(
   const records: unknown[] = [];
   const parentManifest = await landing.readManifest(manifestKey({ ...batch, resource: parentName }));
   if (parentManifest?.complete) {
-    for (const page of parentManifest.pages.filter((candidate) => candidate.records !== null)) {
-      const document = await readLandedDocument(deps.s3, deps.rawBucket, page.key);
-      records.push(...(readPath(document, parentManifest.recordsPath) as unknown[]));
+    for (const page of parentManifest.pages) {
+      const document =
+        page.records === null ? undefined : await readLandedDocument(deps.s3, deps.rawBucket, page.key);
+      const pageRecords = readPath(document, parentManifest.recordsPath);
+      // A parent page that cannot be read would silently drop its children's partitions.
+      if (!Array.isArray(pageRecords))
+        throw new ResponseFormatError(
+          `the parent ${parentName}'s landed page ${page.key} has no readable records${page.problem ? ` (${page.problem})` : ''}`,
+          { source: source.name, resource: batch.resource, key: page.key },
+          `re-run the day so ${parentName} is extracted again`,
+        );
+      records.push(...pageRecords);
     }
   } else {
     const reader = new ResourcePageReader(source, parent, client, undefined);

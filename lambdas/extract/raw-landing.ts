@@ -24,7 +24,7 @@ export interface ManifestPage {
   bytes: number;
   url: string;
   status: number;
-  /** Why the page's records could not be counted (the bytes are landed all the same, for validate to quarantine). */
+  /** Why the page's records could not be read (landed for forensics; the resource failed with it). */
   problem?: string;
 }
 
@@ -42,6 +42,8 @@ export interface Manifest {
   records: number;
   startCursor?: CursorValue;
   pendingCursor?: CursorValue;
+  /** Why extract stopped, on a manifest it could not complete. */
+  failure?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ResourceConfig, SourceConfig } from './source-config';
-import type { HttpResult, SourceHttpClient } from './http/source-http-client';
+import type { BodyVerdict, HttpResult, SourceHttpClient } from './http/source-http-client';
 import type { CursorValue } from './incremental';
 import { effectiveResource } from './source-config';
 import { formatStartParam } from './incremental';
@@ -8,16 +8,25 @@ import { createPaginator, PageState, Paginator, PaginationLoop } from './paginat
 import { expandPath, Partition } from './partitions';
 import { ErrorContext, PaginationError, ResponseFormatError } from '../shared/errors';
 
+/** A page body read as the source config describes it: the document and its array of records. */
+export interface PageContent {
+  document: unknown;
+  records: unknown[];
+}
+
 /** One page as fetched: the bytes as received and, when the body has the configured shape, its records. */
 export interface FetchedPage {
   partition: Partition;
   /** 1-based position within the partition. */
   pageNumber: number;
-  http: HttpResult;
-  /** The parsed body, when it is JSON. */
+  http: HttpResult<PageContent>;
+  /** The parsed body. */
   document?: unknown;
   records?: unknown[];
-  /** Why the body has no records array (not JSON, or no array at the records path). */
+  /**
+   * Why the body has no records array (not JSON, cut short, no array at the records path), on every
+   * allowed attempt: the page is landed for forensics, marked unreadable, and the walk fails.
+   */
   problem?: string;
 }
 
@@ -63,7 +72,13 @@ export class ResourcePageReader {
     for (;;) {
       const { url, http } = await request;
       if (http.ignored) return { done: true };
-      const page = this.interpret(partition, pageNumber, http);
+      const page: FetchedPage = {
+        partition,
+        pageNumber,
+        http,
+        ...(http.content ?? {}),
+        ...(http.unreadable ? { problem: http.unreadable } : {}),
+      };
       const context = {
         source: this.source.name,
         resource: this.resource.name,
@@ -95,9 +110,10 @@ export class ResourcePageReader {
     partition: Partition,
     paginator: Paginator,
     state: PageState,
-  ): Promise<{ url: URL; http: HttpResult }> {
+  ): Promise<{ url: URL; http: HttpResult<PageContent> }> {
     const url = this.urlFor(partition, paginator.request(state));
-    return { url, http: await this.client.send({ url, resource: this.resource.name }) };
+    const read = (body: Buffer) => readPageBody(body, this.recordsPath);
+    return { url, http: await this.client.send({ url, resource: this.resource.name, read }) };
   }
 
   /** The page after this one; an error is returned, not thrown, so the page is landed before the walk fails. */
@@ -109,14 +125,13 @@ export class ResourcePageReader {
     context: ErrorContext,
   ): { done: true; error?: Error } | { done: false; state: PageState; error?: undefined } {
     if (page.problem) {
-      // Without records there is no telling where the next page is; stopping quietly would leave a gap.
-      if (this.paginatorConfig.type === 'none') return { done: true };
+      // Never a page of zero records: its records, and with them where the next page is, are unknown.
       return {
         done: true,
         error: new ResponseFormatError(
-          `page ${page.pageNumber} ${page.problem}, so the following pages cannot be found`,
-          context,
-          'the page is landed in raw as received; check recordsPath and paginator in the source config, or the API',
+          `page ${page.pageNumber}${page.partition.label ? ` of ${page.partition.label}` : ''} ${page.problem}, on every one of ${page.http.attempts} attempts`,
+          { ...context, attempts: page.http.attempts },
+          'its last body is kept in raw as received, marked unreadable, and no cursor moved; re-run the day once the API answers whole bodies, or fix recordsPath and paginator in the source config if the API changed its shape',
         ),
       };
     }
@@ -157,19 +172,21 @@ export class ResourcePageReader {
     for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
     return url;
   }
+}
 
-  private interpret(partition: Partition, pageNumber: number, http: HttpResult): FetchedPage {
-    let document: unknown;
-    try {
-      document = JSON.parse(http.body.toString('utf8'));
-    } catch (error) {
-      return { partition, pageNumber, http, problem: `is not valid JSON (${(error as Error).message})` };
-    }
-    const records = readPath(document, this.recordsPath);
-    if (!Array.isArray(records)) {
-      const where = this.recordsPath ? `at records path "${this.recordsPath}"` : 'at the top level';
-      return { partition, pageNumber, http, document, problem: `has no array of records ${where}` };
-    }
-    return { partition, pageNumber, http, document, records };
+/** Reads a page body as the config describes it; anything else is a problem, retried by the client. */
+export function readPageBody(body: Buffer, recordsPath: string): BodyVerdict<PageContent> {
+  let document: unknown;
+  try {
+    document = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    const reason = body.length === 0 ? 'the body is empty' : (error as Error).message.slice(0, 160);
+    return { problem: `is not valid JSON (${reason})` };
   }
+  const records = readPath(document, recordsPath);
+  if (!Array.isArray(records)) {
+    const where = recordsPath ? `at records path "${recordsPath}"` : 'at the top level';
+    return { problem: `has no array of records ${where}` };
+  }
+  return { content: { document, records } };
 }

@@ -10,7 +10,15 @@ const reconcileEventSchema = z.object({
   batchId: z.string().min(1),
   logicalDate: z.string().min(1),
   extracted: z.array(
-    z.object({ source: z.string(), resource: z.string(), pages: count, records: count }).loose(),
+    z
+      .object({
+        source: z.string(),
+        resource: z.string(),
+        pages: count,
+        unreadablePages: count.optional(),
+        records: count,
+      })
+      .loose(),
   ),
   validated: z.array(
     z.array(
@@ -22,6 +30,8 @@ const reconcileEventSchema = z.object({
           validRecords: count,
           rejectedRecords: count,
           quarantinedPages: count,
+          pages: count,
+          unreadable: z.array(z.object({ key: z.string(), problem: z.string() })).optional(),
           rejectKeys: z.array(z.string()),
           warnings: z.array(z.string()).optional(),
           tables: z.record(z.string(), z.object({ rows: count, keys: z.array(z.string()) }).loose()),

@@ -5,6 +5,8 @@ export interface ExtractedResource {
   source: string;
   resource: string;
   pages: number;
+  /** Pages landed that could not be read as records (extract fails on one, so 0 when it got here). */
+  unreadablePages?: number;
   records: number;
 }
 
@@ -16,6 +18,10 @@ export interface ValidatedGroup {
   validRecords: number;
   rejectedRecords: number;
   quarantinedPages: number;
+  /** The group's pages validate read or counted. */
+  pages: number;
+  /** The pages validate could not read as records, with why (the first few). */
+  unreadable?: Array<{ key: string; problem: string }>;
   rejectKeys: string[];
   tables: Record<string, { rows: number; keys: string[] }>;
   /** Batch-level warnings of validate's pre-load tier. */
@@ -44,9 +50,10 @@ export interface RunCounts {
 }
 
 /**
- * Adds up each resource over its page groups and checks the pipeline's promise: every record extract
- * counted entered validate, and left it as a row or a reject. Any difference fails the run, naming the
- * resources and the numbers, before anything downstream (the load, the cursor commit) happens.
+ * Adds up each resource over its page groups and checks the pipeline's promise: every page extract
+ * landed was read, every record it counted entered validate and left it as a row or a reject. An
+ * unreadable page, or any difference, fails the run, naming the resources, pages and numbers, before
+ * anything downstream (the load, the cursor commit) happens. Rejects alone make a run PARTIAL.
  */
 export function reconcile(
   extracted: readonly ExtractedResource[],
@@ -69,6 +76,8 @@ export function reconcile(
       warnings: [],
     };
     let input = 0;
+    let pagesRead = 0;
+    const unreadable: string[] = [];
     for (const group of groups) {
       if (group.source !== extract.source || group.resource !== extract.resource) {
         mismatches.push(
@@ -77,6 +86,8 @@ export function reconcile(
         continue;
       }
       input += group.inputRecords;
+      pagesRead += group.pages;
+      unreadable.push(...(group.unreadable ?? []).map((page) => `${page.key} (${page.problem})`));
       counts.valid += group.validRecords;
       counts.rejected += group.rejectedRecords;
       counts.quarantinedPages += group.quarantinedPages;
@@ -88,6 +99,14 @@ export function reconcile(
       }
     }
     const name = `${extract.source}/${extract.resource}`;
+    if (extract.unreadablePages)
+      mismatches.push(`${name}: extract landed ${extract.unreadablePages} unreadable pages`);
+    if (counts.quarantinedPages)
+      mismatches.push(
+        `${name}: ${counts.quarantinedPages} pages could not be read as records${unreadable.length ? `: ${unreadable.join(', ')}` : ''}`,
+      );
+    if (pagesRead !== extract.pages)
+      mismatches.push(`${name}: extract landed ${extract.pages} pages, validate read ${pagesRead}`);
     if (input !== extract.records)
       mismatches.push(`${name}: extract counted ${extract.records} records, validate read ${input}`);
     if (counts.valid + counts.rejected !== input)

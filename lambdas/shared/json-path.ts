@@ -11,7 +11,8 @@ export function readPath(document: unknown, path: string): unknown {
 export function readPathParts(document: unknown, parts: readonly string[]): unknown {
   let current: unknown = document;
   for (const part of parts) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: a field named `constructor` or `__proto__` is data, never Object.prototype.
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
     current = (current as Record<string, unknown>)[part];
   }
   return current;

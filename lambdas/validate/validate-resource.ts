@@ -48,6 +48,10 @@ export interface ValidateResult {
   rejectedRecords: number;
   /** Pages that could not be read as records at all (quarantined whole; not in inputRecords). */
   quarantinedPages: number;
+  /** The group's pages, each read or counted: reconcile compares them with the pages extract landed. */
+  pages: number;
+  /** The quarantined pages and why (the first 20: the rest are in the reject file). */
+  unreadable: Array<{ key: string; problem: string }>;
   tables: Record<string, { rows: number; keys: string[] }>;
   rejectKeys: string[];
   schemaVersions: Record<string, number>;
@@ -151,6 +155,7 @@ export async function validateResource(
     const checker = new RecordChecker(contract, mainTable);
     const rowBuilder = new RowBuilder(tables, contract.primaryKey, contract.schema);
     const counts = { input: 0, valid: 0, quarantinedPages: 0 };
+    const unreadable: ValidateResult['unreadable'] = [];
     const discardedValues: Record<string, number> = {};
     const fullSinks = new Set<ParquetTableSink>();
     const emit = (tableIndex: number, row: Row) => {
@@ -183,6 +188,8 @@ export async function validateResource(
         const records = recordsOf(raw.text, manifest.recordsPath);
         if (!Array.isArray(records)) {
           counts.quarantinedPages += 1;
+          if (unreadable.length < 20)
+            unreadable.push({ key: page.key, problem: `${records.rule}: ${records.actual}`.slice(0, 200) });
           await rejects.add({ record: raw.text, reasons: [records], sourceKey: page.key, page: pageNumber });
           continue;
         }
@@ -248,6 +255,8 @@ export async function validateResource(
       validRecords: counts.valid,
       rejectedRecords: counts.input - counts.valid,
       quarantinedPages: counts.quarantinedPages,
+      pages: pages.length,
+      unreadable,
       tables: tableResults,
       rejectKeys: rejected.key ? [rejected.key] : [],
       schemaVersions,

@@ -1,6 +1,12 @@
 /**
  * Fault switches of the fixture API, so tests and `npm start -- --fault …` can watch the pipeline
  * recover (or fail clearly). Each rule fires `times` times on matching requests, after skipping `after`.
+ *
+ * 429/500/502/503: that status. slow: the answer held back. truncate: half the body promised by
+ * Content-Length, then a reset. cut_short: half the body, chunked, ending cleanly (no error at all).
+ * wrong_shape: a 200 with valid JSON of another shape. html: a 200 HTML error page. empty: a 200
+ * with no body. redirect_away: a 302 to another origin (the fixture's "elsewhere" server). reset: the
+ * connection dropped. expire_token: every OAuth2 token forgotten. repeat_cursor: a cursor handed out twice.
  */
 export const faultKinds = [
   '429',
@@ -9,11 +15,19 @@ export const faultKinds = [
   '503',
   'slow',
   'truncate',
+  'cut_short',
+  'wrong_shape',
+  'html',
+  'empty',
+  'redirect_away',
   'reset',
   'expire_token',
   'repeat_cursor',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
+
+/** Faults that replace a 200 answer's body (the request itself is served as usual first). */
+export const bodyFaultKinds = ['truncate', 'cut_short', 'wrong_shape', 'html', 'empty'] as const;
 
 export interface FaultRule {
   kind: FaultKind;

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { FaultInjector, FaultRule } from './faults';
+import { bodyFaultKinds, FaultInjector, FaultRule } from './faults';
 import { eventsBetween, firstIndexUpdatedSince } from './events';
 import { FakestoreData, GfnData, gfnTypes, loadFakestoreData, loadGfnData } from './fixture-data';
 
@@ -39,6 +39,11 @@ export interface FixtureApi {
   faults: FaultInjector;
   /** The requests served (the latest 10,000): method, path with query, status. */
   readonly requests: Array<{ method: string; path: string; status: number }>;
+  /**
+   * Another origin (its own port), where `redirect_away` sends requests: it answers 401 and keeps
+   * the headers each request arrived with, so a test can prove no credential followed the redirect.
+   */
+  elsewhere: { url: string; requests: Array<{ path: string; headers: Record<string, string> }> };
   /** Base URLs that point each built-in source here (for PIPELINE_BASE_URL_<SOURCE>). */
   baseUrls: Record<'gfn' | 'fakestore' | 'events_oauth' | 'events_apikey', string>;
   close(): Promise<void>;
@@ -179,13 +184,30 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
         if (requests.length >= 10_000) requests.shift();
         requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, status });
       };
-      const fault = faults.take(url.pathname, ['429', '500', '502', '503', 'slow', 'reset', 'expire_token']);
+      const fault = faults.take(url.pathname, [
+        '429',
+        '500',
+        '502',
+        '503',
+        'slow',
+        'reset',
+        'expire_token',
+        'redirect_away',
+      ]);
       if (fault?.kind === 'reset') {
         record(0);
         request.socket.destroy();
         return;
       }
       if (fault?.kind === 'expire_token') tokens.clear();
+      if (fault?.kind === 'redirect_away') {
+        record(302);
+        write(
+          response,
+          new HttpAnswer(302, '', { location: `${elsewhere.url}${url.pathname}${url.search}` }),
+        );
+        return;
+      }
       if (fault && /^\d+$/.test(fault.kind)) {
         const status = Number(fault.kind);
         record(status);
@@ -197,7 +219,8 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
       const answer = route(request, url, Buffer.concat(chunks).toString('utf8'));
       record(answer.status);
       const send = () => {
-        if (faults.take(url.pathname, ['truncate'])) writeTruncated(response, answer);
+        const bodyFault = answer.status === 200 ? faults.take(url.pathname, bodyFaultKinds) : undefined;
+        if (bodyFault) writeFaultyBody(response, answer, bodyFault.kind as (typeof bodyFaultKinds)[number]);
         else write(response, answer);
       };
       if (fault?.kind === 'slow') {
@@ -212,12 +235,14 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const elsewhere = await startElsewhere();
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
     faults,
     requests,
+    elsewhere: { url: elsewhere.url, requests: elsewhere.requests },
     baseUrls: {
       gfn: `${url}/gfn/v1`,
       fakestore: `${url}/fakestore`,
@@ -228,6 +253,7 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
       for (const timer of pendingTimers) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await elsewhere.close();
     },
   };
 }
@@ -240,11 +266,74 @@ function write(response: ServerResponse, answer: HttpAnswer): void {
   response.end(body);
 }
 
-/** Promises the whole body, sends half, and hangs up: the client sees a body cut short. */
-function writeTruncated(response: ServerResponse, answer: HttpAnswer): void {
+/** A 200 answer spoiled the ways real APIs spoil them. */
+function writeFaultyBody(
+  response: ServerResponse,
+  answer: HttpAnswer,
+  kind: (typeof bodyFaultKinds)[number],
+): void {
   const body = Buffer.from(answer.body);
-  response.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
-  response.write(body.subarray(0, Math.floor(body.length / 2)), () => response.socket?.destroy());
+  const half = body.subarray(0, Math.floor(body.length / 2));
+  switch (kind) {
+    case 'truncate':
+      // Promises the whole body, sends half, and hangs up: the client sees a transport error.
+      response.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+      response.write(half, () => response.socket?.destroy());
+      return;
+    case 'cut_short':
+      // Chunked, no length to compare, and a clean end: only parsing can tell the body is incomplete.
+      response.writeHead(answer.status, { ...answer.headers, 'transfer-encoding': 'chunked' });
+      response.end(half);
+      return;
+    case 'wrong_shape':
+      write(response, json({ status: 'ok', message: 'this API now answers another shape' }));
+      return;
+    case 'html':
+      write(
+        response,
+        new HttpAnswer(
+          200,
+          '<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>',
+          {
+            'content-type': 'text/html; charset=utf-8',
+          },
+        ),
+      );
+      return;
+    case 'empty':
+      write(response, new HttpAnswer(200, '', { 'content-type': 'application/json' }));
+      return;
+  }
+}
+
+/** The other origin `redirect_away` points at: 401 for everyone, every request's headers kept. */
+async function startElsewhere(): Promise<{
+  url: string;
+  requests: Array<{ path: string; headers: Record<string, string> }>;
+  close(): Promise<void>;
+}> {
+  const requests: Array<{ path: string; headers: Record<string, string> }> = [];
+  const server = createServer((request, response) => {
+    if (requests.length >= 1_000) requests.shift();
+    requests.push({
+      path: request.url ?? '/',
+      headers: Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
+      ),
+    });
+    request.resume();
+    write(response, json({ error: 'credentials required' }, 401));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 const encodeCursor = (index: number) => Buffer.from(`i:${index}`).toString('base64url');

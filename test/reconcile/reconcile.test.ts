@@ -7,6 +7,7 @@ const group = (overrides: Partial<ValidatedGroup> = {}): ValidatedGroup => ({
   validRecords: 9,
   rejectedRecords: 1,
   quarantinedPages: 0,
+  pages: 1,
   rejectKeys: ['fakestore/carts/rejects-g000-00001.jsonl.gz'],
   tables: { carts: { rows: 9, keys: ['a'] }, carts__products: { rows: 20, keys: ['b'] } },
   ...overrides,
@@ -16,7 +17,12 @@ describe('reconcile', () => {
   it('adds each resource up over its page groups', () => {
     const counts = reconcile(
       [{ source: 'fakestore', resource: 'carts', pages: 3, records: 25 }],
-      [[group(), group({ inputRecords: 15, validRecords: 15, rejectedRecords: 0, rejectKeys: [] })]],
+      [
+        [
+          group(),
+          group({ inputRecords: 15, validRecords: 15, rejectedRecords: 0, rejectKeys: [], pages: 2 }),
+        ],
+      ],
     );
     expect(counts.resources[0]).toEqual({
       source: 'fakestore',
@@ -66,5 +72,38 @@ describe('reconcile', () => {
         [[group()]],
       ),
     ).toThrow(/2 resources extracted, 1 validated/);
+  });
+
+  it('fails naming the pages when validate read fewer pages than extract landed', () => {
+    expect(() =>
+      reconcile([{ source: 'fakestore', resource: 'carts', pages: 2, records: 10 }], [[group()]]),
+    ).toThrow(/fakestore\/carts: extract landed 2 pages, validate read 1/);
+  });
+
+  it('fails on an unreadable page even when the record counts add up, naming the page and why', () => {
+    expect(() =>
+      reconcile(
+        [{ source: 'fakestore', resource: 'carts', pages: 1, records: 10 }],
+        [
+          [
+            group({
+              quarantinedPages: 1,
+              unreadable: [{ key: 'fakestore/carts/page-00002.json.gz', problem: 'invalid_json: cut short' }],
+            }),
+          ],
+        ],
+      ),
+    ).toThrow(
+      /1 pages could not be read as records: fakestore\/carts\/page-00002.json.gz \(invalid_json: cut short\)/,
+    );
+  });
+
+  it('fails when extract reports an unreadable page', () => {
+    expect(() =>
+      reconcile(
+        [{ source: 'fakestore', resource: 'carts', pages: 1, unreadablePages: 1, records: 10 }],
+        [[group()]],
+      ),
+    ).toThrow(/extract landed 1 unreadable pages/);
   });
 });

@@ -1,6 +1,7 @@
 import type { AuthConfig } from '../source-config';
 import type { SecretResolver } from '../../shared/secrets';
-import { AuthError } from '../../shared/errors';
+import { AuthError, ResponseFormatError } from '../../shared/errors';
+import type { BodyVerdict } from './source-http-client';
 
 /** What an authenticator may change on an outgoing request. */
 export interface OutgoingRequest {
@@ -20,7 +21,34 @@ export interface Authenticator {
 export type TokenRequester = (
   url: URL,
   init: { headers: Record<string, string>; body: string },
-) => Promise<{ status: number; body: Buffer }>;
+) => Promise<{ status: number; body: Buffer; content?: TokenAnswer; unreadable?: string; attempts: number }>;
+
+/** The part of an OAuth2 token response (RFC 6749 §5.1) the pipeline uses. */
+export interface TokenAnswer {
+  accessToken: string;
+  expiresInSeconds?: number;
+}
+
+/** A 2xx token body is whole only if it is a JSON object with an access token; else it is retried. */
+export function readTokenBody(body: Buffer): BodyVerdict<TokenAnswer> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return { problem: `is not valid JSON (${(error as Error).message.slice(0, 160)})` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    return { problem: 'is not a JSON object' };
+  const answer = parsed as { access_token?: unknown; expires_in?: unknown };
+  if (typeof answer.access_token !== 'string' || !answer.access_token)
+    return { problem: 'has no access_token' };
+  return {
+    content: {
+      accessToken: answer.access_token,
+      ...(typeof answer.expires_in === 'number' ? { expiresInSeconds: answer.expires_in } : {}),
+    },
+  };
+}
 
 export function createAuthenticator(
   config: AuthConfig,
@@ -134,23 +162,17 @@ class ClientCredentialsAuthenticator implements Authenticator {
         `check ${this.config.clientId.secret} and ${this.config.clientSecret.secret}`,
       );
     }
-    let parsed: { access_token?: unknown; expires_in?: unknown };
-    try {
-      parsed = JSON.parse(answer.body.toString('utf8'));
-    } catch {
-      parsed = {};
-    }
-    if (typeof parsed.access_token !== 'string' || !parsed.access_token) {
-      throw new AuthError(
-        'the token endpoint answered without an access_token',
+    if (answer.unreadable || !answer.content) {
+      throw new ResponseFormatError(
+        `the token endpoint's answer ${answer.unreadable ?? 'could not be read'} on every one of ${answer.attempts} attempts`,
         context,
-        'check the tokenUrl of the source',
+        'check the tokenUrl of the source, or re-run later if the token endpoint is failing',
       );
     }
     // RFC 6749 makes expires_in optional; without it, assume a short hour and let a 401 refresh it.
-    const expiresInSeconds = typeof parsed.expires_in === 'number' ? parsed.expires_in : 3600;
+    const expiresInSeconds = answer.content.expiresInSeconds ?? 3600;
     const token = {
-      accessToken: parsed.access_token,
+      accessToken: answer.content.accessToken,
       useUntil: this.now() + Math.max(0, expiresInSeconds - this.config.expirySkewSeconds) * 1000,
     };
     tokenCache.set(this.cacheKey, token);

@@ -1,6 +1,6 @@
 import type { SecretResolver } from '../../shared/secrets';
 import type { SourceConfig } from '../source-config';
-import { createAuthenticator } from './auth';
+import { createAuthenticator, readTokenBody } from './auth';
 import { RequestGate } from './request-gate';
 import { SourceHttpClient, SourceHttpClientDeps } from './source-http-client';
 
@@ -22,7 +22,14 @@ export function createSourceClient(source: SourceConfig, deps: SourceClientDeps)
     random: deps.random,
   });
   const requestToken = async (url: URL, init: { headers: Record<string, string>; body: string }) =>
-    client.send({ method: 'POST', url, headers: init.headers, body: init.body, authenticate: false });
+    client.send({
+      method: 'POST',
+      url,
+      headers: init.headers,
+      body: init.body,
+      authenticate: false,
+      read: readTokenBody,
+    });
   client.useAuthenticator(
     createAuthenticator(source.auth, deps.secrets, requestToken, source.name, source.baseUrl),
   );

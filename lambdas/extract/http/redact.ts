@@ -1,13 +1,25 @@
 /**
- * URLs go into logs, errors and object metadata only through here: user-info and every query parameter
- * that carries a secret are replaced, so a key can never leak through a logged URL.
+ * Names that look like they carry a credential, whatever the API calls them (`api_key`, `X-Auth-Token`,
+ * `client_secret`, `X-Amz-Signature`, `Password`): redacted even when no source config names them.
+ */
+const SECRET_LOOKING_NAME = /key|token|secret|passw|signature|auth|credential/i;
+
+/** True for a query parameter or header name whose value must never reach a log, an error or metadata. */
+export function looksSecret(name: string, configured: readonly string[] = []): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_LOOKING_NAME.test(name) || configured.some((secret) => secret.toLowerCase() === lower);
+}
+
+/**
+ * URLs go into logs, errors and object metadata only through here: user-info, the query parameters a
+ * source config names as secret (compared case-insensitively) and any parameter whose name looks
+ * secret are replaced, so a key can never leak through a logged URL.
  */
 export function redactUrl(url: URL | string, secretParams: readonly string[]): string {
   const copy = new URL(url.toString());
   copy.username = '';
   copy.password = '';
-  for (const name of secretParams) {
-    if (copy.searchParams.has(name)) copy.searchParams.set(name, 'REDACTED');
-  }
+  const names = new Set(copy.searchParams.keys());
+  for (const name of names) if (looksSecret(name, secretParams)) copy.searchParams.set(name, 'REDACTED');
   return copy.toString();
 }

@@ -4,15 +4,16 @@ import type { RequestGate } from './request-gate';
 import type { PipelineLogger } from '../../shared/logger';
 import {
   AuthError,
+  ConfigError,
   HttpStatusError,
   PipelineError,
   RateLimitError,
   TransportError,
 } from '../../shared/errors';
 import { backoffDelayMs, retryAfterMs } from './backoff';
-import { redactUrl } from './redact';
+import { looksSecret, redactUrl } from './redact';
 
-export interface HttpResult {
+export interface HttpResult<T = unknown> {
   status: number;
   headers: Headers;
   /** The body exactly as received. */
@@ -25,9 +26,16 @@ export interface HttpResult {
   ignored: boolean;
   /** From the first attempt to the answer, backoff included. */
   durationMs: number;
+  /** What the request's `read` made of a 2xx body. */
+  content?: T;
+  /** Why the 2xx body could not be read, on the last of every allowed attempt (the bytes are kept in `body`). */
+  unreadable?: string;
 }
 
-export interface HttpRequest {
+/** A body proven complete and of the expected shape, or what is wrong with it. */
+export type BodyVerdict<T> = { content: T } | { problem: string };
+
+export interface HttpRequest<T = unknown> {
   method?: 'GET' | 'POST';
   url: URL;
   headers?: Record<string, string>;
@@ -35,7 +43,16 @@ export interface HttpRequest {
   /** Where the request belongs, for errors and logs. */
   resource?: string;
   authenticate?: boolean;
+  /**
+   * Reads a 2xx body. A chunked 200 cut short ends without any transport error, so only parsing proves
+   * a body whole: a problem is retried like a transport failure, and after the last attempt the result
+   * carries it as `unreadable`.
+   */
+  read?: (body: Buffer) => BodyVerdict<T>;
 }
+
+/** Redirects followed before a request fails (fetch's own limit is 20; an API needs one or two). */
+const MAX_REDIRECTS = 5;
 
 export interface SourceHttpClientDeps {
   gate: RequestGate;
@@ -76,7 +93,7 @@ export class SourceHttpClient {
     return redactUrl(url, this.auth?.secretParams ?? []);
   }
 
-  async send(request: HttpRequest): Promise<HttpResult> {
+  async send<T = unknown>(request: HttpRequest<T>): Promise<HttpResult<T>> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.source.retry;
     const startedAt = performance.now();
     let safeUrl = this.safeUrl(request.url);
@@ -84,7 +101,7 @@ export class SourceHttpClient {
     let refreshedCredentials = false;
 
     for (let attempt = 1; ; attempt += 1) {
-      let outcome: { status: number; headers: Headers; body: Buffer; sentUrl: URL };
+      let outcome: AttemptOutcome;
       try {
         outcome = await this.deps.gate.run(() => this.attempt(request));
       } catch (error) {
@@ -112,7 +129,7 @@ export class SourceHttpClient {
         request.authenticate === false && status >= 400 && status < 500 && status !== 429
           ? 'ok'
           : this.actionFor(status);
-      const result = {
+      const result: HttpResult<T> = {
         status,
         headers: outcome.headers,
         body: outcome.body,
@@ -121,7 +138,23 @@ export class SourceHttpClient {
         ignored: action === 'ignore',
         durationMs: Math.round(performance.now() - startedAt),
       };
-      if (action === 'ok' || action === 'ignore') return result;
+      if (action === 'ignore') return result;
+      if (action === 'ok') {
+        if (!request.read || status < 200 || status >= 300) return result;
+        const verdict = request.read(outcome.body);
+        if ('content' in verdict) return { ...result, content: verdict.content };
+        if (attempt >= maxAttempts) return { ...result, unreadable: verdict.problem };
+        const delayMs = backoffDelayMs(attempt, baseDelayMs, maxDelayMs, this.random);
+        this.deps.logger.warn('response body unreadable, retrying', {
+          ...context,
+          status,
+          attempt,
+          problem: verdict.problem,
+          delayMs,
+        });
+        await this.sleep(delayMs);
+        continue;
+      }
 
       if (action === 'refresh_token' && !refreshedCredentials && this.auth?.invalidate()) {
         refreshedCredentials = true;
@@ -139,30 +172,91 @@ export class SourceHttpClient {
         await this.sleep(delayMs);
         continue;
       }
-      throw this.failure(status, action, { ...context, status, attempts: attempt });
+      const failure = this.failure(status, action, { ...context, status, attempts: attempt });
+      if (outcome.redirectedTo && failure instanceof AuthError)
+        throw new AuthError(
+          `the API redirected to another origin (${outcome.redirectedTo}), which answered HTTP ${status}: credentials are never sent to another origin`,
+          { ...context, status, attempts: attempt },
+          'point the source baseUrl at the address the API redirects to if that origin is trusted, or ask the API owner why it redirects',
+        );
+      throw failure;
     }
   }
 
-  private async attempt(
-    request: HttpRequest,
-  ): Promise<{ status: number; headers: Headers; body: Buffer; sentUrl: URL }> {
+  /**
+   * One attempt, following redirects by hand: within the request's origin with its credentials, to
+   * another origin without them (no auth header, no secret-looking header), as a browser would not
+   * do for custom headers such as `X-API-Key`.
+   */
+  private async attempt(request: HttpRequest<unknown>): Promise<AttemptOutcome> {
     const url = new URL(request.url);
-    const headers: Record<string, string> = {
+    const plainHeaders: Record<string, string> = {
       accept: 'application/json',
       'user-agent': 'api-snowflake-pipeline/0.1',
       ...this.source.headers,
       ...request.headers,
     };
-    if (request.authenticate !== false) await this.auth?.apply({ url, headers });
-    const response = await this.fetchImpl(url, {
-      method: request.method ?? 'GET',
-      headers,
-      body: request.body,
-      redirect: 'follow',
-      signal: AbortSignal.timeout(this.source.timeoutMs),
-    });
-    const body = Buffer.from(await response.arrayBuffer());
-    return { status: response.status, headers: response.headers, body, sentUrl: url };
+    const credentials: Record<string, string> = {};
+    if (request.authenticate !== false) await this.auth?.apply({ url, headers: credentials });
+    const origin = url.origin;
+    let target = url;
+    let method = request.method ?? 'GET';
+    let body = request.body;
+    let leftOrigin = false;
+    for (let hop = 0; ; hop += 1) {
+      const headers = leftOrigin
+        ? Object.fromEntries(Object.entries(plainHeaders).filter(([name]) => !looksSecret(name)))
+        : { ...plainHeaders, ...credentials };
+      const response = await this.fetchImpl(target, {
+        method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.source.timeoutMs),
+      });
+      const location = response.headers.get('location');
+      if (!REDIRECT_STATUSES.has(response.status) || !location) {
+        const received = Buffer.from(await response.arrayBuffer());
+        return {
+          status: response.status,
+          headers: response.headers,
+          body: received,
+          sentUrl: url,
+          ...(leftOrigin ? { redirectedTo: this.safeUrl(target) } : {}),
+        };
+      }
+      await response.body?.cancel();
+      const next = new URL(location, target);
+      const context = { source: this.source.name, resource: request.resource, url: this.safeUrl(url) };
+      if (hop >= MAX_REDIRECTS)
+        throw new HttpStatusError(
+          `the API redirected more than ${MAX_REDIRECTS} times (last to ${this.safeUrl(next)})`,
+          { ...context, status: response.status },
+          'point the source baseUrl (or tokenUrl) at the final address',
+        );
+      // 303, and 301/302 after a POST, turn into a GET without a body (the Fetch standard's rule).
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === 'POST')
+      ) {
+        method = 'GET';
+        body = undefined;
+      }
+      if (next.origin !== origin && !leftOrigin) {
+        if (body !== undefined)
+          throw new ConfigError(
+            `the API redirected a request with a body to another origin (${next.origin}); its credentials are not sent there`,
+            context,
+            'point the source baseUrl (or tokenUrl) at the final address if that origin is trusted',
+          );
+        leftOrigin = true;
+        this.deps.logger.warn('redirect to another origin followed without credentials', {
+          ...context,
+          to: this.safeUrl(next),
+        });
+      }
+      target = next;
+    }
   }
 
   private actionFor(status: number): ResponseAction | 'ok' {
@@ -206,6 +300,17 @@ export class SourceHttpClient {
     );
   }
 }
+
+interface AttemptOutcome {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  sentUrl: URL;
+  /** Where a redirect to another origin led (without credentials). */
+  redirectedTo?: string;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 function describeTransportFailure(error: unknown): string {
   const err = error as Error & { cause?: { code?: string; message?: string } };
