@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { JsonSchemaNode } from './table-spec';
+import { ExactNumbers, NO_ROUNDED_INTEGERS } from '../shared/exact-json';
 
 /** Object keys as they appear in canonical JSON (`"key":`), computed once per distinct key. */
 const quotedKeys = new Map<string, string>();
@@ -17,14 +18,25 @@ function quotedKey(key: string): string {
 function keyOrder(object: Record<string, unknown>, node: JsonSchemaNode | undefined): string[] {
   const declared = node?.properties ? Object.keys(node.properties) : [];
   if (!declared.length) return Object.keys(object).sort();
-  const keys = declared.filter((key) => object[key] !== undefined);
+  // Own properties only: a record's `constructor` is data, not Object.prototype's.
+  const keys = declared.filter((key) => Object.hasOwn(object, key) && object[key] !== undefined);
   if (keys.length === Object.keys(object).length) return keys;
   return [
     ...keys,
     ...Object.keys(object)
-      .filter((key) => !(key in node!.properties!))
+      .filter((key) => !Object.hasOwn(node!.properties!, key))
       .sort(),
   ];
+}
+
+/** The schema node of a property, own properties only. */
+const propertyNode = (node: JsonSchemaNode | undefined, key: string): JsonSchemaNode | undefined =>
+  node?.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : undefined;
+
+/** A number as canonical JSON writes it: the literal for an integer the parse rounded. */
+function numberText(value: number, holder: object, key: string, exact: ExactNumbers): string {
+  if (!Number.isFinite(value)) return 'null';
+  return (Number.isSafeInteger(value) ? undefined : exact.textOf(holder, key)) || String(value);
 }
 
 /**
@@ -33,7 +45,11 @@ function keyOrder(object: Record<string, unknown>, node: JsonSchemaNode | undefi
  * rather than plain sorting because a compact record whose keys arrive in that order is already its
  * own canonical text, so validate's DuckDB path hashes the record's text as it is (fast-path/plan.ts).
  */
-export function canonicalJson(value: unknown, node?: JsonSchemaNode): string {
+export function canonicalJson(
+  value: unknown,
+  node?: JsonSchemaNode,
+  exact: ExactNumbers = NO_ROUNDED_INTEGERS,
+): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -51,7 +67,13 @@ export function canonicalJson(value: unknown, node?: JsonSchemaNode): string {
     let text = '[';
     for (let index = 0; index < value.length; index += 1) {
       if (index > 0) text += ',';
-      text += value[index] === undefined ? 'null' : canonicalJson(value[index], node?.items);
+      const item: unknown = value[index];
+      text +=
+        item === undefined
+          ? 'null'
+          : typeof item === 'number'
+            ? numberText(item, value, String(index), exact)
+            : canonicalJson(item, node?.items, exact);
     }
     return `${text}]`;
   }
@@ -63,7 +85,11 @@ export function canonicalJson(value: unknown, node?: JsonSchemaNode): string {
     if (item === undefined) continue;
     if (!first) text += ',';
     first = false;
-    text += quotedKey(key) + canonicalJson(item, node?.properties?.[key]);
+    text +=
+      quotedKey(key) +
+      (typeof item === 'number'
+        ? numberText(item, object, key, exact)
+        : canonicalJson(item, propertyNode(node, key), exact));
   }
   return `${text}}`;
 }
@@ -73,6 +99,6 @@ export function canonicalJson(value: unknown, node?: JsonSchemaNode): string {
  * the warehouse's merge, it is not a security control; MD5 because DuckDB computes it at a third of
  * SHA-256's cost (docs/benchmarks.md) and both validate paths must compute the same function.
  */
-export function recordHash(record: unknown, schema?: JsonSchemaNode): string {
-  return hash('md5', canonicalJson(record, schema));
+export function recordHash(record: unknown, schema?: JsonSchemaNode, exact?: ExactNumbers): string {
+  return hash('md5', canonicalJson(record, schema, exact));
 }

@@ -2,6 +2,7 @@ import type { Contract } from './contract';
 import { jsonTypeOf, Reason, reasonsFrom, shown } from './reasons';
 import { ColumnSpec, ColumnType, JsonSchemaNode, TableSpec } from './table-spec';
 import { nestedColumnName } from './column-names';
+import { ExactNumbers, NO_ROUNDED_INTEGERS } from '../shared/exact-json';
 
 export type CheckOutcome =
   | { accepted: true; record: Record<string, unknown>; discardedFields: string[] }
@@ -19,14 +20,14 @@ export class RecordChecker {
     private readonly table: TableSpec,
   ) {}
 
-  check(raw: unknown): CheckOutcome {
+  check(raw: unknown, exact: ExactNumbers = NO_ROUNDED_INTEGERS): CheckOutcome {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       return {
         accepted: false,
         reasons: [{ field: '', rule: 'type', expected: 'object', actual: jsonTypeOf(raw) }],
       };
     }
-    const record = withoutExcluded(raw as Record<string, unknown>, this.contract.exclude);
+    const record = withoutExcluded(raw as Record<string, unknown>, this.contract.exclude, exact);
     const unknown = unknownFields(record, this.contract.schema, []);
     const discardedFields: string[] = [];
     const reasons: Reason[] = [];
@@ -104,7 +105,8 @@ function unknownFields(
   const found: Array<{ path: string[]; value: unknown }> = [];
   const properties = node.properties ?? {};
   for (const [field, fieldValue] of Object.entries(value)) {
-    const child = properties[field];
+    // Own properties only: `constructor` or `__proto__` in a record is an unknown field, not a known one.
+    const child = Object.hasOwn(properties, field) ? properties[field] : undefined;
     if (!child) {
       found.push({ path: [...path, field], value: fieldValue });
     } else if (
@@ -119,22 +121,45 @@ function unknownFields(
   return found;
 }
 
+/**
+ * The record without its excluded fields: the objects on an excluded field's path are copied (the
+ * record as parsed stays as it is) and answer for the originals' exact integers.
+ */
 function withoutExcluded(
   record: Record<string, unknown>,
   exclude: readonly string[],
+  exact: ExactNumbers,
 ): Record<string, unknown> {
   if (!exclude.length) return record;
-  const copy = structuredClone(record);
-  for (const field of exclude) deletePath(copy, field.split('.'));
+  const copy = copyOf(record, exact);
+  for (const field of exclude) {
+    const path = field.split('.');
+    let current = copy;
+    for (const part of path.slice(0, -1)) {
+      const child = Object.hasOwn(current, part) ? current[part] : undefined;
+      if (child === null || typeof child !== 'object' || Array.isArray(child)) break;
+      current = Object.defineProperty(current, part, {
+        value: copyOf(child as Record<string, unknown>, exact),
+      })[part] as Record<string, unknown>;
+    }
+    deletePath(copy, path);
+  }
+  return copy;
+}
+
+function copyOf(object: Record<string, unknown>, exact: ExactNumbers): Record<string, unknown> {
+  const copy = { ...object };
+  exact.alias(copy, object);
   return copy;
 }
 
 function deletePath(record: Record<string, unknown>, path: readonly string[]): void {
   let current: unknown = record;
   for (const part of path.slice(0, -1)) {
-    if (current === null || typeof current !== 'object') return;
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return;
     current = (current as Record<string, unknown>)[part];
   }
-  if (current !== null && typeof current === 'object')
-    delete (current as Record<string, unknown>)[path.at(-1)!];
+  const last = path.at(-1)!;
+  if (current !== null && typeof current === 'object' && Object.hasOwn(current, last))
+    delete (current as Record<string, unknown>)[last];
 }

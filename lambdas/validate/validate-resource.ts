@@ -10,7 +10,16 @@ import { batchPrefix, manifestKey } from '../shared/keys';
 import type { Contract } from './contract';
 import { Row, RowBuilder } from './normalize';
 import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink';
-import { RecordChecker } from './record-checker';
+import { CheckOutcome, RecordChecker } from './record-checker';
+import type { Reason } from './reasons';
+import {
+  depthLimitReason,
+  pathBeyondDepth,
+  RecordRejection,
+  rejectableRecord,
+  unprocessableReason,
+} from './record-limits';
+import { ExactNumbers, parseJsonExact } from '../shared/exact-json';
 import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
 import { batchWarnings } from './batch-rules';
@@ -185,14 +194,15 @@ export async function validateResource(
       for (const [offset, { page, pageNumber }] of toRead.entries()) {
         const raw = await nextRead!;
         nextRead = toRead[offset + 1] && read(toRead[offset + 1]!.page);
-        const records = recordsOf(raw.text, manifest.recordsPath);
-        if (!Array.isArray(records)) {
+        const parsed = recordsOf(raw.text, manifest.recordsPath);
+        if ('rule' in parsed) {
           counts.quarantinedPages += 1;
           if (unreadable.length < 20)
-            unreadable.push({ key: page.key, problem: `${records.rule}: ${records.actual}`.slice(0, 200) });
-          await rejects.add({ record: raw.text, reasons: [records], sourceKey: page.key, page: pageNumber });
+            unreadable.push({ key: page.key, problem: `${parsed.rule}: ${parsed.actual}`.slice(0, 200) });
+          await rejects.add({ record: raw.text, reasons: [parsed], sourceKey: page.key, page: pageNumber });
           continue;
         }
+        const { records, exact } = parsed;
         const lineage = {
           batchId: request.batchId,
           extractedAtMicros: BigInt(Date.parse(raw.fetchedAt)) * 1000n,
@@ -202,28 +212,37 @@ export async function validateResource(
         for (const [index, record] of records.entries()) {
           counts.input += 1;
           if (verdicts?.accepted[index]) {
-            confirmFastPathRecord(record, verdicts.hashes[index]!, contract.schema, page.key, index);
+            confirmFastPathRecord(record, verdicts.hashes[index]!, contract.schema, page.key, index, exact);
             counts.valid += 1;
             continue;
           }
-          const outcome = checker.check(record);
-          if (!outcome.accepted) {
-            await rejects.add({
-              record,
-              reasons: outcome.reasons,
+          const reject = (reasons: Reason[]) =>
+            rejects.add({
+              record: rejectableRecord(record),
+              reasons,
               sourceKey: page.key,
               page: pageNumber,
               index,
             });
+          // One record never fails more than itself: whatever checking, flattening, hashing or
+          // encoding it throws makes it a reject with the reason, and the next record goes on.
+          const outcome = recordStep(() => checkRecord(checker, record, exact));
+          if ('reasons' in outcome) {
+            await reject(outcome.reasons);
+            continue;
+          }
+          // Evolution only ever widens the resource's own table: its next rows go to a new, wider part.
+          if (mainTable.columns.length + lineageColumns.length !== sinks[0]!.columnCount)
+            await sinks[0]!.changeColumns(columnsOf(mainTable));
+          const built = recordStep(() => rowBuilder.build(outcome.record, lineage, exact));
+          if ('reasons' in built) {
+            await reject(built.reasons);
             continue;
           }
           counts.valid += 1;
           for (const field of outcome.discardedFields)
             discardedValues[field] = (discardedValues[field] ?? 0) + 1;
-          // Evolution only ever widens the resource's own table: its next rows go to a new, wider part.
-          if (mainTable.columns.length + lineageColumns.length !== sinks[0]!.columnCount)
-            await sinks[0]!.changeColumns(columnsOf(mainTable));
-          rowBuilder.build(outcome.record, lineage, emit);
+          for (const { tableIndex, row } of built) emit(tableIndex, row);
           for (const sink of fullSinks) await sink.flushRowGroup();
           fullSinks.clear();
         }
@@ -307,23 +326,46 @@ async function readLocalPage(file: string, fetchedAt: string): Promise<{ text: s
   return { text: gunzipSync(await readFile(file)).toString('utf8'), fetchedAt };
 }
 
-/** The page's records, or the reason the page as a whole cannot be read. */
+/** The page's records (integers a double would round kept exactly), or why the page cannot be read. */
 function recordsOf(
   text: string,
   recordsPath: string,
-): unknown[] | { field: string; rule: string; expected: string; actual: string } {
-  let document: unknown;
+):
+  | { records: unknown[]; exact: ExactNumbers }
+  | { field: string; rule: string; expected: string; actual: string } {
+  let parsed: ReturnType<typeof parseJsonExact>;
   try {
-    document = JSON.parse(text);
+    parsed = parseJsonExact(text);
   } catch (error) {
     return { field: '', rule: 'invalid_json', expected: 'a JSON document', actual: (error as Error).message };
   }
-  const records = readPath(document, recordsPath);
-  if (Array.isArray(records)) return records;
+  const records = readPath(parsed.document, recordsPath);
+  if (Array.isArray(records)) return { records, exact: parsed.exact };
   return {
     field: recordsPath || '(body)',
     rule: 'records_path',
     expected: 'an array of records',
     actual: records === undefined ? 'missing' : typeof records,
   };
+}
+
+/** A record nested too deep is refused before the checker's walkers touch it; then the contract decides. */
+function checkRecord(
+  checker: RecordChecker,
+  record: unknown,
+  exact: ExactNumbers,
+): Extract<CheckOutcome, { accepted: true }> | { reasons: Reason[] } {
+  const tooDeep = pathBeyondDepth(record);
+  if (tooDeep) return { reasons: [depthLimitReason(tooDeep)] };
+  const outcome = checker.check(record, exact);
+  return outcome.accepted ? outcome : { reasons: outcome.reasons };
+}
+
+/** Runs one record's step; a failure of that record alone becomes its reasons. */
+function recordStep<T extends object>(step: () => T | { reasons: Reason[] }): T | { reasons: Reason[] } {
+  try {
+    return step();
+  } catch (error) {
+    return { reasons: [error instanceof RecordRejection ? error.reason : unprocessableReason(error)] };
+  }
 }

@@ -9,6 +9,7 @@ import { PartUploader } from './part-uploader';
 import type { FastPathPlan } from './plan';
 import { DownloadedPage, downloadPages } from './page-download';
 import { recordHash } from '../canonical-json';
+import type { ExactNumbers } from '../../shared/exact-json';
 import type { JsonSchemaNode } from '../table-spec';
 
 /** What the fast path did for one page group, for the JS path to finish. */
@@ -120,8 +121,9 @@ export function confirmFastPathRecord(
   schema: JsonSchemaNode,
   sourceKey: string,
   index: number,
+  exact?: ExactNumbers,
 ): void {
-  const expected = recordHash(record, schema);
+  const expected = recordHash(record, schema, exact);
   if (expected !== hashWritten)
     throw new Error(
       `validate's DuckDB path wrote record ${index} of ${sourceKey} with _record_hash ${hashWritten}, the JS path computes ${expected}: ` +
