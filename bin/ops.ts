@@ -7,7 +7,7 @@ import { OperatorError, PipelineOperator } from '../lib/ops/pipeline-operator';
 const usage = `Operate a deployed pipeline (AWS credentials of its account; region from AWS_REGION or the profile).
 
   npm run ops -- run --env dev [--date 2026-11-01] [--source gfn ...]   start a run and follow it
-  npm run ops -- backfill --env dev --from 2026-11-01 --to 2026-11-07 [--parallel 2] [--source gfn ...]
+  npm run ops -- backfill --env dev --from 2026-11-01 --to 2026-11-07 [--source gfn ...]   days in order, one at a time
   npm run ops -- status --env dev [--limit 10]                             recent runs`;
 
 async function main(): Promise<number> {
@@ -42,11 +42,14 @@ async function main(): Promise<number> {
     return run.status === 'SUCCEEDED' ? 0 : 1;
   }
   if (!values.from || !values.to) throw new OperatorError('backfill needs --from and --to (YYYY-MM-DD)');
+  if (values.parallel !== undefined)
+    throw new OperatorError(
+      'backfill runs days in order, one at a time: runs over the same resources take turns (each holds a lease on them), and each day starts from the cursor the day before left. Drop --parallel',
+    );
   const runs = await operator.backfill({
     env: values.env,
     from: values.from,
     to: values.to,
-    parallel: values.parallel ? Number(values.parallel) : undefined,
     sources: values.source,
   });
   return runs.every((run) => run.status === 'SUCCEEDED') ? 0 : 1;

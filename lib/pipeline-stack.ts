@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
 import { DataBuckets } from './constructs/data-buckets';
 import { PipelineFunction, PipelineFunctionProps } from './constructs/pipeline-function';
-import { BatchStateMachine, WarehouseFunctions } from './constructs/batch-state-machine';
+import { BatchStateMachine, DEFAULT_RUN_TIMEOUT, WarehouseFunctions } from './constructs/batch-state-machine';
 import { DailySchedule } from './constructs/daily-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
 import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
@@ -132,6 +132,11 @@ export class PipelineStack extends Stack {
       }),
       notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),
+      runLease: fn('run-lease', config.memoryMb.small, {
+        STATE_BUCKET: raw.bucketName,
+        // Past the state machine's timeout, a lease's run can no longer be running.
+        RUN_LEASE_TTL_SECONDS: String(DEFAULT_RUN_TIMEOUT.toSeconds() + 15 * 60),
+      }),
     };
 
     // Least privilege: each step touches only its sources' prefixes and the state it owns.
@@ -143,6 +148,7 @@ export class PipelineStack extends Stack {
     }
     grantPrefix(raw, functions.extract, 'state', 'read');
     grantPrefix(raw, functions.commitState, 'state', 'readWrite');
+    grantPrefix(raw, functions.runLease, 'locks', 'readWrite');
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
     grantPrefix(transformed, functions.validate, '_stats', 'readWrite');
     sourceSecrets.grantRead(functions.extract);

@@ -10,6 +10,7 @@ import { handler as extract, resetContainer as resetExtract } from '../lambdas/e
 import { handler as validate, resetContainer as resetValidate } from '../lambdas/validate/handler';
 import { handler as reconcile, ReconcileResult } from '../lambdas/reconcile/handler';
 import { handler as commitState, resetContainer as resetCommit } from '../lambdas/commit-state/handler';
+import { handler as runLease, resetContainer as resetLease } from '../lambdas/run-lease/handler';
 import { buildRunNotice, RunNotice, RunNoticeInput } from '../lambdas/notify/run-notice';
 import type { ExtractResult } from '../lambdas/extract/extract-resource';
 import type { ValidateResult } from '../lambdas/validate/validate-resource';
@@ -198,6 +199,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
         );
       return answer;
     }) as TaskHandler,
+    [STATE.acquireLease]: runLease as TaskHandler,
+    [STATE.releaseLease]: runLease as TaskHandler,
+    [STATE.releaseAfterFailure]: runLease as TaskHandler,
     // The run dead-letter queue, locally: a file per failed run.
     [STATE.sendToDlq]: (async (message: { QueueUrl: string; MessageBody: unknown }) => {
       const directory = join(options.dataDirectory, 'dead-letter');
@@ -217,6 +221,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     resetExtract();
     resetValidate();
     resetCommit();
+    resetLease();
     const outcome = await runExecution(definition, {
       name: options.batchId,
       input: {

@@ -76,6 +76,11 @@ export class StateConflictError extends PipelineError {
   readonly kind = 'state_conflict';
 }
 
+/** Another execution holds a resource this run would touch: the run stops before extracting anything. */
+export class RunInProgressError extends PipelineError {
+  readonly kind = 'run_in_progress';
+}
+
 /** A resource's counts do not add up: records went missing between extract and validate. */
 export class ReconciliationError extends PipelineError {
   readonly kind = 'reconciliation';
@@ -93,8 +98,8 @@ export class QualityGateError extends PipelineError {
 
 /**
  * Failures that another attempt cannot fix (the state machine does not retry them): a wrong setting,
- * refused credentials, an API paging in circles or answering another shape, a lost state race, counts
- * that do not add up.
+ * refused credentials, an API paging in circles or answering another shape, a lost state race, a run
+ * already in progress, counts that do not add up.
  */
 export const NON_RETRYABLE_ERRORS = [
   'ConfigError',
@@ -102,6 +107,7 @@ export const NON_RETRYABLE_ERRORS = [
   'ResponseFormatError',
   'PaginationError',
   'StateConflictError',
+  'RunInProgressError',
   'ReconciliationError',
   'WarehouseLoadError',
   'QualityGateError',

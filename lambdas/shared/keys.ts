@@ -27,6 +27,13 @@ export function stateKey(source: string, resource: string): string {
   return `state/${source}/${resource}.json`;
 }
 
+/** The lease a run holds on one resource while it runs (`locks/<source>/<resource>.json`). */
+export function leaseKey(source: string, resource: string): string {
+  return `${LEASE_PREFIX}${source}/${resource}.json`;
+}
+
+export const LEASE_PREFIX = 'locks/';
+
 /** Makes a partition value safe as one key segment: letters, digits, `.`, `_` and `-` only. */
 export function partitionLabelOf(values: Record<string, string>): string {
   return Object.entries(values)

@@ -34,6 +34,7 @@ import { acceptFinding, arnToken } from './nag-acknowledgements';
  */
 export const STATE = {
   plan: 'Plan run',
+  acquireLease: 'Acquire run lease',
   extractAll: 'Extract resources',
   extract: 'Extract',
   extractDone: 'Extract done?',
@@ -51,7 +52,9 @@ export const STATE = {
   quality: 'Check data quality',
   notifySuccess: 'Notify success',
   commitState: 'Commit state',
+  releaseLease: 'Release run lease',
   succeeded: 'Run succeeded',
+  releaseAfterFailure: 'Release run lease after failure',
   notifyFailure: 'Notify failure',
   sendToDlq: 'Send to dead-letter queue',
   failed: 'Run failed',
@@ -60,6 +63,7 @@ export const STATE = {
 /** Which handler each Lambda task state runs (`lambdas/<step>/handler.ts`). */
 export const TASK_STEPS = {
   [STATE.plan]: 'plan',
+  [STATE.acquireLease]: 'run-lease',
   [STATE.extract]: 'extract',
   [STATE.validate]: 'validate',
   [STATE.reconcile]: 'reconcile',
@@ -68,6 +72,8 @@ export const TASK_STEPS = {
   [STATE.quality]: 'quality',
   [STATE.notifySuccess]: 'notify',
   [STATE.commitState]: 'commit-state',
+  [STATE.releaseLease]: 'run-lease',
+  [STATE.releaseAfterFailure]: 'run-lease',
   [STATE.notifyFailure]: 'notify',
 } as const;
 
@@ -79,6 +85,8 @@ export interface BatchFunctions {
   readonly quality: IFunction;
   readonly notify: IFunction;
   readonly commitState: IFunction;
+  /** Takes the run's resources before it extracts, gives them back at its end (one run per resource). */
+  readonly runLease: IFunction;
 }
 
 /** The Snowflake steps, present only in an environment with Snowflake configured. */
@@ -103,6 +111,9 @@ export interface BatchStateMachineProps {
   readonly timeout?: Duration;
 }
 
+/** How long a run may take before it fails (and alerts) instead of holding the day forever. */
+export const DEFAULT_RUN_TIMEOUT = Duration.hours(6);
+
 /** Every task: three more attempts after 1, 2 and 4 s (with jitter), except for failures a retry cannot fix. */
 function withRetries<T extends TaskStateBase>(task: T): T {
   task.addRetry({ errors: [...NON_RETRYABLE_ERRORS], maxAttempts: 0 });
@@ -117,10 +128,11 @@ function withRetries<T extends TaskStateBase>(task: T): T {
 }
 
 /**
- * The batch run: plan → extract every resource (looping on continuations) → validate every resource
- * (page groups in parallel) → reconcile the counts → notify → commit incremental state, last. Any
- * failure: a failure notice, the execution's input and cause to the dead-letter queue, and the run
- * fails. JSONPath and inline Maps only, so that `npm start` runs this very definition locally.
+ * The batch run: plan → take a lease on each resource (one run per resource) → extract every resource
+ * (looping on continuations) → validate every resource (page groups in parallel) → reconcile the
+ * counts → (load, quality) → commit incremental state → give the leases back → notify. Any failure:
+ * the leases given back, a failure notice, the execution's input and cause to the dead-letter queue,
+ * and the run fails. JSONPath and inline Maps only, so that `npm start` runs this very definition locally.
  */
 export class BatchStateMachine extends Construct {
   public readonly stateMachine: StateMachine;
@@ -178,6 +190,14 @@ export class BatchStateMachine extends Construct {
     // A notice that cannot be sent must not keep the run's cause from the dead-letter queue.
     notifyFailure.addCatch(sendToDlq, { resultPath: '$.notifyError' });
     notifyFailure.next(sendToDlq);
+    // A failed run gives its resources back first (only the leases it holds: a run stopped by another's
+    // lease releases nothing); a lease that cannot be given back expires with the state machine's timeout.
+    const releaseAfterFailure = invoke(STATE.releaseAfterFailure, functions.runLease, {
+      payload: TaskInput.fromObject({ action: 'release', batchId: JsonPath.stringAt('$$.Execution.Name') }),
+      resultPath: JsonPath.DISCARD,
+    });
+    releaseAfterFailure.addCatch(notifyFailure, { resultPath: '$.releaseError' });
+    releaseAfterFailure.next(notifyFailure);
     const onFailure = { resultPath: '$.error' };
 
     const plan = invoke(STATE.plan, functions.plan, {
@@ -185,6 +205,16 @@ export class BatchStateMachine extends Construct {
         batchId: JsonPath.stringAt('$$.Execution.Name'),
         input: JsonPath.objectAt('$'),
       }),
+    });
+    // One run per resource: a second execution stops here, before extracting, naming the run it met.
+    const acquireLease = invoke(STATE.acquireLease, functions.runLease, {
+      payload: TaskInput.fromObject({
+        action: 'acquire',
+        batchId: JsonPath.stringAt('$.batchId'),
+        executionArn: JsonPath.stringAt('$$.Execution.Id'),
+        resources: JsonPath.listAt('$.resources'),
+      }),
+      resultPath: JsonPath.DISCARD,
     });
 
     // One resource: call extract until it says done, each call resuming from the last continuation.
@@ -269,20 +299,38 @@ export class BatchStateMachine extends Construct {
       payload: TaskInput.fromObject({ batchId: JsonPath.stringAt('$.batchId') }),
       resultPath: '$.quality',
     });
-    quality.addCatch(notifyFailure, onFailure);
-    quality.next(notifySuccess);
-    // State advances last: only a run that got this far moves the incremental cursors.
+    // State advances last: only a run that got this far moves the incremental cursors; the success
+    // notice follows the commit, so a run is never announced and then failed.
     const commitState = invoke(STATE.commitState, functions.commitState, {
       payload: TaskInput.fromObject({ extracted: JsonPath.listAt('$.extracted') }),
       resultPath: '$.committed',
     });
+    const releaseLease = invoke(STATE.releaseLease, functions.runLease, {
+      payload: TaskInput.fromObject({ action: 'release', batchId: JsonPath.stringAt('$.batchId') }),
+      resultPath: JsonPath.DISCARD,
+    });
+    // The data is in and the cursors moved: a lease that cannot be given back just expires.
+    releaseLease.addCatch(notifySuccess, { resultPath: '$.releaseError' });
+    quality.next(commitState);
 
-    for (const step of [plan, extractAll, validateAll, reconcile, notifySuccess, commitState])
-      step.addCatch(notifyFailure, onFailure);
+    for (const step of [
+      plan,
+      acquireLease,
+      extractAll,
+      validateAll,
+      reconcile,
+      quality,
+      commitState,
+      notifySuccess,
+    ])
+      step.addCatch(releaseAfterFailure, onFailure);
 
     // With Snowflake: wait until Snowpipe has loaded every Parquet part of the batch (or one failed,
     // or the checks ran out), then record the run in ANALYTICS.PIPELINE_RUNS.
-    notifySuccess.next(commitState).next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
+    commitState
+      .next(releaseLease)
+      .next(notifySuccess)
+      .next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
     let afterReconcile: IChainable = quality;
     if (props.warehouse) {
       const checkLoads = invoke(STATE.checkLoads, props.warehouse.checkLoads, {
@@ -299,7 +347,7 @@ export class BatchStateMachine extends Construct {
         }),
         resultPath: JsonPath.DISCARD,
       });
-      for (const step of [checkLoads, recordRun]) step.addCatch(notifyFailure, onFailure);
+      for (const step of [checkLoads, recordRun]) step.addCatch(releaseAfterFailure, onFailure);
       const waitForLoads = new Wait(this, STATE.waitForLoads, {
         stateName: STATE.waitForLoads,
         time: WaitTime.duration(props.loadCheckInterval ?? Duration.minutes(1)),
@@ -317,7 +365,12 @@ export class BatchStateMachine extends Construct {
         );
     }
 
-    const definition = plan.next(extractAll).next(validateAll).next(reconcile).next(afterReconcile);
+    const definition = plan
+      .next(acquireLease)
+      .next(extractAll)
+      .next(validateAll)
+      .next(reconcile)
+      .next(afterReconcile);
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -327,7 +380,7 @@ export class BatchStateMachine extends Construct {
       definitionBody: DefinitionBody.fromChainable(definition),
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
-      timeout: props.timeout ?? Duration.hours(6),
+      timeout: props.timeout ?? DEFAULT_RUN_TIMEOUT,
     });
     const reason =
       'the state machine may invoke the versions and aliases of the pipeline functions (CDK grants <arn>:*)';

@@ -59,7 +59,7 @@ export function daysBetween(from: string, to: string): string[] {
 
 /**
  * What an operator does with a deployed pipeline from a terminal: start a run and follow it state by
- * state, backfill a range of days a few at a time, list recent runs. It finds the state machine from
+ * state, backfill a range of days one after the other, list recent runs. It finds the state machine from
  * the stack's outputs, so nothing but the environment name is needed.
  */
 export class PipelineOperator {
@@ -100,30 +100,28 @@ export class PipelineOperator {
     return { ...started, status, logicalDate: options.logicalDate };
   }
 
-  /** One run per day, at most `parallel` at once; a failed day does not stop the others. */
+  /**
+   * One run per day, in order, each started once the one before has ended: runs of an environment
+   * over the same resources take turns (each holds a lease on its resources, docs/runbook.md), and a
+   * day's incremental cursor is where the next day starts. A failed day does not stop the others.
+   */
   async backfill(options: {
     env: string;
     from: string;
     to: string;
-    parallel?: number;
     sources?: string[];
   }): Promise<FinishedRun[]> {
     const days = daysBetween(options.from, options.to);
-    const parallel = Math.max(1, options.parallel ?? 2);
     const stateMachineArn = await this.stateMachineArn(options.env);
-    this.deps.print(`backfilling ${days.length} day(s), ${parallel} at a time`);
+    this.deps.print(`backfilling ${days.length} day(s), in order, one at a time`);
     const finished: FinishedRun[] = [];
-    const queue = [...days];
-    const worker = async () => {
-      for (let day = queue.shift(); day; day = queue.shift()) {
-        const started = await this.start(stateMachineArn, { ...options, logicalDate: day });
-        this.deps.print(`  ${day}: started ${started.name}`);
-        const status = await this.waitFor(started.executionArn);
-        this.deps.print(`  ${day}: ${status}`);
-        finished.push({ ...started, status, logicalDate: day });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, days.length) }, worker));
+    for (const day of days) {
+      const started = await this.start(stateMachineArn, { ...options, logicalDate: day });
+      this.deps.print(`  ${day}: started ${started.name}`);
+      const status = await this.waitFor(started.executionArn);
+      this.deps.print(`  ${day}: ${status}`);
+      finished.push({ ...started, status, logicalDate: day });
+    }
     finished.sort((a, b) => (a.logicalDate! < b.logicalDate! ? -1 : 1));
     const failed = finished.filter((run) => run.status !== 'SUCCEEDED');
     this.deps.print(

@@ -36,7 +36,7 @@ describe('schedule', () => {
 });
 
 describe('state machine', () => {
-  it('chains plan → extract → validate → reconcile → notify → commit state', () => {
+  it('chains plan → lease → extract → validate → reconcile → quality → commit state → release → notify', () => {
     const order: string[] = [];
     for (let name: string | undefined = definition.StartAt; name;) {
       order.push(name);
@@ -44,12 +44,14 @@ describe('state machine', () => {
     }
     expect(order).toEqual([
       STATE.plan,
+      STATE.acquireLease,
       STATE.extractAll,
       STATE.validateAll,
       STATE.reconcile,
       STATE.quality,
-      STATE.notifySuccess,
       STATE.commitState,
+      STATE.releaseLease,
+      STATE.notifySuccess,
       STATE.succeeded,
     ]);
   });
@@ -62,7 +64,7 @@ describe('state machine', () => {
 
   it('retries every task 3 times after 1, 2, 4 s with jitter, except failures a retry cannot fix', () => {
     const tasks = [...states].filter(([, state]) => state.Type === 'Task');
-    expect(tasks.length).toBe(9);
+    expect(tasks.length).toBe(12);
     for (const [, task] of tasks) {
       expect(task.Retry).toEqual([
         { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
@@ -77,9 +79,10 @@ describe('state machine', () => {
     }
   });
 
-  it('catches every failure of the main path into the failure notice, then the DLQ, then Fail', () => {
+  it('catches every failure of the main path into the lease release, the failure notice, the DLQ, then Fail', () => {
     for (const name of [
       STATE.plan,
+      STATE.acquireLease,
       STATE.extractAll,
       STATE.validateAll,
       STATE.reconcile,
@@ -88,9 +91,17 @@ describe('state machine', () => {
       STATE.commitState,
     ]) {
       expect(definition.States[name]!.Catch).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.notifyFailure },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.releaseAfterFailure },
       ]);
     }
+    // A lease that cannot be given back does not keep the failure from being told.
+    expect(definition.States[STATE.releaseAfterFailure]).toMatchObject({
+      Next: STATE.notifyFailure,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.releaseError', Next: STATE.notifyFailure }],
+    });
+    expect(definition.States[STATE.releaseLease]!.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.releaseError', Next: STATE.notifySuccess },
+    ]);
     expect(definition.States[STATE.notifyFailure]!.Next).toBe(STATE.sendToDlq);
     expect(definition.States[STATE.sendToDlq]!.Next).toBe(STATE.failed);
     expect(definition.States[STATE.failed]).toMatchObject({
@@ -241,6 +252,15 @@ describe('least privilege', () => {
     expect(written.some((resource) => resource.includes(failed))).toBe(true);
   });
 
+  it('lets the run-lease step touch only the locks/ prefix of the raw bucket', () => {
+    const objects = s3Resources('runlease').filter((resource) => resource.includes('/'));
+    expect(objects.length).toBeGreaterThan(0);
+    for (const resource of objects) expect(resource).toContain('/locks/*');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RUN_LEASE_TTL_SECONDS: String(6 * 3600 + 15 * 60) }) },
+    });
+  });
+
   it('gives plan and reconcile no S3 access and notify only the topic', () => {
     expect(s3Resources('plan')).toEqual([]);
     expect(s3Resources('reconcile')).toEqual([]);
@@ -262,7 +282,7 @@ describe('least privilege', () => {
 
   it('runs every function on Node.js 22, ARM64, traced, with a log group that expires', () => {
     const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => /Function[0-9A-F]{8}$/.test(id));
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -270,7 +290,7 @@ describe('least privilege', () => {
         TracingConfig: { Mode: 'Active' },
       });
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 8);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 9);
   });
 });
 
@@ -288,7 +308,7 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     const errorRates = resourcesOf('AWS::CloudWatch::Alarm').filter(([id]) => id.includes('ErrorRate'));
-    expect(errorRates).toHaveLength(7);
+    expect(errorRates).toHaveLength(8);
     for (const [, alarm] of errorRates) {
       expect(alarm.Properties.Threshold).toBe(5);
       expect(alarm.Properties.Metrics[0].Expression).toBe('100 * errors / MAX([errors, invocations])');

@@ -129,7 +129,7 @@ describe('ops run', () => {
 });
 
 describe('ops backfill', () => {
-  it('starts one run per day, never more than --parallel at once, and goes on past a failed day', async () => {
+  it('starts one run per day, in order, each after the one before ended, and goes on past a failed day', async () => {
     let running = 0;
     let mostAtOnce = 0;
     const statusOf = new Map<string, number>();
@@ -147,7 +147,7 @@ describe('ops backfill', () => {
       return { status: input.executionArn.includes('2026-11-03') ? 'FAILED' : 'SUCCEEDED' };
     });
     const { ops, lines } = operator();
-    const runs = await ops.backfill({ env: 'dev', from: '2026-10-30', to: '2026-11-04', parallel: 2 });
+    const runs = await ops.backfill({ env: 'dev', from: '2026-10-30', to: '2026-11-04' });
     expect(runs.map((run) => [run.logicalDate, run.status])).toEqual([
       ['2026-10-30', 'SUCCEEDED'],
       ['2026-10-31', 'SUCCEEDED'],
@@ -156,11 +156,11 @@ describe('ops backfill', () => {
       ['2026-11-03', 'FAILED'],
       ['2026-11-04', 'SUCCEEDED'],
     ]);
-    expect(mostAtOnce).toBe(2);
+    expect(mostAtOnce).toBe(1);
     const inputs = sfn
       .commandCalls(StartExecutionCommand)
       .map((call) => JSON.parse(call.args[0].input.input!));
-    expect(inputs.map((input) => input.logicalDate).sort()).toEqual(daysBetween('2026-10-30', '2026-11-04'));
+    expect(inputs.map((input) => input.logicalDate)).toEqual(daysBetween('2026-10-30', '2026-11-04'));
     expect(lines.at(-1)).toBe('5 of 6 day(s) succeeded; failed: 2026-11-03');
   });
 

@@ -9,7 +9,7 @@ import { checkLoads, recordRunInWarehouse, useWarehouse } from '../../lambdas/sn
 import { RecordingExecutor } from '../support/recording-executor';
 import { handler as plan } from '../../lambdas/plan/handler';
 import { handler as reconcile } from '../../lambdas/reconcile/handler';
-import { QualityGateError, TransportError } from '../../lambdas/shared/errors';
+import { QualityGateError, RunInProgressError, TransportError } from '../../lambdas/shared/errors';
 import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
 import { Template } from 'aws-cdk-lib/assertions';
 
@@ -60,6 +60,7 @@ function fakeValidate(records = 20) {
     validRecords: records - 1,
     rejectedRecords: 1,
     quarantinedPages: 0,
+    pages: 2,
     tables: {
       [input.resource]: { rows: records - 1, keys: [`part-g00${input.pageGroup.index}-00001.parquet`] },
     },
@@ -74,6 +75,9 @@ interface Recorded {
   notices: Array<Record<string, unknown>>;
   dlqMessages: Array<Record<string, unknown>>;
   commits: Array<{ extracted: Array<Record<string, unknown>> }>;
+  leases: Array<{ action: string; batchId: string; resources?: unknown[] }>;
+  /** The order of the run's last steps: lease, commit, notice. */
+  order: string[];
   reconcileCalls: number;
 }
 
@@ -82,9 +86,18 @@ async function run(
   handlers: Record<string, Handler>,
   machineDefinition: StateMachineDefinition = definition,
 ) {
-  const recorded: Recorded = { quality: [], notices: [], dlqMessages: [], commits: [], reconcileCalls: 0 };
+  const recorded: Recorded = {
+    quality: [],
+    notices: [],
+    dlqMessages: [],
+    commits: [],
+    leases: [],
+    order: [],
+    reconcileCalls: 0,
+  };
   const notify = async (notice: Record<string, unknown>) => {
     recorded.notices.push(notice);
+    recorded.order.push(`notify ${String(notice.status)}`);
     return { outcome: notice.status === 'failed' ? 'FAILED' : 'SUCCEEDED' };
   };
   const bindings: Record<string, Handler> = {
@@ -101,8 +114,19 @@ async function run(
     [STATE.notifyFailure]: notify as Handler,
     [STATE.commitState]: (async (event: Recorded['commits'][number]) => {
       recorded.commits.push(event);
+      recorded.order.push('commit');
       return { committed: [] };
     }) as Handler,
+    ...Object.fromEntries(
+      [STATE.acquireLease, STATE.releaseLease, STATE.releaseAfterFailure].map((state) => [
+        state,
+        (async (event: Recorded['leases'][number]) => {
+          recorded.leases.push(event);
+          recorded.order.push(event.action);
+          return { leases: [] };
+        }) as Handler,
+      ]),
+    ),
     [STATE.sendToDlq]: (async (message: { MessageBody: Record<string, unknown> }) => {
       recorded.dlqMessages.push(message.MessageBody);
       return { MessageId: 'm-1' };
@@ -176,6 +200,39 @@ describe('the batch state machine, run locally', () => {
       expect(extracted).toMatchObject({ pendingCursor: '2026-11-01', pageKeys: [] });
     expect(recorded.dlqMessages).toEqual([]);
     expect(output).toMatchObject({ batchId: 'run-1', logicalDate: '2026-11-01' });
+    // The run leased its resources before extracting, and announced success only after committing.
+    expect(recorded.leases[0]).toEqual({
+      action: 'acquire',
+      batchId: 'run-1',
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Pipeline:run-1',
+      resources: resources.map((resource) => ({ source: 'fakestore', resource })),
+    });
+    expect(recorded.order).toEqual(['acquire', 'commit', 'release', 'notify succeeded']);
+  });
+
+  it('stops before extracting when another run holds a resource, and releases nothing of its own', async () => {
+    const extractCalls: ExtractCall[] = [];
+    let acquireCalls = 0;
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01', sources: ['fakestore'] },
+      {
+        [STATE.extract]: fakeExtract(extractCalls) as Handler,
+        [STATE.validate]: fakeValidate() as Handler,
+        [STATE.acquireLease]: (async () => {
+          acquireCalls += 1;
+          throw new RunInProgressError('batch run-0 has been running fakestore/carts', {}, 'wait');
+        }) as Handler,
+      },
+    );
+    expect(error?.name).toBe('RunInProgressError');
+    expect(acquireCalls).toBe(1); // not retried: waiting three seconds does not end another run
+    expect(extractCalls).toEqual([]);
+    expect(recorded.commits).toEqual([]);
+    expect(recorded.order).toEqual(['release', 'notify failed']);
+    expect(recorded.notices[0]).toMatchObject({
+      status: 'failed',
+      error: { Error: 'RunInProgressError', Cause: expect.stringContaining('batch run-0') },
+    });
   });
 
   it('retries a task that fails twice, then goes on as if nothing happened', async () => {
@@ -232,6 +289,8 @@ describe('the batch state machine, run locally', () => {
       },
     ]);
     expect(recorded.commits).toEqual([]); // state never advances on a failed run
+    expect(recorded.order).toEqual(['acquire', 'release', 'notify failed']);
+    expect(recorded.leases.at(-1)).toEqual({ action: 'release', batchId: 'run-1' });
   });
 
   it('fails the run on a reconciliation mismatch, without retrying it and without committing', async () => {
@@ -350,7 +409,7 @@ describe('the batch state machine with Snowflake, run locally', () => {
     [STATE.recordRun]: recordRunInWarehouse as Handler,
   });
 
-  it('waits until Snowpipe has loaded every part of the batch, records the run, then notifies and commits', async () => {
+  it('waits until Snowpipe has loaded every part of the batch, records the run, then commits and notifies', async () => {
     const executor = snowflakeLoading(2);
     const { error, recorded } = await run(
       { logicalDate: '2026-11-01' },

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { logger } from '../shared/logger';
+import { stateBucketName } from '../shared/required-env';
+import { createS3Client } from '../shared/s3-client';
+import { batchStepFields, parseStepEvent } from '../shared/step-event';
+import { RunLeases } from './run-leases';
+
+const leaseEventSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('acquire'),
+    batchId: batchStepFields.batchId,
+    executionArn: z.string().optional(),
+    resources: z.array(z.object({ source: z.string().min(1), resource: z.string().min(1) }).loose()),
+  }),
+  z.object({ action: z.literal('release'), batchId: batchStepFields.batchId }),
+]);
+
+export type LeaseEvent = z.input<typeof leaseEventSchema>;
+
+/** A lease outlives the state machine's own timeout (6 h) a little: a run that old is no longer running. */
+const DEFAULT_TTL_SECONDS = 6 * 3600 + 15 * 60;
+
+let leases: RunLeases | undefined;
+
+/** First and last step of every run: take the run's resources, give them back (docs/runbook.md). */
+export async function handler(event: LeaseEvent): Promise<{ leases: string[] }> {
+  const input = parseStepEvent(
+    leaseEventSchema,
+    event,
+    'run-lease',
+    '{ action: "acquire", batchId, resources: [...] } or { action: "release", batchId }',
+  );
+  leases ??= new RunLeases(createS3Client(), stateBucketName(), logger);
+  if (input.action === 'acquire') {
+    const ttlSeconds = Number(process.env.RUN_LEASE_TTL_SECONDS) || DEFAULT_TTL_SECONDS;
+    const taken = await leases.acquire(input, input.resources, ttlSeconds * 1000);
+    logger.info('run leases taken', { batchId: input.batchId, leases: taken });
+    return { leases: taken };
+  }
+  const released = await leases.release(input.batchId);
+  logger.info('run leases given back', { batchId: input.batchId, leases: released });
+  return { leases: released };
+}
+
+/** For tests and local mode: forget the per-container client so new environment settings apply. */
+export function resetContainer(): void {
+  leases = undefined;
+}
