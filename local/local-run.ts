@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/shared/s3-client';
-import { startFixtureApi, fixtureCredentials, FaultRule } from './fixture-api/server';
+import { startFixtureApi, fixtureCredentials, FaultRule, FixtureApiOptions } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
 import { baseUrlOverrideVariable, builtInSources } from '../lambdas/extract/sources';
 import { handler as plan } from '../lambdas/plan/handler';
@@ -32,6 +32,8 @@ export interface LocalRunOptions {
   logicalDate: string;
   batchId: string;
   faults?: FaultRule[];
+  /** The fixture API's size (tests run a smaller one); default: what `npm start` serves. */
+  fixture?: FixtureApiOptions;
   fresh?: boolean;
   /** Progress lines go here (stdout in the CLI, nowhere in tests). */
   print?: (line: string) => void;
@@ -91,7 +93,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   mkdirSync(s3Directory, { recursive: true });
 
   const definition = synthesizedDefinition();
-  const api = await startFixtureApi();
+  const api = await startFixtureApi(options.fixture);
   const s3Server = await startLocalS3({ directory: s3Directory, buckets: Object.values(localBuckets) });
   const warehouse = await LocalWarehouse.open(warehousePath);
   for (const fault of options.faults ?? []) api.faults.add(fault);

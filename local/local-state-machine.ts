@@ -15,6 +15,14 @@ import {
  * template.
  */
 export function synthesizedDefinition(): StateMachineDefinition {
+  // One synthesis per process: the app does not change while it runs (a second run reuses it).
+  synthesized ??= synthesize();
+  return structuredClone(synthesized);
+}
+
+let synthesized: StateMachineDefinition | undefined;
+
+function synthesize(): StateMachineDefinition {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new PipelineStack(app, 'Pipeline-local', {
     config: environmentConfig('dev'),
