@@ -130,7 +130,17 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     [STATE.extract]: (async (event: Parameters<typeof extract>[0]) => {
       heading('Extract (API → s3://raw)');
       const began = Date.now();
-      const result = await extract(event);
+      let result: ExtractResult;
+      try {
+        result = await extract(event);
+      } catch (error) {
+        // Said where it happened, as it happens; the state machine then retries or fails the run.
+        const { source, resource } = event as { source: string; resource: string };
+        print(
+          `  ✗ ${`${source}/${resource}`.padEnd(32)} ${(error as Error).name}: ${(error as Error).message}`,
+        );
+        throw error;
+      }
       extracts.push(result);
       const name = `${result.source}/${result.resource}`;
       if (!result.done) {

@@ -8,6 +8,8 @@ export interface PendingCursor {
   batchId: string;
   pendingCursor?: CursorValue;
   stateEtag?: string;
+  /** Pages extract could not read: their records are unknown, so the cursor may not pass them. */
+  unreadablePages?: number;
 }
 
 export interface CommittedCursor {
@@ -19,7 +21,9 @@ export interface CommittedCursor {
 /**
  * The last step of a successful run: moves each incremental cursor to where this run got, each write
  * conditional on the state this run started from, so a concurrent run's progress is never overwritten.
- * Resources without a cursor (full refreshes) have nothing to commit.
+ * Resources without a cursor (full refreshes) have nothing to commit; a resource with an unreadable
+ * page keeps its cursor, so the next run reads from there again (reconcile fails such a run before it
+ * gets here: this is the last line of defence).
  */
 export async function commitCursors(
   store: StateStore,
@@ -28,7 +32,7 @@ export async function commitCursors(
 ): Promise<CommittedCursor[]> {
   const committed: CommittedCursor[] = [];
   for (const item of pending) {
-    if (item.pendingCursor === undefined) continue;
+    if (item.pendingCursor === undefined || (item.unreadablePages ?? 0) > 0) continue;
     await store.commit(
       item.source,
       item.resource,

@@ -16,6 +16,7 @@ const commitEventSchema = z.object({
         batchId: z.string(),
         pendingCursor: cursor.nullish(),
         stateEtag: z.string().nullish(),
+        unreadablePages: z.number().int().min(0).optional(),
       })
       .loose(),
   ),

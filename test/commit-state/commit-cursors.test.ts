@@ -45,6 +45,24 @@ describe('committing cursors after a successful run', () => {
     expect(await store.read('fakestore', 'products')).toBeUndefined();
   });
 
+  it('never moves a cursor past a resource with an unreadable page', async () => {
+    const committed = await commitCursors(
+      store,
+      [
+        {
+          source: 'gfn',
+          resource: 'footprint_by_year',
+          batchId: 'run-1',
+          pendingCursor: 2018,
+          unreadablePages: 1,
+        },
+      ],
+      at,
+    );
+    expect(committed).toEqual([]);
+    expect(await store.read('gfn', 'footprint_by_year')).toBeUndefined();
+  });
+
   it('refuses to commit over state that moved since the run read it', async () => {
     const before = await store.read('fakestore', 'carts');
     await commitCursors(
