@@ -1,10 +1,8 @@
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { compileContract, Contract, createValidator } from '../../lambdas/validate/contract';
+import type { Contract } from '../../lambdas/validate/contract';
 import { validateResource } from '../../lambdas/validate/validate-resource';
-import type { RejectLine } from '../../lambdas/validate/reject-sink';
-import { readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
-import { validateDepsFor } from '../support/validate-deps';
+import { startTestEnvironment, TestEnvironment } from '../support/environment';
+import { readRejectLines, testContract, validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';
 import { localParquetFiles, queryRows } from '../support/duckdb';
 import { anyJsonText, fieldName, numberLiteral, stringLiteral } from '../support/arbitrary-json';
@@ -63,21 +61,11 @@ describe('validate: any record leaves as exactly one row or one reject', () => {
           const resource = `any_${mode}_${runNumber}`;
           contracts.set(
             `test/${resource}`,
-            compileContract(
-              'test',
+            testContract(
               resource,
-              {
-                $id: `contracts/test/${resource}`,
-                'x-pipeline': { mode, primaryKey: ['id'] },
-                type: 'object',
-                required: ['id', 'name'],
-                properties: {
-                  id: { type: 'integer' },
-                  name: { type: 'string' },
-                  price: { type: ['number', 'null'] },
-                },
-              },
-              createValidator(),
+              mode,
+              { id: { type: 'integer' }, name: { type: 'string' }, price: { type: ['number', 'null'] } },
+              ['id', 'name'],
             ),
           );
           const batch = { source: 'test', resource, logicalDate: '2026-12-04', batchId: `any-${runNumber}` };
@@ -91,11 +79,7 @@ describe('validate: any record leaves as exactly one row or one reject', () => {
 
           // Every reject is one record, once, with a reason.
           const rejects = result.rejectKeys.length
-            ? gunzipSync(await readObjectBytes(env.s3, 'failed', result.rejectKeys[0]!))
-                .toString('utf8')
-                .trim()
-                .split('\n')
-                .map((line) => JSON.parse(line) as RejectLine)
+            ? await readRejectLines(env.s3, result.rejectKeys[0]!)
             : [];
           expect(rejects).toHaveLength(result.rejectedRecords);
           expect(new Set(rejects.map((reject) => reject.index)).size).toBe(rejects.length);

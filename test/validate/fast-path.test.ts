@@ -1,12 +1,11 @@
-import { gunzipSync } from 'node:zlib';
 import { extractResource } from '../../lambdas/extract/extract-resource';
 import { loadContracts } from '../../lambdas/validate/contract';
 import { planFastPath } from '../../lambdas/validate/fast-path/plan';
 import { validateResource, ValidateDeps, ValidateResult } from '../../lambdas/validate/validate-resource';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';
 import { eventsBetween } from '../../local/fixture-api/events';
-import { readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
-import { validateDepsFor } from '../support/validate-deps';
+import { startTestEnvironment, TestEnvironment } from '../support/environment';
+import { readRejectLines, validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';
 import { builtInSourceAt } from '../support/sources';
 import { localParquetFiles, queryRows } from '../support/duckdb';
@@ -37,13 +36,7 @@ describe('validate: the DuckDB fast path writes what the JS path writes', () => 
     const result = await validateResource({ ...deps, fastPath }, batch);
     const files = await localParquetFiles(env.s3, 'transformed', result.tables[batch.resource]!.keys);
     const list = `[${files.map((file) => `'${file}'`).join(', ')}]`;
-    const rejects = result.rejectKeys.length
-      ? gunzipSync(await readObjectBytes(env.s3, 'failed', result.rejectKeys[0]!))
-          .toString('utf8')
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line) as RejectLine)
-      : [];
+    const rejects = result.rejectKeys.length ? await readRejectLines(env.s3, result.rejectKeys[0]!) : [];
     const written: Written = {
       result,
       rows: files.length

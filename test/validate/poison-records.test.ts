@@ -1,14 +1,12 @@
-import { gunzipSync } from 'node:zlib';
-import { compileContract, Contract, createValidator } from '../../lambdas/validate/contract';
+import type { Contract, ContractMode } from '../../lambdas/validate/contract';
 import { validateResource } from '../../lambdas/validate/validate-resource';
-import type { RejectLine } from '../../lambdas/validate/reject-sink';
 import { MAX_RECORD_DEPTH } from '../../lambdas/validate/record-limits';
-import { readObjectBytes, startTestEnvironment, TestEnvironment } from '../support/environment';
-import { validateDepsFor } from '../support/validate-deps';
+import { startTestEnvironment, TestEnvironment } from '../support/environment';
+import { readRejectLines, testContract, validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';
 import { localParquetFiles, queryRows } from '../support/duckdb';
 
-type Mode = 'freeze' | 'evolve' | 'discard_row' | 'discard_value';
+type Mode = ContractMode;
 
 /**
  * One record never fails more than itself: each poison record below sits between good ones, and the
@@ -22,25 +20,19 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
   afterAll(async () => env.close());
 
   let batchNumber = 0;
-  async function run(mode: Mode, records: unknown[], pageText?: string) {
+  async function run(mode: Mode, pageText: string) {
     const resource = `r_${mode}`;
     contracts.set(
       `test/${resource}`,
-      compileContract(
-        'test',
+      testContract(
         resource,
+        mode,
         {
-          $id: `contracts/test/${resource}`,
-          'x-pipeline': { mode, primaryKey: ['id'] },
-          type: 'object',
-          required: ['id', 'name'],
-          properties: {
-            id: { type: 'integer' },
-            name: { type: 'string', maxLength: 50 },
-            price: { type: ['number', 'null'] },
-          },
+          id: { type: 'integer' },
+          name: { type: 'string', maxLength: 50 },
+          price: { type: ['number', 'null'] },
         },
-        createValidator(),
+        ['id', 'name'],
       ),
     );
     batchNumber += 1;
@@ -50,15 +42,9 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
       logicalDate: '2026-12-04',
       batchId: `p-${fastPath}-${batchNumber}`,
     };
-    await landRawPages(env.s3, batch, [pageText ?? JSON.stringify(records)]);
+    await landRawPages(env.s3, batch, [pageText]);
     const result = await validateResource({ ...validateDepsFor(env, contracts), fastPath }, batch);
-    const rejects = result.rejectKeys.length
-      ? gunzipSync(await readObjectBytes(env.s3, 'failed', result.rejectKeys[0]!))
-          .toString('utf8')
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line) as RejectLine)
-      : [];
+    const rejects = result.rejectKeys.length ? await readRejectLines(env.s3, result.rejectKeys[0]!) : [];
     const files = await localParquetFiles(env.s3, 'transformed', result.tables[resource]?.keys ?? []);
     const rows = files.length
       ? await queryRows(
@@ -72,7 +58,7 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
 
   it('rejects an integer INT64 cannot hold as out_of_range and writes the others', async () => {
     const text = `[${JSON.stringify(good('a'))},{"id":9223372036854775808,"name":"b","price":1},${JSON.stringify(good('c', 3))}]`;
-    const { result, rejects, rows } = await run('freeze', [], text);
+    const { result, rejects, rows } = await run('freeze', text);
     expect(result).toMatchObject({ inputRecords: 3, validRecords: 2, rejectedRecords: 1 });
     expect(rejects[0]).toMatchObject({ index: 1, reasons: [{ field: 'id', rule: 'out_of_range' }] });
     expect(rows.map((row) => row.name)).toEqual(['a', 'c']);
@@ -80,14 +66,14 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
 
   it('keeps an integer beyond 2^53 exactly in an INT64 column, never rounded', async () => {
     const text = `[{"id":9007199254740993,"name":"exact","price":null},{"id":-9223372036854775807,"name":"min","price":null}]`;
-    const { result, rows } = await run('freeze', [], text);
+    const { result, rows } = await run('freeze', text);
     expect(result).toMatchObject({ validRecords: 2, rejectedRecords: 0 });
     expect(rows.map((row) => String(row.id))).toEqual(['9007199254740993', '-9223372036854775807']);
   });
 
   it('rejects an integer beyond 2^53 in a DOUBLE column instead of rounding it', async () => {
     const text = `[{"id":1,"name":"a","price":9007199254740993},${JSON.stringify(good('b', 2))}]`;
-    const { result, rejects } = await run('freeze', [], text);
+    const { result, rejects } = await run('freeze', text);
     expect(result).toMatchObject({ validRecords: 1, rejectedRecords: 1 });
     expect(rejects[0]!.reasons).toEqual([
       expect.objectContaining({ field: 'price', rule: 'out_of_range', actual: '9007199254740993' }),
@@ -99,7 +85,7 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
     async (mode) => {
       const deep = `${'{"x":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
       const text = `[${JSON.stringify(good('a'))},{"id":2,"name":"deep","extra":${deep}},${JSON.stringify(good('c', 3))}]`;
-      const { result, rejects, rows } = await run(mode, [], text);
+      const { result, rejects, rows } = await run(mode, text);
       expect(result).toMatchObject({ inputRecords: 3, validRecords: 2, rejectedRecords: 1 });
       expect(rejects[0]).toMatchObject({
         index: 1,
@@ -115,7 +101,7 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
     'freeze mode rejects an undeclared field named %s like any other',
     async (field) => {
       const text = `[{"id":1,"name":"a","price":1,${JSON.stringify(field)}:{"x":1}},${JSON.stringify(good('b', 2))}]`;
-      const { result, rejects } = await run('freeze', [], text);
+      const { result, rejects } = await run('freeze', text);
       expect(result).toMatchObject({ validRecords: 1, rejectedRecords: 1 });
       expect(rejects[0]!.reasons).toEqual([expect.objectContaining({ field, rule: 'unknown_field' })]);
     },
@@ -123,14 +109,14 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
 
   it('evolve mode keeps an undeclared field named constructor as a column of its own', async () => {
     const text = `[{"id":1,"name":"a","price":1,"constructor":"kept"}]`;
-    const { result, rows } = await run('evolve', [], text);
+    const { result, rows } = await run('evolve', text);
     expect(result).toMatchObject({ validRecords: 1, rejectedRecords: 0 });
     expect(rows[0]).toMatchObject({ constructor: 'kept' });
   });
 
   it('rejects a string with a lone surrogate as invalid_unicode', async () => {
     const text = `[{"id":1,"name":"bad \\ud800 text","price":1},${JSON.stringify(good('b', 2))}]`;
-    const { result, rejects } = await run('freeze', [], text);
+    const { result, rejects } = await run('freeze', text);
     expect(result).toMatchObject({ validRecords: 1, rejectedRecords: 1 });
     expect(rejects[0]!.reasons).toEqual([
       expect.objectContaining({ field: 'name', rule: 'invalid_unicode' }),
@@ -140,7 +126,7 @@ describe.each([true, false])('validate: poison records (fast path %s)', (fastPat
   it('refuses a long integer it cannot read exactly on a page nested too deep for exact parsing', async () => {
     const deep = `${'['.repeat(5_000)}1${']'.repeat(5_000)}`;
     const text = `[{"id":9007199254740993,"name":"long","price":null},{"id":2,"name":"deep","price":${deep}},${JSON.stringify(good('c', 3))}]`;
-    const { result, rejects, rows } = await run('freeze', [], text);
+    const { result, rejects, rows } = await run('freeze', text);
     expect(result).toMatchObject({ inputRecords: 3, validRecords: 1, rejectedRecords: 2 });
     expect(rejects.map((reject) => reject.reasons[0]!.rule)).toEqual(['out_of_range', 'depth_limit']);
     expect(rows.map((row) => row.name)).toEqual(['c']);

@@ -1,9 +1,8 @@
-import { gunzipSync } from 'node:zlib';
-import { compileContract, createValidator, loadContracts, Contract } from '../../lambdas/validate/contract';
+import { loadContracts, Contract, ContractMode } from '../../lambdas/validate/contract';
 import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';
 import { readObjectBytes, readJson, startTestEnvironment, TestEnvironment } from '../support/environment';
-import { validateDepsFor } from '../support/validate-deps';
+import { readRejectLines, testContract, validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';
 import { localParquetFiles, queryRows } from '../support/duckdb';
 
@@ -29,29 +28,11 @@ describe('validate: quarantine with reasons', () => {
   });
   afterAll(async () => env.close());
 
-  const readRejects = async (key: string): Promise<RejectLine[]> =>
-    gunzipSync(await readObjectBytes(env.s3, 'failed', key))
-      .toString('utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as RejectLine);
+  const readRejects = (key: string): Promise<RejectLine[]> => readRejectLines(env.s3, key);
 
   /** Registers a contract for the resource `test/<resource>` (required `id`, the given properties). */
-  function useTestContract(
-    resource: string,
-    mode: string,
-    properties: Record<string, unknown>,
-    idSuffix = '',
-  ) {
-    const schema = {
-      $id: `contracts/test/${resource}${idSuffix}`,
-      'x-pipeline': { mode, primaryKey: ['id'] },
-      type: 'object',
-      required: ['id'],
-      properties,
-    };
-    contracts.set(`test/${resource}`, compileContract('test', resource, schema, createValidator()));
-  }
+  const useTestContract = (resource: string, mode: ContractMode, properties: Record<string, unknown>) =>
+    contracts.set(`test/${resource}`, testContract(resource, mode, properties));
 
   async function run(batchId: string, bodies: string[], resource = 'products', source = 'fakestore') {
     const batch = { source, resource, logicalDate: '2026-11-20', batchId };
@@ -174,7 +155,7 @@ describe('validate: quarantine with reasons', () => {
     ['evolve', { validRecords: 2, rejectedRecords: 0, schemaVersions: { items: 2 } }],
   ])('an unknown field under mode %s', (mode, expected) => {
     it('is handled as the mode says, and the counts reconcile', async () => {
-      useTestContract('items', mode, { id: { type: 'integer' }, name: { type: 'string' } }, `-${mode}`);
+      useTestContract('items', mode as ContractMode, { id: { type: 'integer' }, name: { type: 'string' } });
       // A first run registers version 1 of the schema; the second meets the unknown field.
       await run(`q-mode-${mode}-1`, [JSON.stringify([{ id: 1, name: 'a' }])], 'items', 'test');
       const { result, rejects } = await run(
