@@ -262,4 +262,58 @@ describe('npm start: the whole pipeline, locally', () => {
     );
     expect(rowsOf(rerun.layers.clean)).toMatchObject({ fakestore__carts: 7, events_oauth__events: 5000 });
   });
+
+  describe('the scenarios of issue 15: a GFN-shaped API that cuts bodies short', () => {
+    const gfnRun = (dataDirectory: string, batchId: string, resources: string[], faults: FaultRule[] = []) =>
+      runLocalPipeline({
+        dataDirectory,
+        logicalDate: '2026-11-20',
+        batchId,
+        sources: ['gfn'],
+        resources,
+        faults,
+      });
+
+    it('a year whose body always ends early fails the run, keeps the cursor, and a calm re-run fills the year', async () => {
+      const dataDirectory = newDataDirectory();
+      const cut = await gfnRun(
+        dataDirectory,
+        'gfn-cut',
+        ['footprint_by_year'],
+        [{ kind: 'cut_short', path: '/gfn/v1/data/all/2007', times: Infinity }],
+      );
+      expect(cut.status).toBe('FAILED');
+      expect(cut.error).toMatchObject({
+        name: 'ResponseFormatError',
+        cause: expect.stringMatching(
+          /gfn\/footprint_by_year.*\/data\/all\/2007.*page 1 of year-2007 is not valid JSON/,
+        ),
+      });
+      expect(cut.committed).toEqual([]);
+
+      const calm = await gfnRun(dataDirectory, 'gfn-calm', ['footprint_by_year']);
+      expect(calm.status).toBe('SUCCEEDED');
+      // The re-run starts where the last successful run left off (none: from the initial value).
+      expect(calm.extracts.find((e) => e.done)!.startCursor).toBe(1990);
+      const years = await query(
+        calm,
+        'select count(distinct year) as years from clean.gfn__footprint_by_year where year = 2007',
+      );
+      expect(Number(years[0]!.years)).toBe(1);
+      expect(calm.committed).toEqual([{ source: 'gfn', resource: 'footprint_by_year', cursor: 2018 }]);
+    });
+
+    it('a run whose every response is cut short fails loudly instead of succeeding with 0 records', async () => {
+      const cut = await gfnRun(
+        newDataDirectory(),
+        'gfn-all-cut',
+        ['countries', 'country_footprint'],
+        [{ kind: 'cut_short', times: Infinity }],
+      );
+      expect(cut.status).toBe('FAILED');
+      expect(cut.error!.name).toBe('ResponseFormatError');
+      expect(cut.notice).toMatchObject({ outcome: 'FAILED' });
+      expect(cut.layers.clean.every((entry) => entry.rows === 0)).toBe(true);
+    });
+  });
 });
