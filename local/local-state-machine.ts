@@ -16,11 +16,13 @@ import {
  */
 export function synthesizedDefinition(): StateMachineDefinition {
   // One synthesis per process: the app does not change while it runs (a second run reuses it).
-  synthesized ??= synthesize();
-  return structuredClone(synthesized);
+  synthesized ??= JSON.stringify(synthesize());
+  // A fresh copy per run, parsed in this realm: structuredClone's objects (under jest, another realm's)
+  // are not plain objects to aws-local-stepfunctions, which then leaves their JSONPaths unresolved.
+  return JSON.parse(synthesized) as StateMachineDefinition;
 }
 
-let synthesized: StateMachineDefinition | undefined;
+let synthesized: string | undefined;
 
 function synthesize(): StateMachineDefinition {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
