@@ -1,4 +1,5 @@
-import { looksSecret, redactUrl } from '../../lambdas/extract/http/redact';
+import { looksSecret, redactUrl } from '../../lambdas/shared/redact';
+import { logger } from '../../lambdas/shared/logger';
 
 describe('URL redaction', () => {
   it('redacts the configured secret parameter whatever its case', () => {
@@ -34,5 +35,43 @@ describe('URL redaction', () => {
       ),
     ).toBe(true);
     expect(['accept', 'user-agent', 'content-type'].some((name) => looksSecret(name))).toBe(false);
+  });
+});
+
+describe('log lines', () => {
+  /** What the pipeline's logger writes for these attributes (its own serialization, captured). */
+  const logged = (attributes: Record<string, unknown>) => {
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => lines.push(String(chunk)) > 0;
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    logger.setLogLevel('INFO');
+    try {
+      logger.info('redaction probe', attributes);
+    } finally {
+      logger.setLogLevel('SILENT');
+      stdout.mockRestore();
+    }
+    const line = JSON.parse(lines.join('')) as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(attributes).map((name) => [name, line[name]]));
+  };
+
+  it('redact secret-looking query parameters of any URL, whatever attribute holds it', () => {
+    expect(logged({ next: 'https://api.example.com/v1?page=2&Access_Token=s3cret' })).toEqual({
+      next: 'https://api.example.com/v1?page=2&Access_Token=REDACTED',
+    });
+  });
+
+  it('redact secret-looking headers of a logged headers object, and credential-named attributes', () => {
+    expect(
+      logged({
+        headers: { Authorization: 'Bearer s3cret', 'X-API-Key': 's3cret', accept: 'application/json' },
+        password: 's3cret',
+        key: 'gfn/years/dt=2026-12-04/batch=b/page-00001.json.gz',
+      }),
+    ).toEqual({
+      headers: { Authorization: 'REDACTED', 'X-API-Key': 'REDACTED', accept: 'application/json' },
+      password: 'REDACTED',
+      key: 'gfn/years/dt=2026-12-04/batch=b/page-00001.json.gz',
+    });
   });
 });

@@ -11,7 +11,7 @@ import {
   TransportError,
 } from '../../shared/errors';
 import { backoffDelayMs, retryAfterMs } from './backoff';
-import { looksSecret, redactUrl } from './redact';
+import { looksSecret, redactUrl } from '../../shared/redact';
 
 export interface HttpResult<T = unknown> {
   status: number;
