@@ -36,7 +36,9 @@ const propertyNode = (node: JsonSchemaNode | undefined, key: string): JsonSchema
 /** A number as canonical JSON writes it: the literal for an integer the parse rounded. */
 function numberText(value: number, holder: object, key: string, exact: ExactNumbers): string {
   if (!Number.isFinite(value)) return 'null';
-  return (Number.isSafeInteger(value) ? undefined : exact.textOf(holder, key)) || String(value);
+  // Only an integer beyond 2^53 can have been rounded by the parse.
+  if (!Number.isInteger(value) || Number.isSafeInteger(value)) return String(value);
+  return exact.textOf(holder, key) || String(value);
 }
 
 /**

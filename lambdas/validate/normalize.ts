@@ -20,6 +20,9 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT32_DAYS = 2 ** 31 - 1;
 const DAY_MS = 86_400_000;
 
+/** A column's field as a reason names it. */
+const fieldOf = (column: ColumnSpec) => column.path.join('.');
+
 const outOfRange = (field: string, expected: string, actual: unknown) =>
   new RecordRejection({ field, rule: 'out_of_range', expected, actual });
 
@@ -35,18 +38,23 @@ function cellValue(
   used: { count: number },
 ): unknown {
   const key = column.path.at(-1);
-  const value = key === undefined ? holder : readPathParts(holder, [key]);
+  const value =
+    key === undefined
+      ? holder
+      : holder !== null && typeof holder === 'object' && Object.hasOwn(holder, key)
+        ? (holder as Record<string, unknown>)[key]
+        : undefined;
   if (value === undefined || value === null) return null;
-  const field = column.path.join('.');
   switch (column.type) {
     case 'integer': {
+      if (Number.isSafeInteger(value)) return BigInt(value as number);
       const literal =
         key !== undefined && holder !== null && typeof holder === 'object'
           ? exact.textOf(holder, key)
           : undefined;
       if (literal === '')
         throw outOfRange(
-          field,
+          fieldOf(column),
           'an integer within ±2^53: the exact digits of this one could not be read (its page nests thousands of levels deep)',
           value,
         );
@@ -54,7 +62,7 @@ function cellValue(
       const integer = BigInt(literal ?? (value as number));
       if (integer < INT64_MIN || integer > INT64_MAX)
         throw outOfRange(
-          field,
+          fieldOf(column),
           'an integer Parquet INT64 holds (−2^63 … 2^63 − 1); have the API send it as a string',
           literal ?? String(integer),
         );
@@ -63,7 +71,7 @@ function cellValue(
     case 'string':
       if (!(value as string).isWellFormed())
         throw new RecordRejection({
-          field,
+          field: fieldOf(column),
           rule: 'invalid_unicode',
           expected: 'well-formed Unicode text',
           actual: 'a lone surrogate (\\uD800–\\uDFFF)',
@@ -71,13 +79,14 @@ function cellValue(
       return value;
     case 'timestamp': {
       const ms = Date.parse(value as string);
-      if (!Number.isFinite(ms)) throw outOfRange(field, 'a timestamp JavaScript can represent', value);
+      if (!Number.isFinite(ms))
+        throw outOfRange(fieldOf(column), 'a timestamp JavaScript can represent', value);
       return BigInt(ms) * 1000n;
     }
     case 'date': {
       const ms = Date.parse(value as string);
       if (!Number.isFinite(ms) || Math.abs(ms / DAY_MS) > INT32_DAYS)
-        throw outOfRange(field, 'a date Parquet DATE holds', value);
+        throw outOfRange(fieldOf(column), 'a date Parquet DATE holds', value);
       return new Date(ms);
     }
     case 'json':
@@ -88,8 +97,16 @@ function cellValue(
 }
 
 /** The object holding a column's value (its record, or a nested object on its path). */
-const holderOf = (record: unknown, column: ColumnSpec): unknown =>
-  column.path.length <= 1 ? record : readPathParts(record, column.path.slice(0, -1));
+function holderOf(record: unknown, column: ColumnSpec): unknown {
+  let holder = record;
+  // Own properties only, as readPathParts; no sliced path per cell.
+  for (let index = 0; index < column.path.length - 1; index += 1) {
+    const part = column.path[index]!;
+    if (holder === null || typeof holder !== 'object' || !Object.hasOwn(holder, part)) return undefined;
+    holder = (holder as Record<string, unknown>)[part];
+  }
+  return holder;
+}
 
 /**
  * Flattens accepted records into their table's row and their child tables' rows (an array of objects
@@ -127,8 +144,9 @@ export class RowBuilder {
       row._record_hash = recordHashValue;
       return row;
     };
-    // Null-prototype rows: a column named like an Object.prototype member is an ordinary key.
-    const mainRow: Row = Object.create(null) as Row;
+    // Plain objects are safe for rows: column names are normalized (columnName), so none is
+    // `__proto__`, and a `constructor` column is assigned as an own property like any other.
+    const mainRow: Row = {};
     for (const column of this.tables[0]!.columns)
       mainRow[column.name] = cellValue(column, holderOf(record, column), exact, used);
     rows.push({ tableIndex: 0, row: withLineage(mainRow) });
@@ -138,7 +156,7 @@ export class RowBuilder {
       const items = readPathParts(record, child.arrayPath ?? []);
       if (!Array.isArray(items)) continue;
       for (let index = 0; index < items.length; index += 1) {
-        const row: Row = Object.create(null) as Row;
+        const row: Row = {};
         for (const key of this.parentKey) row[parentKeyColumnName(key.name)] = mainRow[key.name];
         row._list_index = BigInt(index);
         for (const column of child.columns)

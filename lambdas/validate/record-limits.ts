@@ -18,17 +18,27 @@ export class RecordRejection extends Error {
 /** The path to where `value` first nests deeper than `limit`, found without recursion; else undefined. */
 export function pathBeyondDepth(value: unknown, limit = MAX_RECORD_DEPTH): string[] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  const stack: Array<{ value: object; depth: number; path: string[] }> = [{ value, depth: 1, path: [] }];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    if (item.depth > limit) return item.path;
-    for (const [key, child] of Object.entries(item.value)) {
+  // Each entry points at its parent: the path is only spelled out for a record that is refused.
+  interface Level {
+    value: object;
+    depth: number;
+    key?: string;
+    parent?: Level;
+  }
+  const stack: Level[] = [{ value, depth: 1 }];
+  for (let level = stack.pop(); level; level = stack.pop()) {
+    if (level.depth > limit) {
+      const path: string[] = [];
+      for (let step: Level | undefined = level; step?.key !== undefined; step = step.parent)
+        path.push(step.key);
+      return path.reverse().slice(0, 5);
+    }
+    const holder = level.value as Record<string, unknown>;
+    // for…in over a parsed JSON value sees exactly its own keys, without allocating an entries array.
+    for (const key in holder) {
+      const child = holder[key];
       if (child !== null && typeof child === 'object')
-        // Only the first few steps are kept: enough to find the field, not a 10,000-part path.
-        stack.push({
-          value: child,
-          depth: item.depth + 1,
-          path: item.path.length < 5 ? [...item.path, key] : item.path,
-        });
+        stack.push({ value: child, depth: level.depth + 1, key, parent: level });
     }
   }
   return undefined;
