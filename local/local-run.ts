@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { LEASE_PREFIX } from '../lambdas/shared/keys';
 import { createS3Client } from '../lambdas/shared/s3-client';
 import { startFixtureApi, fixtureCredentials, FaultRule, FixtureApiOptions } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
@@ -100,6 +101,10 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3Server.endpoint });
   const snowpipe = new LocalSnowpipe(client, localBuckets.transformed, warehouse);
   snowpipe.attach(s3Server);
+  // This process holds the warehouse's write lock, so no other local run uses this data directory:
+  // a lease left here is an interrupted run's (Ctrl-C), and would otherwise block the next six hours.
+  for (const key of await releaseLeftoverLeases(client))
+    print(`A previous run was interrupted: its lease ${key} is released`);
 
   const extracts: ExtractResult[] = [];
   const validations: ValidateResult[] = [];
@@ -330,6 +335,15 @@ function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: stri
     }
   }
   for (const [name, value] of Object.entries(fixtureCredentials)) process.env[name] ??= value;
+}
+
+async function releaseLeftoverLeases(client: S3Client): Promise<string[]> {
+  const listed = await client.send(
+    new ListObjectsV2Command({ Bucket: localBuckets.raw, Prefix: LEASE_PREFIX }),
+  );
+  const keys = (listed.Contents ?? []).map((object) => object.Key!);
+  for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: localBuckets.raw, Key: key }));
+  return keys;
 }
 
 async function countObjects(client: S3Client, bucket: string): Promise<number> {

@@ -3,7 +3,7 @@ import { clearTokenCache } from '../../lambdas/extract/http/auth';
 import type { Manifest } from '../../lambdas/extract/raw-landing';
 import { AuthError, ResponseFormatError } from '../../lambdas/shared/errors';
 import { manifestKey } from '../../lambdas/shared/keys';
-import type { SourceConfig, SourceConfigInput } from '../../lambdas/extract/source-config';
+import type { SourceConfig } from '../../lambdas/extract/source-config';
 import { bodyFaultKinds, FaultRule } from '../../local/fixture-api/faults';
 import {
   listKeys,
@@ -21,24 +21,57 @@ const spoiledBodies = bodyFaultKinds.filter((kind) => kind !== 'truncate');
 const extractWith = (env: TestEnvironment, source: SourceConfig, resource: string, batchId: string) =>
   extractResource(env.deps(), { source, resource, batchId, logicalDate: '2026-12-04' });
 
-/** Every paginator kind, on the fixture's API-key event endpoints (120 events). */
-const paginators: Array<
-  [string, Partial<SourceConfigInput>, Partial<SourceConfigInput['resources'][number]>]
-> = [
-  ['none', { recordsPath: 'items', paginator: { type: 'none' } }, { params: { limit: '1000' } }],
-  ['offset', { recordsPath: 'items', paginator: { type: 'offset', limit: 50, totalPath: 'total' } }, {}],
+/** Every paginator kind, on the fixture's event endpoints (120 events): how each source is made. */
+const paginators: Array<[string, (env: TestEnvironment) => SourceConfig, string]> = [
+  [
+    'none',
+    (env) =>
+      eventsSource(
+        env.api,
+        { recordsPath: 'items', paginator: { type: 'none' } },
+        { params: { limit: '1000' } },
+      ),
+    '/events-apikey',
+  ],
+  [
+    'offset',
+    (env) =>
+      eventsSource(env.api, {
+        recordsPath: 'items',
+        paginator: { type: 'offset', limit: 50, totalPath: 'total' },
+      }),
+    '/events-apikey',
+  ],
   [
     'page_number',
-    {
-      recordsPath: 'results',
-      paginator: { type: 'page_number', sizeParam: 'per_page', size: 50, totalPagesPath: 'total_pages' },
-    },
-    { path: '/v1/events/by-page' },
+    (env) =>
+      eventsSource(
+        env.api,
+        {
+          recordsPath: 'results',
+          paginator: { type: 'page_number', sizeParam: 'per_page', size: 50, totalPagesPath: 'total_pages' },
+        },
+        { path: '/v1/events/by-page' },
+      ),
+    '/events-apikey',
   ],
   [
     'next_link',
-    { recordsPath: 'records', paginator: { type: 'next_link', nextUrlPath: 'links.next' } },
-    { path: '/v1/events/linked', params: { per_page: '50' } },
+    (env) =>
+      eventsSource(
+        env.api,
+        { recordsPath: 'records', paginator: { type: 'next_link', nextUrlPath: 'links.next' } },
+        { path: '/v1/events/linked', params: { per_page: '50' } },
+      ),
+    '/events-apikey',
+  ],
+  [
+    'cursor',
+    (env) => {
+      const source = builtInSourceAt(env.api, 'events_oauth');
+      return { ...source, paginator: { ...source.paginator, size: 50 } as SourceConfig['paginator'] };
+    },
+    '/events-oauth/v1/events',
   ],
 ];
 
@@ -51,12 +84,12 @@ describe('a response counts only when it is proven complete', () => {
   const extract = (source: SourceConfig, resource: string, batchId: string) =>
     extractWith(env, source, resource, batchId);
 
-  describe.each(paginators)('paginator %s', (name, sourceOverrides, resourceOverrides) => {
-    const source = () => eventsSource(env.api, sourceOverrides, resourceOverrides);
+  describe.each(paginators)('paginator %s', (name, makeSource, path) => {
+    const source = () => makeSource(env);
 
     it.each(spoiledBodies)('retries a 200 with a %s body and lands every record once', async (kind) => {
       // The second request is spoiled once: a first page for paginated kinds, the only page for `none`.
-      env.api.faults.add({ kind, after: name === 'none' ? 0 : 1, times: 1, path: '/events-apikey' });
+      env.api.faults.add({ kind, after: name === 'none' ? 0 : 1, times: 1, path });
       const result = await extract(source(), 'events', `ok-${name}-${kind}`);
       expect(env.api.faults.fired()).toEqual([{ kind, fired: 1 }]);
       expect(result.records).toBe(120);
@@ -67,20 +100,20 @@ describe('a response counts only when it is proven complete', () => {
     it.each(spoiledBodies)(
       'fails with a ResponseFormatError when every attempt is a %s body, never counting it as empty',
       async (kind) => {
-        env.api.faults.add({ kind, times: Infinity, path: '/events-apikey' });
+        env.api.faults.add({ kind, times: Infinity, path });
         const batchId = `fail-${name}-${kind}`;
         const failure = extract(source(), 'events', batchId);
         await expect(failure).rejects.toThrow(ResponseFormatError);
         await expect(failure).rejects.toMatchObject({
-          context: { source: 'test_events', resource: 'events', attempts: 4 },
+          context: { source: source().name, resource: 'events', attempts: 4 },
           message: expect.stringMatching(
             /page 1 .* on every one of 4 attempts\. Next step: .*re-run the day/,
           ),
         });
         // The last body is in raw for forensics, marked unreadable; the manifest is never complete.
-        const batch = { source: 'test_events', resource: 'events', logicalDate: '2026-12-04', batchId };
+        const batch = { source: source().name, resource: 'events', logicalDate: '2026-12-04', batchId };
         const pageKeys = (
-          await listKeys(env.s3, RAW_BUCKET, `test_events/events/dt=2026-12-04/batch=${batchId}/`)
+          await listKeys(env.s3, RAW_BUCKET, `${source().name}/events/dt=2026-12-04/batch=${batchId}/`)
         ).filter((key) => key.includes('page-'));
         expect(pageKeys.length).toBeGreaterThanOrEqual(1);
         const metadata = await objectMetadata(env.s3, pageKeys[0]!);
@@ -94,6 +127,7 @@ describe('a response counts only when it is proven complete', () => {
   });
 
   it('retries a cursor page cut short and a token answer cut short (OAuth2 source)', async () => {
+    clearTokenCache(); // a token cached by an earlier test would spare the token endpoint
     const source = builtInSourceAt(env.api, 'events_oauth');
     env.api.faults.add({ kind: 'cut_short', path: '/events-oauth/oauth/token', times: 1 });
     env.api.faults.add({ kind: 'cut_short', path: '/events-oauth/v1/events', times: 1 });

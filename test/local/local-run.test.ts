@@ -7,6 +7,10 @@ import { LocalWarehouse } from '../../local/warehouse/warehouse';
 import { fixtureDirectory } from '../../local/fixture-api/fixture-data';
 import type { FaultRule } from '../../local/fixture-api/server';
 import { eventsOauth } from '../../lambdas/extract/sources/events';
+import { RunLeases } from '../../lambdas/run-lease/run-leases';
+import { createS3Client } from '../../lambdas/shared/s3-client';
+import { startLocalS3 } from '../../local/local-s3';
+import { CapturedLogger } from '../support/environment';
 
 const csv = (file: string) =>
   parse(readFileSync(join(fixtureDirectory, 'fakestore', file)), { columns: true }) as Array<
@@ -261,6 +265,33 @@ describe('npm start: the whole pipeline, locally', () => {
       (eventsOauth.resources[0]!.incremental as { initialValue: string }).initialValue,
     );
     expect(rowsOf(rerun.layers.clean)).toMatchObject({ fakestore__carts: 7, events_oauth__events: 5000 });
+  });
+
+  it('releases the lease an interrupted run left behind, so the next run is not blocked for hours', async () => {
+    const dataDirectory = newDataDirectory();
+    // What Ctrl-C in the middle of a run leaves: a lease in the data directory's raw bucket.
+    const s3 = await startLocalS3({ directory: join(dataDirectory, 's3'), buckets: ['raw'] });
+    const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint });
+    await new RunLeases(client, 'raw', new CapturedLogger()).acquire(
+      { batchId: 'interrupted' },
+      [{ source: 'fakestore', resource: 'products' }],
+      3_600_000,
+    );
+    client.destroy();
+    await s3.stop();
+
+    const lines: string[] = [];
+    const next = await runLocalPipeline({
+      dataDirectory,
+      logicalDate: '2026-11-20',
+      batchId: 'after-interrupt',
+      sources: ['fakestore'],
+      print: (line) => lines.push(line),
+    });
+    expect(next.status).toBe('SUCCEEDED');
+    expect(lines).toContain(
+      'A previous run was interrupted: its lease locks/fakestore/products.json is released',
+    );
   });
 
   describe('the scenarios of issue 15: a GFN-shaped API that cuts bodies short', () => {
