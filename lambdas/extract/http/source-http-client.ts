@@ -185,8 +185,8 @@ export class SourceHttpClient {
 
   /**
    * One attempt, following redirects by hand: within the request's origin with its credentials, to
-   * another origin without them (no auth header, no secret-looking header), as a browser would not
-   * do for custom headers such as `X-API-Key`.
+   * another origin without them (no auth header, no secret-looking header). Node's own `fetch` drops
+   * `Authorization` there but forwards a custom header such as `X-API-Key`.
    */
   private async attempt(request: HttpRequest<unknown>): Promise<AttemptOutcome> {
     const url = new URL(request.url);
