@@ -6,9 +6,6 @@
  * by the object (or array) holding the value and its key.
  */
 export class ExactNumbers {
-  /** False when literals could not be read (a page nested too deep for the parser's reviver). */
-  readonly literalsKnown: boolean = true;
-
   private readonly literals = new WeakMap<object, Map<string, string>>();
   /** Per object, how many rounded literals it holds at any depth, and the path to the first one. */
   private readonly inside = new WeakMap<object, { count: number; firstPath: string[] }>();
@@ -56,8 +53,6 @@ export class ExactNumbers {
  * wrong. Found by iterative scans, on demand.
  */
 class UnknownLiterals extends ExactNumbers {
-  override readonly literalsKnown = false;
-
   override textOf(holder: object, key: string): string | undefined {
     const value: unknown = Object.hasOwn(holder, key) ? (holder as Record<string, unknown>)[key] : undefined;
     return isUnsafeInteger(value) ? '' : undefined;

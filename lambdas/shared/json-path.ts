@@ -8,9 +8,11 @@ export function readPath(document: unknown, path: string): unknown {
   return readPathParts(document, path.replace(/^\$\./, '').split('.'));
 }
 
-export function readPathParts(document: unknown, parts: readonly string[]): unknown {
+/** The value at `parts` (or at its first `end` parts: a value's holder is at `parts.length - 1`). */
+export function readPathParts(document: unknown, parts: readonly string[], end = parts.length): unknown {
   let current: unknown = document;
-  for (const part of parts) {
+  for (let index = 0; index < end; index += 1) {
+    const part = parts[index]!;
     // Own properties only: a field named `constructor` or `__proto__` is data, never Object.prototype.
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
     current = (current as Record<string, unknown>)[part];

@@ -96,17 +96,15 @@ function cellValue(
   }
 }
 
-/** The object holding a column's value (its record, or a nested object on its path). */
-function holderOf(record: unknown, column: ColumnSpec): unknown {
-  let holder = record;
-  // Own properties only, as readPathParts; no sliced path per cell.
-  for (let index = 0; index < column.path.length - 1; index += 1) {
-    const part = column.path[index]!;
-    if (holder === null || typeof holder !== 'object' || !Object.hasOwn(holder, part)) return undefined;
-    holder = (holder as Record<string, unknown>)[part];
-  }
-  return holder;
+/** The literal of the rounded integer at `path` of `record`, for a reason. */
+function literalAt(record: unknown, path: readonly string[], exact: ExactNumbers): string | undefined {
+  const holder = readPathParts(record, path, path.length - 1);
+  return holder !== null && typeof holder === 'object' ? exact.textOf(holder, path.at(-1)!) : undefined;
 }
+
+/** The object holding a column's value (its record, or a nested object on its path). */
+const holderOf = (record: unknown, column: ColumnSpec): unknown =>
+  readPathParts(record, column.path, column.path.length - 1);
 
 /**
  * Flattens accepted records into their table's row and their child tables' rows (an array of objects
@@ -170,10 +168,7 @@ export class RowBuilder {
       throw outOfRange(
         rounded.firstPath.join('.'),
         'an integer within ±2^53, or a field the contract types "integer" (INT64, kept exactly)',
-        exact.textOf(
-          holderOf(record, { path: rounded.firstPath } as ColumnSpec) as object,
-          rounded.firstPath.at(-1)!,
-        ) ?? 'an integer a double would round',
+        literalAt(record, rounded.firstPath, exact) || 'an integer a double would round',
       );
     return rows;
   }
