@@ -3,12 +3,31 @@ import type { Contract } from '../validate/contract';
 import type { Reason } from '../validate/reasons';
 import { RecordChecker } from '../validate/record-checker';
 import { readPathParts } from '../shared/json-path';
+import {
+  limitBreach,
+  MAX_RECORD_DEPTH,
+  RecordRejection,
+  rejectableRecord,
+  unprocessableReason,
+  ValueLimits,
+} from '../validate/record-limits';
 import type { ColumnSpec, JsonSchemaNode, TableSpec } from '../validate/table-spec';
 
 /** At most this many events per request, as Kinesis takes them in one PutRecords. */
 export const MAX_EVENTS_PER_REQUEST = 500;
 /** Request bodies above this are refused (API Gateway's own limit is 10 MB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * What one event may hold, checked on the parsed body by an iterative scan before the contract, the
+ * hash or any serializer (all recursive) touch it. An event beyond them is refused with the reason.
+ */
+export const EVENT_LIMITS: ValueLimits = {
+  maxDepth: MAX_RECORD_DEPTH,
+  maxStringChars: 64 * 1024,
+  maxKeys: 1000,
+  wellFormedText: true,
+};
 
 /** Where accepted events go: Kinesis in AWS, a Firehose stand-in locally. One flat row per event. */
 export interface EventSink {
@@ -31,7 +50,7 @@ export interface IngestRequest {
 }
 
 export interface IngestAnswer {
-  statusCode: 200 | 207 | 400 | 413 | 415;
+  statusCode: 200 | 207 | 400 | 413 | 415 | 503;
   body: {
     accepted: number;
     rejected: number;
@@ -118,28 +137,33 @@ export class EventIngestor {
     const refused: Array<{ index: number; event: unknown; reasons: Reason[] }> = [];
     const results: NonNullable<IngestAnswer['body']['results']> = [];
     events.forEach((event, index) => {
-      const outcome = this.checker.check(event);
-      const id = event && typeof event === 'object' ? (event as { id?: unknown }).id : undefined;
-      if (outcome.accepted) {
-        rows.push(
-          rowOf(
-            outcome.record,
-            this.columns,
-            request.requestId,
-            receivedAt.toISOString(),
-            this.contract.schema,
-          ),
-        );
+      const id = idOf(event);
+      const verdict = this.verdict(event, request.requestId, receivedAt.toISOString());
+      if ('row' in verdict) {
+        rows.push(verdict.row);
         results.push({ index, id, status: 'accepted' });
       } else {
-        refused.push({ index, event, reasons: outcome.reasons });
-        results.push({ index, id, status: 'rejected', reasons: outcome.reasons });
+        refused.push({ index, event: rejectableRecord(event), reasons: verdict.reasons });
+        results.push({ index, id, status: 'rejected', reasons: verdict.reasons });
       }
     });
-    if (rows.length) await this.sink.put(rows);
-    const rejectsKey = refused.length
-      ? await this.rejects.put(refused, request.requestId, receivedAt)
-      : undefined;
+    // Refusals are stored first: if the stream then fails, the answer is a 5xx and nothing of the
+    // request was acknowledged (a retry stores its refusals again, under its own request id).
+    let rejectsKey: string | undefined;
+    try {
+      if (refused.length) rejectsKey = await this.rejects.put(refused, request.requestId, receivedAt);
+      if (rows.length) await this.sink.put(rows);
+    } catch (error) {
+      // Only the pipeline's own storage gets here, never the body: a 5xx the producer may retry.
+      return {
+        statusCode: 503,
+        body: {
+          accepted: 0,
+          rejected: 0,
+          error: `the events could not be stored (${(error as Error).message}); retry the request: events are keyed by id, a retry never doubles one in CLEAN`,
+        },
+      };
+    }
     return {
       statusCode: refused.length ? 207 : 200,
       body: {
@@ -150,4 +174,28 @@ export class EventIngestor {
       },
     };
   }
+
+  /** One event's fate: a row, or the reasons it is refused. Nothing about one event fails the request. */
+  private verdict(
+    event: unknown,
+    requestId: string,
+    receivedAt: string,
+  ): { row: Record<string, unknown> } | { reasons: Reason[] } {
+    const breach = limitBreach(event, EVENT_LIMITS);
+    if (breach) return { reasons: [breach] };
+    try {
+      const outcome = this.checker.check(event);
+      if (!outcome.accepted) return { reasons: outcome.reasons };
+      return { row: rowOf(outcome.record, this.columns, requestId, receivedAt, this.contract.schema) };
+    } catch (error) {
+      return { reasons: [error instanceof RecordRejection ? error.reason : unprocessableReason(error)] };
+    }
+  }
+}
+
+/** The event's `id` for the answer, when it has one of its own that is a string or a number. */
+function idOf(event: unknown): unknown {
+  if (event === null || typeof event !== 'object' || !Object.hasOwn(event, 'id')) return undefined;
+  const id = (event as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }

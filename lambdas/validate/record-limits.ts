@@ -15,28 +15,69 @@ export class RecordRejection extends Error {
   }
 }
 
-/** The path to where `value` first nests deeper than `limit`, found without recursion; else undefined. */
-export function pathBeyondDepth(value: unknown, limit = MAX_RECORD_DEPTH): string[] | undefined {
+/** What a record (or a pushed event) may hold before anything recursive is allowed to touch it. */
+export interface ValueLimits {
+  /** Levels of objects and arrays. */
+  maxDepth: number;
+  /** Characters of one string (values and keys). */
+  maxStringChars?: number;
+  /** Keys of one object. */
+  maxKeys?: number;
+  /** Strings (values and keys) must be well-formed Unicode: a lone surrogate fits no UTF-8 file. */
+  wellFormedText?: boolean;
+}
+
+const BATCH_LIMITS: ValueLimits = { maxDepth: MAX_RECORD_DEPTH };
+
+/**
+ * The first limit `value` breaks, as a reject reason naming where, found without recursion (an
+ * explicit stack): a few KB of `[[[[…` must not overflow the checks meant to catch it.
+ */
+export function limitBreach(value: unknown, limits: ValueLimits = BATCH_LIMITS): Reason | undefined {
+  const checksText = limits.maxStringChars !== undefined || limits.wellFormedText === true;
+  if (typeof value === 'string') return checksText ? textBreach(value, [], limits) : undefined;
   if (value === null || typeof value !== 'object') return undefined;
-  // Each entry points at its parent: the path is only spelled out for a record that is refused.
+  // Each entry points at its parent: the path is only spelled out for a value that is refused.
   interface Level {
     value: object;
     depth: number;
     key?: string;
     parent?: Level;
   }
+  const pathOf = (level: Level, key?: string) => {
+    const path: string[] = key === undefined ? [] : [key];
+    for (let step: Level | undefined = level; step?.key !== undefined; step = step.parent)
+      path.push(step.key);
+    return path.reverse().slice(0, 5);
+  };
   const stack: Level[] = [{ value, depth: 1 }];
   for (let level = stack.pop(); level; level = stack.pop()) {
-    if (level.depth > limit) {
-      const path: string[] = [];
-      for (let step: Level | undefined = level; step?.key !== undefined; step = step.parent)
-        path.push(step.key);
-      return path.reverse().slice(0, 5);
-    }
+    if (level.depth > limits.maxDepth)
+      return {
+        field: pathOf(level).join('.'),
+        rule: 'depth_limit',
+        expected: `at most ${limits.maxDepth} levels of nesting`,
+        actual: `more than ${limits.maxDepth} levels`,
+      };
     const holder = level.value as Record<string, unknown>;
+    let keys = 0;
     // for…in over a parsed JSON value sees exactly its own keys, without allocating an entries array.
     for (const key in holder) {
+      keys += 1;
+      if (limits.maxKeys !== undefined && keys > limits.maxKeys)
+        return {
+          field: pathOf(level).join('.'),
+          rule: 'too_many_keys',
+          expected: `at most ${limits.maxKeys} keys in one object`,
+          actual: `more than ${limits.maxKeys}`,
+        };
       const child = holder[key];
+      if (checksText) {
+        const breach =
+          (Array.isArray(holder) ? undefined : textBreach(key, pathOf(level, key), limits, 'key')) ??
+          (typeof child === 'string' ? textBreach(child, pathOf(level, key), limits) : undefined);
+        if (breach) return breach;
+      }
       if (child !== null && typeof child === 'object')
         stack.push({ value: child, depth: level.depth + 1, key, parent: level });
     }
@@ -44,14 +85,27 @@ export function pathBeyondDepth(value: unknown, limit = MAX_RECORD_DEPTH): strin
   return undefined;
 }
 
-/** The reject of a record nested too deep, naming the field where it starts. */
-export function depthLimitReason(path: readonly string[]): Reason {
-  return {
-    field: path.join('.'),
-    rule: 'depth_limit',
-    expected: `at most ${MAX_RECORD_DEPTH} levels of nesting`,
-    actual: `more than ${MAX_RECORD_DEPTH} levels`,
-  };
+function textBreach(
+  text: string,
+  path: string[],
+  limits: ValueLimits,
+  what: 'value' | 'key' = 'value',
+): Reason | undefined {
+  if (limits.maxStringChars !== undefined && text.length > limits.maxStringChars)
+    return {
+      field: path.join('.'),
+      rule: 'length',
+      expected: `a ${what} of at most ${limits.maxStringChars} chars`,
+      actual: `${text.length} chars`,
+    };
+  if (limits.wellFormedText && !text.isWellFormed())
+    return {
+      field: path.join('.'),
+      rule: 'invalid_unicode',
+      expected: `a ${what} of well-formed Unicode text`,
+      actual: 'a lone surrogate (\\uD800–\\uDFFF)',
+    };
+  return undefined;
 }
 
 /** The reject of a record that failed in a way no rule names: the error, so it can be reported. */

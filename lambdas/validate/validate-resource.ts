@@ -12,13 +12,7 @@ import { Row, RowBuilder } from './normalize';
 import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink';
 import { CheckOutcome, RecordChecker } from './record-checker';
 import type { Reason } from './reasons';
-import {
-  depthLimitReason,
-  pathBeyondDepth,
-  RecordRejection,
-  rejectableRecord,
-  unprocessableReason,
-} from './record-limits';
+import { limitBreach, RecordRejection, rejectableRecord, unprocessableReason } from './record-limits';
 import { ExactNumbers, parseJsonExact } from '../shared/exact-json';
 import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
@@ -355,8 +349,8 @@ function checkRecord(
   record: unknown,
   exact: ExactNumbers,
 ): Extract<CheckOutcome, { accepted: true }> | { reasons: Reason[] } {
-  const tooDeep = pathBeyondDepth(record);
-  if (tooDeep) return { reasons: [depthLimitReason(tooDeep)] };
+  const breach = limitBreach(record);
+  if (breach) return { reasons: [breach] };
   const outcome = checker.check(record, exact);
   return outcome.accepted ? outcome : { reasons: outcome.reasons };
 }

@@ -46,8 +46,8 @@ export async function startStreamServer(ingestor: EventIngestor, port = 0): Prom
       });
       answer(result.statusCode, result.body);
     } catch (error) {
-      // Only the pipeline's own failure (the stream or S3) gets here: a 5xx, never for bad input.
-      answer(503, { error: `the events could not be stored (${(error as Error).message}); retry` });
+      // The ingestor answers every body itself; only the connection failing mid-body gets here.
+      answer(400, { error: `the request body could not be read (${(error as Error).message})` });
     }
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

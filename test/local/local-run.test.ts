@@ -74,10 +74,11 @@ describe('npm start: the whole pipeline, locally', () => {
     const dataDirectory = newDataDirectory();
     let first: LocalRunSummary;
     let second: LocalRunSummary;
+    // Two whole runs of every source: ~25 s alone, more on a busy machine.
     beforeAll(async () => {
       first = await run(dataDirectory, 'local-1', { sources: undefined });
       second = await run(dataDirectory, 'local-2', { sources: undefined });
-    });
+    }, 120_000);
 
     it('runs the synthesized state machine to the end and reconciles', () => {
       expect(first.status).toBe('SUCCEEDED');
@@ -332,7 +333,7 @@ describe('npm start: the whole pipeline, locally', () => {
       );
       expect(Number(years[0]!.years)).toBe(1);
       expect(calm.committed).toEqual([{ source: 'gfn', resource: 'footprint_by_year', cursor: 2018 }]);
-    });
+    }, 120_000);
 
     it('a run whose every response is cut short fails loudly instead of succeeding with 0 records', async () => {
       const cut = await gfnRun(

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -54,6 +55,63 @@ describe('the ingest Lambda', () => {
       _source_key: 'api:POST /events',
     });
     expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Bucket).toBe('failed');
+  });
+
+  it('refuses an event nested 10,000 levels deep with depth_limit and still streams the valid ones beside it', async () => {
+    kinesis
+      .on(PutRecordsCommand)
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1' }, { SequenceNumber: '2' }] });
+    s3.on(PutObjectCommand).resolves({});
+    const deep = `${'{"x":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const body = `[${JSON.stringify(event('a'))},{"id":"deep","nested":${deep}},${JSON.stringify(event('c'))}]`;
+    const answer = await handler(request(body));
+    expect(answer.statusCode).toBe(207);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      accepted: 2,
+      rejected: 1,
+      results: [
+        { index: 0, status: 'accepted' },
+        {
+          index: 1,
+          id: 'deep',
+          status: 'rejected',
+          reasons: [{ rule: 'depth_limit', field: 'nested.x.x.x.x' }],
+        },
+        { index: 2, status: 'accepted' },
+      ],
+    });
+    expect(kinesis.commandCalls(PutRecordsCommand)[0]!.args[0].input.Records).toHaveLength(2);
+    const stored = gunzipSync(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as Buffer).toString(
+      'utf8',
+    );
+    expect(stored).toContain('deeper than 100 levels');
+  });
+
+  it('refuses text that is not valid Unicode (a lone surrogate, in a value or a key) with invalid_unicode', async () => {
+    kinesis.on(PutRecordsCommand).resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1' }] });
+    s3.on(PutObjectCommand).resolves({});
+    const body = `[{"id":"a\\ud800","type":"signup"},{"id":"b","\\udfff":1},${JSON.stringify(event('c'))}]`;
+    const answer = await handler(request(body));
+    const reply = JSON.parse(answer.body) as {
+      results: Array<{ status: string; reasons?: Array<{ rule: string }> }>;
+    };
+    expect(reply.results.map((result) => result.reasons?.[0]?.rule ?? result.status)).toEqual([
+      'invalid_unicode',
+      'invalid_unicode',
+      'accepted',
+    ]);
+  });
+
+  it('answers 503, safe to retry, when the stream cannot take the events, after storing the refusals', async () => {
+    kinesis.on(PutRecordsCommand).rejects(new Error('Kinesis is unavailable'));
+    s3.on(PutObjectCommand).resolves({});
+    const answer = await handler(request(JSON.stringify([event('a'), { id: 'b' }])));
+    expect(answer.statusCode).toBe(503);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      accepted: 0,
+      error: expect.stringContaining('retry the request'),
+    });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
   });
 
   it('answers 415 to a body that is not JSON content, touching nothing', async () => {

@@ -1,0 +1,153 @@
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import fc from 'fast-check';
+import { handler } from '../../lambdas/ingest/handler';
+import { MAX_BODY_BYTES } from '../../lambdas/ingest/ingest-events';
+import { eventAt } from '../../local/fixture-api/events';
+import { anyJsonText, deepValue, fieldName, numberLiteral, stringLiteral } from '../support/arbitrary-json';
+
+/** Bodies per property; INGEST_FUZZ_RUNS=2000 tries more. */
+const RUNS = Number(process.env.INGEST_FUZZ_RUNS ?? 150);
+
+const kinesis = mockClient(KinesisClient);
+const s3 = mockClient(S3Client);
+
+const request = (body: string, contentType: string, base64 = false) =>
+  ({
+    body: base64 ? Buffer.from(body, 'latin1').toString('base64') : body,
+    isBase64Encoded: base64,
+    headers: { 'Content-Type': contentType },
+    requestContext: { requestId: 'fuzz' },
+  }) as unknown as APIGatewayProxyEvent;
+
+/** A real event, then spoiled or not: a field replaced by anything, or something added. */
+const eventText = fc
+  .record({
+    index: fc.nat(10_000),
+    spoil: fc.option(
+      fc.tuple(
+        fc.oneof(fc.constantFrom('id', 'type', 'amount', 'occurred_at', 'context'), fieldName),
+        fc.oneof(anyJsonText, numberLiteral, stringLiteral, deepValue),
+      ),
+      { freq: 2 },
+    ),
+  })
+  .map(({ index, spoil }) => {
+    const text = JSON.stringify(eventAt(index));
+    return spoil ? `${text.slice(0, -1)},${JSON.stringify(spoil[0])}:${spoil[1]}}` : text;
+  });
+
+/** Bodies a producer might send: arrays of events, one event, `{ events }`, any JSON, any bytes. */
+const body = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.array(eventText, { minLength: 1, maxLength: 8 }).map((items) => `[${items.join(',')}]`),
+  },
+  { weight: 1, arbitrary: eventText },
+  {
+    weight: 1,
+    arbitrary: fc.array(eventText, { maxLength: 4 }).map((items) => `{"events":[${items.join(',')}]}`),
+  },
+  { weight: 2, arbitrary: anyJsonText },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: -64, max: 64 })
+      .map((delta) => `"${'x'.repeat(MAX_BODY_BYTES - 2 + delta)}"`),
+  },
+);
+
+const contentType = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('application/json') },
+  fc.constantFrom(
+    'application/json; charset=utf-8',
+    'APPLICATION/JSON',
+    'text/plain',
+    '',
+    'application/x-www-form-urlencoded',
+  ),
+);
+
+/** How many events a body holds, as the API reads it (undefined: not JSON at all). */
+function eventsIn(text: string): unknown[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(parsed)) return parsed;
+  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { events?: unknown }).events))
+    return (parsed as { events: unknown[] }).events;
+  return [parsed];
+}
+
+describe('POST /events, fuzzed at the Lambda handler (Kinesis and S3 mocked at the SDK edge)', () => {
+  const saved = { ...process.env };
+  beforeAll(() => {
+    process.env.STREAM_NAME = 'events';
+    process.env.FAILED_BUCKET = 'failed';
+  });
+  afterAll(() => (process.env = saved));
+
+  it('never answers a 5xx for any body, counts every event once, and streams exactly the accepted ones', async () => {
+    await fc.assert(
+      fc.asyncProperty(body, contentType, fc.boolean(), async (text, type, base64) => {
+        kinesis.reset();
+        s3.reset();
+        kinesis.on(PutRecordsCommand).callsFake((input: { Records: unknown[] }) => ({
+          FailedRecordCount: 0,
+          Records: input.Records.map((_, index) => ({ SequenceNumber: String(index), ShardId: 's' })),
+        }));
+        s3.on(PutObjectCommand).resolves({});
+
+        const answer = await handler(request(text, type, base64));
+        expect(answer.statusCode).toBeLessThan(500);
+        const reply = JSON.parse(answer.body) as {
+          accepted: number;
+          rejected: number;
+          results?: Array<{ index: number; status: string; reasons?: unknown[] }>;
+        };
+        const streamed = kinesis
+          .commandCalls(PutRecordsCommand)
+          .flatMap((call) => call.args[0].input.Records!)
+          .map((record) => JSON.parse(Buffer.from(record.Data!).toString('utf8')) as Record<string, unknown>);
+        if (answer.statusCode >= 400) {
+          // Refused whole: nothing reached the stream or the failed bucket.
+          expect(streamed).toEqual([]);
+          return;
+        }
+        const sent = eventsIn(base64 ? Buffer.from(text, 'latin1').toString('utf8') : text)!;
+        expect(reply.accepted + reply.rejected).toBe(sent.length);
+        expect(reply.results!.map((result) => result.index)).toEqual(sent.map((_, index) => index));
+        // The stream holds exactly the accepted events, in order, with their values as sent.
+        const accepted = reply.results!.filter((result) => result.status === 'accepted');
+        expect(streamed).toHaveLength(accepted.length);
+        accepted.forEach((result, position) => {
+          const event = sent[result.index] as Record<string, unknown>;
+          expect(streamed[position]).toMatchObject({ id: event.id, type: event.type });
+          if (typeof event.amount === 'number') expect(streamed[position]!.amount).toBe(event.amount);
+        });
+        // Every refused event is in the failed bucket with its reasons.
+        const refused = reply.results!.filter((result) => result.status === 'rejected');
+        for (const result of refused) expect(result.reasons!.length).toBeGreaterThan(0);
+        const stored = s3.commandCalls(PutObjectCommand).flatMap((call) =>
+          gunzipSync(call.args[0].input.Body as Buffer)
+            .toString('utf8')
+            .trim()
+            .split('\n'),
+        );
+        expect(stored).toHaveLength(refused.length ? refused.length : 0);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+});
