@@ -35,7 +35,10 @@ const BATCH_LIMITS: ValueLimits = { maxDepth: MAX_RECORD_DEPTH };
  */
 export function limitBreach(value: unknown, limits: ValueLimits = BATCH_LIMITS): Reason | undefined {
   const checksText = limits.maxStringChars !== undefined || limits.wellFormedText === true;
-  if (typeof value === 'string') return checksText ? textBreach(value, [], limits) : undefined;
+  if (typeof value === 'string') {
+    const problem = checksText ? textProblem(value, limits) : undefined;
+    return problem && { field: '', ...problem };
+  }
   if (value === null || typeof value !== 'object') return undefined;
   // Each entry points at its parent: the path is only spelled out for a value that is refused.
   interface Level {
@@ -73,10 +76,11 @@ export function limitBreach(value: unknown, limits: ValueLimits = BATCH_LIMITS):
         };
       const child = holder[key];
       if (checksText) {
-        const breach =
-          (Array.isArray(holder) ? undefined : textBreach(key, pathOf(level, key), limits, 'key')) ??
-          (typeof child === 'string' ? textBreach(child, pathOf(level, key), limits) : undefined);
-        if (breach) return breach;
+        // The path is spelled out only for a breach: this runs for every key and string.
+        const problem =
+          (Array.isArray(holder) ? undefined : textProblem(key, limits, 'key')) ??
+          (typeof child === 'string' ? textProblem(child, limits) : undefined);
+        if (problem) return { field: pathOf(level, key).join('.'), ...problem };
       }
       if (child !== null && typeof child === 'object')
         stack.push({ value: child, depth: level.depth + 1, key, parent: level });
@@ -85,22 +89,19 @@ export function limitBreach(value: unknown, limits: ValueLimits = BATCH_LIMITS):
   return undefined;
 }
 
-function textBreach(
+function textProblem(
   text: string,
-  path: string[],
   limits: ValueLimits,
   what: 'value' | 'key' = 'value',
-): Reason | undefined {
+): Omit<Reason, 'field'> | undefined {
   if (limits.maxStringChars !== undefined && text.length > limits.maxStringChars)
     return {
-      field: path.join('.'),
       rule: 'length',
       expected: `a ${what} of at most ${limits.maxStringChars} chars`,
       actual: `${text.length} chars`,
     };
   if (limits.wellFormedText && !text.isWellFormed())
     return {
-      field: path.join('.'),
       rule: 'invalid_unicode',
       expected: `a ${what} of well-formed Unicode text`,
       actual: 'a lone surrogate (\\uD800–\\uDFFF)',
