@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import { sqlName, sqlString } from '../../lambdas/shared/sql-text';
+import { duckdbTypes, sqlName, sqlString } from '../../lambdas/shared/sql-text';
+import { loadContracts } from '../../lambdas/validate/contract';
+import { writtenColumns } from '../../lambdas/validate/table-spec';
 import type { SqlExecutor } from '../../lambdas/snowflake-setup/sql-executor';
 
 /**
@@ -14,6 +16,30 @@ export function warehouseTableOf(transformedKey: string): string | undefined {
   if (part) return `${part[1]}__${part[2]}`;
   const stream = /^stream\/([a-z0-9_]+)\/dt=[^/]+\/[^/]+\.jsonl\.gz$/.exec(transformedKey);
   return stream ? `stream__${stream[1]}` : undefined;
+}
+
+/**
+ * The columns of a table loaded from JSON lines, typed by its contract (`stream/events` for
+ * `stream__events`), as Snowflake's table is: never inferred from one file, where an all-integer
+ * `amount` would make a BIGINT column that rounds every later 9.5.
+ */
+const jsonColumns = (table: string) => {
+  const columns = jsonColumnsOf(table);
+  return columns ? `columns = ${columns}` : 'sample_size = -1';
+};
+
+let contracts: ReturnType<typeof loadContracts> | undefined;
+
+function jsonColumnsOf(table: string): string | undefined {
+  const [source, resource] = table.split('__');
+  contracts ??= loadContracts();
+  const contract = contracts.get(`${source}/${resource}`);
+  const main = contract?.tables[0];
+  if (!contract || !main) return undefined;
+  const columns = writtenColumns(main, main, contract.primaryKey).map(
+    (column) => `${sqlString(column.name)}: ${sqlString(duckdbTypes[column.type])}`,
+  );
+  return `{${columns.join(', ')}}`;
 }
 
 /** The models Snowflake runs too: CLEAN generated from the contracts (npm run models), ANALYTICS by hand. */
@@ -87,7 +113,7 @@ export class LocalWarehouse {
       writeFileSync(file, bytes);
       const reader = isParquet
         ? `read_parquet(${sqlString(file)}, file_row_number = true)`
-        : `(select *, row_number() over () - 1 as file_row_number from read_json(${sqlString(file)}, format = 'newline_delimited', compression = 'gzip', sample_size = -1))`;
+        : `(select *, row_number() over () - 1 as file_row_number from read_json(${sqlString(file)}, format = 'newline_delimited', compression = 'gzip', ${jsonColumns(table)}))`;
       const source = `(select *, ${sqlString(fileName)} as _file_name, file_row_number + 1 as _file_row_number, now() as _loaded_at
         from ${reader})`;
       const target = `raw.${sqlName(table)}`;

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -108,5 +109,37 @@ describe('the local Snowpipe', () => {
     await put('_schemas/fakestore/products/v1.json', Buffer.from('{}'));
     await snowpipe.drain();
     expect(snowpipe.loaded).toHaveLength(2);
+  });
+
+  it('types stream lines by the contract, never by the first file: a later 9.5 stays 9.5', async () => {
+    const line = (id: string, amount: number) =>
+      JSON.stringify({
+        id,
+        type: 'purchase',
+        amount,
+        currency: 'EUR',
+        occurred_at: '2026-12-04T06:00:00.000Z',
+        updated_at: '2026-12-04T06:00:00.000Z',
+        _batch_id: 'req-1',
+        _extracted_at: '2026-12-04T06:00:01.000Z',
+        _source_key: 'api:POST /events',
+        _record_hash: id,
+      });
+    // The first file holds only whole amounts: inference would make the column BIGINT.
+    await warehouse.loadFile('stream/events/dt=2026-12-04/a.jsonl.gz', gzipSync(`${line('e1', 10)}\n`));
+    await warehouse.loadFile(
+      'stream/events/dt=2026-12-04/b.jsonl.gz',
+      gzipSync(`${line('e2', 9.5)}\n${line('e3', 100.75)}\n`),
+    );
+    const rows = await warehouse.rows('select id, amount from raw.stream__events order by id');
+    expect(rows.map((row) => [row.id, row.amount])).toEqual([
+      ['e1', 10],
+      ['e2', 9.5],
+      ['e3', 100.75],
+    ]);
+    const [type] = await warehouse.rows(
+      "select data_type from information_schema.columns where table_schema = 'raw' and table_name = 'stream__events' and column_name = 'amount'",
+    );
+    expect(type!.data_type).toBe('DOUBLE');
   });
 });

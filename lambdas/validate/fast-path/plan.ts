@@ -1,6 +1,6 @@
 import type { Contract } from '../contract';
-import { ColumnSpec, ColumnType, JsonSchemaNode, TableSpec } from '../table-spec';
-import { sqlName, sqlString } from '../../shared/sql-text';
+import { ColumnSpec, JsonSchemaNode, TableSpec } from '../table-spec';
+import { duckdbTypes, sqlName, sqlString } from '../../shared/sql-text';
 
 /**
  * The SQL that lets DuckDB do validate's work for the records it can prove the contract accepts.
@@ -247,21 +247,11 @@ const dateOf = (access: string) => `try_cast(${access} AS DATE)`;
 const integerOf = (access: string) => `try_cast(${access} AS BIGINT)`;
 const numberOf = (access: string) => `try_cast(${access} AS DOUBLE)`;
 
-const sqlTypes: Record<ColumnType, string> = {
-  string: 'VARCHAR',
-  json: 'VARCHAR',
-  integer: 'BIGINT',
-  number: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMPTZ',
-  date: 'DATE',
-};
-
 function columnExpression(column: ColumnSpec, schema: JsonSchemaNode, typed: TypedValues): string {
   let node: JsonSchemaNode | undefined = schema;
   for (const part of column.path) node = node?.properties?.[part];
   // A column evolution added (no field in the contract): a proven record has no such field.
-  if (!node) return `NULL::${sqlTypes[column.type]}`;
+  if (!node) return `NULL::${duckdbTypes[column.type]}`;
   const access = ['f', ...column.path.map(sqlName)].join('.');
   switch (column.type) {
     case 'timestamp':
