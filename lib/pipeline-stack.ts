@@ -5,7 +5,8 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
 import { DataBuckets } from './constructs/data-buckets';
 import { PipelineFunction, PipelineFunctionProps } from './constructs/pipeline-function';
-import { BatchStateMachine, DEFAULT_RUN_TIMEOUT, WarehouseFunctions } from './constructs/batch-state-machine';
+import { BatchStateMachine, WarehouseFunctions } from './constructs/batch-state-machine';
+import { LEASE_TTL_SECONDS } from '../lambdas/run-lease/run-leases';
 import { DailySchedule } from './constructs/daily-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
 import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
@@ -135,7 +136,7 @@ export class PipelineStack extends Stack {
       runLease: fn('run-lease', config.memoryMb.small, {
         STATE_BUCKET: raw.bucketName,
         // Past the state machine's timeout, a lease's run can no longer be running.
-        RUN_LEASE_TTL_SECONDS: String(DEFAULT_RUN_TIMEOUT.toSeconds() + 15 * 60),
+        RUN_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS),
       }),
     };
 

@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { LEASE_PREFIX } from '../lambdas/shared/keys';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { RunLeases } from '../lambdas/run-lease/run-leases';
+import { logger } from '../lambdas/shared/logger';
 import { createS3Client } from '../lambdas/shared/s3-client';
 import { startFixtureApi, fixtureCredentials, FaultRule, FixtureApiOptions } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
@@ -103,7 +104,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   snowpipe.attach(s3Server);
   // This process holds the warehouse's write lock, so no other local run uses this data directory:
   // a lease left here is an interrupted run's (Ctrl-C), and would otherwise block the next six hours.
-  for (const key of await releaseLeftoverLeases(client))
+  const leftovers = new RunLeases(client, localBuckets.raw, logger);
+  for (const key of await leftovers.releaseWhere(() => true))
     print(`A previous run was interrupted: its lease ${key} is released`);
 
   const extracts: ExtractResult[] = [];
@@ -335,15 +337,6 @@ function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: stri
     }
   }
   for (const [name, value] of Object.entries(fixtureCredentials)) process.env[name] ??= value;
-}
-
-async function releaseLeftoverLeases(client: S3Client): Promise<string[]> {
-  const listed = await client.send(
-    new ListObjectsV2Command({ Bucket: localBuckets.raw, Prefix: LEASE_PREFIX }),
-  );
-  const keys = (listed.Contents ?? []).map((object) => object.Key!);
-  for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: localBuckets.raw, Key: key }));
-  return keys;
 }
 
 async function countObjects(client: S3Client, bucket: string): Promise<number> {

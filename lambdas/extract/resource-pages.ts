@@ -1,5 +1,5 @@
 import type { ResourceConfig, SourceConfig } from './source-config';
-import type { BodyVerdict, HttpResult, SourceHttpClient } from './http/source-http-client';
+import { BodyVerdict, HttpResult, parseJsonBody, SourceHttpClient } from './http/source-http-client';
 import type { CursorValue } from './incremental';
 import { effectiveResource } from './source-config';
 import { formatStartParam } from './incremental';
@@ -176,13 +176,9 @@ export class ResourcePageReader {
 
 /** Reads a page body as the config describes it; anything else is a problem, retried by the client. */
 export function readPageBody(body: Buffer, recordsPath: string): BodyVerdict<PageContent> {
-  let document: unknown;
-  try {
-    document = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    const reason = body.length === 0 ? 'the body is empty' : (error as Error).message.slice(0, 160);
-    return { problem: `is not valid JSON (${reason})` };
-  }
+  const parsed = parseJsonBody(body);
+  if (!('content' in parsed)) return parsed;
+  const document = parsed.content;
   const records = readPath(document, recordsPath);
   if (!Array.isArray(records)) {
     const where = recordsPath ? `at records path "${recordsPath}"` : 'at the top level';

@@ -3,7 +3,7 @@ import { logger } from '../shared/logger';
 import { stateBucketName } from '../shared/required-env';
 import { createS3Client } from '../shared/s3-client';
 import { batchStepFields, parseStepEvent } from '../shared/step-event';
-import { RunLeases } from './run-leases';
+import { LEASE_TTL_SECONDS, RunLeases } from './run-leases';
 
 const leaseEventSchema = z.discriminatedUnion('action', [
   z.object({
@@ -17,9 +17,6 @@ const leaseEventSchema = z.discriminatedUnion('action', [
 
 export type LeaseEvent = z.input<typeof leaseEventSchema>;
 
-/** A lease outlives the state machine's own timeout (6 h) a little: a run that old is no longer running. */
-const DEFAULT_TTL_SECONDS = 6 * 3600 + 15 * 60;
-
 let leases: RunLeases | undefined;
 
 /** First and last step of every run: take the run's resources, give them back (docs/runbook.md). */
@@ -32,7 +29,7 @@ export async function handler(event: LeaseEvent): Promise<{ leases: string[] }> 
   );
   leases ??= new RunLeases(createS3Client(), stateBucketName(), logger);
   if (input.action === 'acquire') {
-    const ttlSeconds = Number(process.env.RUN_LEASE_TTL_SECONDS) || DEFAULT_TTL_SECONDS;
+    const ttlSeconds = Number(process.env.RUN_LEASE_TTL_SECONDS) || LEASE_TTL_SECONDS;
     const taken = await leases.acquire(input, input.resources, ttlSeconds * 1000);
     logger.info('run leases taken', { batchId: input.batchId, leases: taken });
     return { leases: taken };

@@ -4,6 +4,11 @@ import { RunInProgressError } from '../shared/errors';
 import { LEASE_PREFIX, leaseKey } from '../shared/keys';
 import { readJsonObject, writeJsonObject } from '../shared/s3-json';
 
+/** How long a run may take before the state machine fails it (CDK reads this for its timeout). */
+export const RUN_TIMEOUT_SECONDS = 6 * 3600;
+/** A lease outlives its run's timeout a little: a run that old can no longer be running. */
+export const LEASE_TTL_SECONDS = RUN_TIMEOUT_SECONDS + 15 * 60;
+
 /** Who holds a resource, since when, and until when the lease counts if it is never released. */
 export interface Lease {
   batchId: string;
@@ -51,14 +56,19 @@ export class RunLeases {
         taken.push(key);
       }
     } catch (error) {
-      for (const key of taken) await this.giveBack(key, holder.batchId);
+      for (const key of taken) await this.giveBack(key, (held) => held.batchId === holder.batchId);
       throw error;
     }
     return taken;
   }
 
   /** Gives back every lease this batch holds; answers their keys. */
-  async release(batchId: string): Promise<string[]> {
+  release(batchId: string): Promise<string[]> {
+    return this.releaseWhere((lease) => lease.batchId === batchId);
+  }
+
+  /** Gives back every lease whose holder `matches` (all of them, for a local data directory's leftovers). */
+  async releaseWhere(matches: (lease: Lease) => boolean): Promise<string[]> {
     const released: string[] = [];
     let token: string | undefined;
     do {
@@ -66,7 +76,7 @@ export class RunLeases {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: LEASE_PREFIX, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? [])
-        if (object.Key && (await this.giveBack(object.Key, batchId))) released.push(object.Key);
+        if (object.Key && (await this.giveBack(object.Key, matches))) released.push(object.Key);
       token = page.NextContinuationToken;
     } while (token);
     return released;
@@ -104,10 +114,10 @@ export class RunLeases {
     }
   }
 
-  /** Deletes the lease if this batch holds it; answers whether it did. */
-  private async giveBack(key: string, batchId: string): Promise<boolean> {
+  /** Deletes the lease if its holder matches; answers whether it did. */
+  private async giveBack(key: string, matches: (lease: Lease) => boolean): Promise<boolean> {
     const held = await readJsonObject<Lease>(this.s3, this.bucket, key);
-    if (held?.value.batchId !== batchId) return false;
+    if (!held || !matches(held.value)) return false;
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     return true;
   }

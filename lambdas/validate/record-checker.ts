@@ -2,6 +2,7 @@ import type { Contract } from './contract';
 import { jsonTypeOf, Reason, reasonsFrom, shown } from './reasons';
 import { ColumnSpec, ColumnType, JsonSchemaNode, TableSpec } from './table-spec';
 import { nestedColumnName } from './column-names';
+import { readPathParts } from '../shared/json-path';
 import { ExactNumbers, NO_ROUNDED_INTEGERS } from '../shared/exact-json';
 
 export type CheckOutcome =
@@ -154,11 +155,7 @@ function copyOf(object: Record<string, unknown>, exact: ExactNumbers): Record<st
 }
 
 function deletePath(record: Record<string, unknown>, path: readonly string[]): void {
-  let current: unknown = record;
-  for (const part of path.slice(0, -1)) {
-    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return;
-    current = (current as Record<string, unknown>)[part];
-  }
+  const current = readPathParts(record, path, path.length - 1);
   const last = path.at(-1)!;
   if (current !== null && typeof current === 'object' && Object.hasOwn(current, last))
     delete (current as Record<string, unknown>)[last];

@@ -26,6 +26,7 @@ import {
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { NON_RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
+import { RUN_TIMEOUT_SECONDS } from '../../lambdas/run-lease/run-leases';
 import { acceptFinding, arnToken } from './nag-acknowledgements';
 
 /**
@@ -112,7 +113,7 @@ export interface BatchStateMachineProps {
 }
 
 /** How long a run may take before it fails (and alerts) instead of holding the day forever. */
-export const DEFAULT_RUN_TIMEOUT = Duration.hours(6);
+export const DEFAULT_RUN_TIMEOUT = Duration.seconds(RUN_TIMEOUT_SECONDS);
 
 /** Every task: three more attempts after 1, 2 and 4 s (with jitter), except for failures a retry cannot fix. */
 function withRetries<T extends TaskStateBase>(task: T): T {

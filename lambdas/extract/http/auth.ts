@@ -1,7 +1,7 @@
 import type { AuthConfig } from '../source-config';
 import type { SecretResolver } from '../../shared/secrets';
 import { AuthError, ResponseFormatError } from '../../shared/errors';
-import type { BodyVerdict } from './source-http-client';
+import { BodyVerdict, parseJsonBody } from './source-http-client';
 
 /** What an authenticator may change on an outgoing request. */
 export interface OutgoingRequest {
@@ -31,12 +31,9 @@ export interface TokenAnswer {
 
 /** A 2xx token body is whole only if it is a JSON object with an access token; else it is retried. */
 export function readTokenBody(body: Buffer): BodyVerdict<TokenAnswer> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    return { problem: `is not valid JSON (${(error as Error).message.slice(0, 160)})` };
-  }
+  const json = parseJsonBody(body);
+  if (!('content' in json)) return json;
+  const parsed = json.content;
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     return { problem: 'is not a JSON object' };
   const answer = parsed as { access_token?: unknown; expires_in?: unknown };

@@ -35,6 +35,16 @@ export interface HttpResult<T = unknown> {
 /** A body proven complete and of the expected shape, or what is wrong with it. */
 export type BodyVerdict<T> = { content: T } | { problem: string };
 
+/** A body parsed as JSON, or why it is not JSON (an empty body said as such, the parser's words short). */
+export function parseJsonBody(body: Buffer): BodyVerdict<unknown> {
+  try {
+    return { content: JSON.parse(body.toString('utf8')) as unknown };
+  } catch (error) {
+    const reason = body.length === 0 ? 'the body is empty' : (error as Error).message.slice(0, 160);
+    return { problem: `is not valid JSON (${reason})` };
+  }
+}
+
 export interface HttpRequest<T = unknown> {
   method?: 'GET' | 'POST';
   url: URL;
