@@ -19,7 +19,8 @@ import type { ValidateResult } from '../lambdas/validate/validate-resource';
 import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
 import { runExecution, STATE, synthesizedDefinition, TaskHandler } from './local-state-machine';
 import { LocalWarehouse } from './warehouse/warehouse';
-import { LocalSnowpipe } from './warehouse/local-snowpipe';
+import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
+import { failedLoadsError } from '../lambdas/snowflake-load/warehouse-loads';
 import { checksDirectory, loadChecks } from '../lambdas/quality/check-config';
 import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate } from '../lambdas/quality/quality-gate';
@@ -69,6 +70,8 @@ export interface LocalRunSummary {
   deadLetterFile?: string;
   /** Parquet files the local Snowpipe loaded during this run. */
   loadedFiles: Array<{ key: string; rows: number }>;
+  /** Files in the transformed bucket the local Snowpipe could not load (this run's or any other's). */
+  loadFailures: LoadFailure[];
   layers: LayerCounts;
   rawObjectCount: number;
   s3Directory: string;
@@ -97,10 +100,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const definition = synthesizedDefinition();
   const api = await startFixtureApi(options.fixture);
   const s3Server = await startLocalS3({ directory: s3Directory, buckets: Object.values(localBuckets) });
-  const warehouse = await LocalWarehouse.open(warehousePath);
+  const warehouse = await LocalWarehouse.open(warehousePath, { onWait: print });
   for (const fault of options.faults ?? []) api.faults.add(fault);
   const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3Server.endpoint });
-  const snowpipe = new LocalSnowpipe(client, localBuckets.transformed, warehouse);
+  const snowpipe = new LocalSnowpipe(client, localBuckets.transformed, warehouse, {
+    report: (message) => print(`  ! ${message}`),
+  });
   snowpipe.attach(s3Server);
   // This process holds the warehouse's write lock, so no other local run uses this data directory:
   // a lease left here is an interrupted run's (Ctrl-C), and would otherwise block the next six hours.
@@ -189,6 +194,11 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     [STATE.quality]: (async (event: { batchId: string }) => {
       heading('Quality (checks on CLEAN, in DuckDB)');
       await snowpipe.refresh();
+      // As in AWS, where the load check fails the run on a file of its batch Snowflake refused; other
+      // files' failures (another run's, the stream's) were reported and do not stop this run.
+      const ownFailures = snowpipe.failuresWhere((key) => key.includes(`/batch=${event.batchId}/`));
+      if (ownFailures.length)
+        throw failedLoadsError(ownFailures.map((failure) => ({ file: failure.key, error: failure.error })));
       await warehouse.buildClean();
       await warehouse.buildAnalytics();
       quality = await runChecks(
@@ -280,7 +290,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     });
     const loadedRows = snowpipe.loaded.reduce((sum, file) => sum + file.rows, 0);
     print(
-      `Loaded ${plural(snowpipe.loaded.length, 'file')} (${plural(loadedRows, 'row')}) into the warehouse`,
+      `Loaded ${plural(snowpipe.loaded.length, 'file')} (${plural(loadedRows, 'row')}) into the warehouse${snowpipe.failed.size ? `; ${plural(snowpipe.failed.size, 'file')} could not load (above)` : ''}`,
     );
     return {
       status,
@@ -295,6 +305,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       error,
       deadLetterFile,
       loadedFiles: snowpipe.loaded,
+      loadFailures: snowpipe.failuresWhere(() => true),
       layers: {
         raw: await warehouse.tableCounts('raw'),
         clean: await warehouse.tableCounts('clean'),

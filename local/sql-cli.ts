@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }
   const path = join(values['data-dir'], 'warehouse.duckdb');
   if (!existsSync(path)) throw new Error(`no local warehouse at ${path}: run npm start first`);
-  const warehouse = await LocalWarehouse.open(path);
+  const warehouse = await LocalWarehouse.open(path, { onWait: (message) => console.error(message) });
   try {
     const rows = await warehouse.rows(positionals.join(' '));
     if (!rows.length) return console.log('(no rows)');

@@ -44,6 +44,18 @@ export async function loadStatus(
   return status;
 }
 
+/** A run's files the warehouse refused, each with its error: in Snowflake and in the local warehouse alike. */
+export function failedLoadsError(failed: ReadonlyArray<{ file: string; error: string }>): WarehouseLoadError {
+  return new WarehouseLoadError(
+    `the warehouse failed to load ${failed.length} file(s): ${failed
+      .map((failure) => `${failure.file}: ${failure.error}`)
+      .join('; ')
+      .slice(0, 2000)}`,
+    {},
+    'fix the cause the warehouse gives (often a column type that changed), then reload the file with COPY INTO or re-run the day (docs/snowflake.md)',
+  );
+}
+
 /** What the state machine's wait loop carries from one check to the next. */
 export interface LoadCheck {
   attempt: number;
@@ -60,16 +72,7 @@ export async function checkBatchLoaded(
   maxChecks: number,
 ): Promise<LoadCheck> {
   const status = await loadStatus(executor, database, keys);
-  if (status.failed.length) {
-    throw new WarehouseLoadError(
-      `Snowflake failed to load ${status.failed.length} file(s): ${status.failed
-        .map((failure) => `${failure.file}: ${failure.error}`)
-        .join('; ')
-        .slice(0, 2000)}`,
-      {},
-      'fix the cause Snowflake gives (often a column type that changed), then reload the file with COPY INTO or re-run the day (docs/snowflake.md)',
-    );
-  }
+  if (status.failed.length) throw failedLoadsError(status.failed);
   const next = attempt + 1;
   if (status.pending.length && next >= maxChecks) {
     throw new WarehouseLoadError(

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   });
   const path = join(values['data-dir'], 'warehouse.duckdb');
   if (!existsSync(path)) throw new Error(`no local warehouse at ${path}: run npm start first`);
-  const warehouse = await LocalWarehouse.open(path);
+  const warehouse = await LocalWarehouse.open(path, { onWait: (message) => console.error(message) });
   try {
     const out = resolve(values.out ?? join(values['data-dir'], 'report.html'));
     writeFileSync(out, await buildReport(warehouse));

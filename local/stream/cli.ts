@@ -6,15 +6,16 @@ import { S3RejectStore } from '../../lambdas/ingest/stream-rejects';
 import { createS3Client } from '../../lambdas/shared/s3-client';
 import { loadContracts } from '../../lambdas/validate/contract';
 import { startLocalS3 } from '../local-s3';
-import { LocalSnowpipe } from '../warehouse/local-snowpipe';
-import { LocalWarehouse } from '../warehouse/warehouse';
+import { LocalSnowpipe, openForEachRound } from '../warehouse/local-snowpipe';
 import { LocalFirehose } from './local-firehose';
 import { startStreamServer } from './stream-server';
 
 /**
  * `npm run serve`: the streaming path on this machine. POST /events on loopback, the same ingestion
  * code as the Lambda, a Firehose stand-in (1 MiB / 5 s, as the development default in AWS) into the
- * local S3, and the local Snowpipe into the warehouse npm start fills. Ctrl-C flushes and stops.
+ * local S3, and the local Snowpipe into the warehouse npm start fills. The warehouse is opened only
+ * while files load, so `npm run sql`, `npm run report` and `npm start` work beside it. Ctrl-C flushes,
+ * loads, builds CLEAN and exits.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,8 +27,11 @@ async function main(): Promise<void> {
     buckets: ['raw', 'transformed', 'failed'],
   });
   const s3 = createS3Client({ AWS_ENDPOINT_URL_S3: localS3.endpoint });
-  const warehouse = await LocalWarehouse.open(join(dataDirectory, 'warehouse.duckdb'));
-  const snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse);
+  const warehouse = openForEachRound(join(dataDirectory, 'warehouse.duckdb'));
+  // Load failures are told at once, with the file's key; they never stop the server or later loads.
+  const snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse, {
+    report: (message) => console.error(`load: ${message}`),
+  });
   snowpipe.attach(localS3);
   const firehose = new LocalFirehose({ s3, bucket: 'transformed' });
   const ingestor = new EventIngestor(
@@ -42,17 +46,33 @@ async function main(): Promise<void> {
     -d '{"id":"evt_1","type":"purchase","amount":9.5,"currency":"EUR","occurred_at":"2026-11-22T06:00:00Z","updated_at":"2026-11-22T06:00:00Z"}'
 
 Accepted events reach raw.stream__events within 5 s: npm run sql -- "select count(*) from raw.stream__events"`);
+
+  const stop = async () => {
+    await server.close();
+    await firehose.flush();
+    await snowpipe.refresh();
+    try {
+      await warehouse((opened) => opened.buildClean());
+    } catch (error) {
+      console.error(`CLEAN not rebuilt (${(error as Error).message}); the next npm start builds it`);
+    }
+    s3.destroy();
+    await localS3.stop();
+    const rows = snowpipe.loaded.reduce((sum, file) => sum + file.rows, 0);
+    const waiting = snowpipe.waiting.length
+      ? `; ${snowpipe.waiting.length} file(s) wait in ${join(dataDirectory, 's3', 'transformed')} for the next npm start`
+      : '';
+    const failed = snowpipe.failed.size ? `; ${snowpipe.failed.size} file(s) could not load (above)` : '';
+    console.log(
+      `\nFlushed and stopped: ${firehose.objects.length} file(s) written, ${rows} row(s) loaded${failed}${waiting}.`,
+    );
+  };
   process.once('SIGINT', () => {
-    void (async () => {
-      await server.close();
-      await firehose.flush();
-      await snowpipe.refresh();
-      await warehouse.buildClean();
-      warehouse.close();
-      s3.destroy();
-      await localS3.stop();
-      console.log('\nFlushed and stopped.');
-    })();
+    stop().catch((error: unknown) => {
+      // The accepted events are in the local S3 whatever failed here: the next npm start loads them.
+      console.error(`serve: stopping failed (${(error as Error).message})`);
+      process.exitCode = 1;
+    });
   });
 }
 

@@ -8,20 +8,57 @@ interface S3EventRecord {
 }
 
 /**
- * Snowpipe, locally: every object created in the transformed bucket that is a table's Parquet part is
- * loaded into the warehouse's RAW layer, one file at a time, each file once. Like `ALTER PIPE …
- * REFRESH`, `refresh()` loads whatever the events missed.
+ * How the local Snowpipe reaches the warehouse for one round of loads. `npm start` holds it open for
+ * its whole run; `npm run serve` opens it for each round and closes it after, so that `npm run sql`,
+ * `npm run report` and `npm start` can take DuckDB's lock while it waits for events.
+ */
+export type WarehouseAccess = <T>(work: (warehouse: LocalWarehouse) => Promise<T>) => Promise<T>;
+
+/** Opens the warehouse at `path` for each round (waiting a while for another command's lock), closes it after. */
+export function openForEachRound(path: string, waitForLockMs = 10_000): WarehouseAccess {
+  return async (work) => {
+    const warehouse = await LocalWarehouse.open(path, { waitForLockMs });
+    try {
+      return await work(warehouse);
+    } finally {
+      warehouse.close();
+    }
+  };
+}
+
+export interface LoadFailure {
+  key: string;
+  error: string;
+}
+
+export interface LocalSnowpipeOptions {
+  /** Told at once of each file that failed to load, and of rounds the warehouse was busy for. */
+  report?: (message: string) => void;
+}
+
+/**
+ * Snowpipe, locally: every object created in the transformed bucket that is a table's file (validate's
+ * Parquet parts, the stream's JSON lines) is loaded into the warehouse's RAW layer, each file once.
+ * Like `ALTER PIPE … REFRESH`, `refresh()` loads whatever the events missed. A file that fails to load
+ * is reported at once with its key and Snowflake-like error, and never holds up the files after it
+ * (Snowflake's `ON_ERROR = SKIP_FILE`); it is tried again at the next refresh.
  */
 export class LocalSnowpipe {
-  private queue: Promise<void> = Promise.resolve();
-  private failure?: unknown;
+  private readonly access: WarehouseAccess;
+  private readonly pending = new Set<string>();
+  private round: Promise<void> = Promise.resolve();
   readonly loaded: Array<{ key: string; rows: number }> = [];
+  /** Files whose last load failed, by key. */
+  readonly failed = new Map<string, string>();
 
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    private readonly warehouse: LocalWarehouse,
-  ) {}
+    warehouse: LocalWarehouse | WarehouseAccess,
+    private readonly options: LocalSnowpipeOptions = {},
+  ) {
+    this.access = warehouse instanceof LocalWarehouse ? (work) => work(warehouse) : warehouse;
+  }
 
   /** Starts listening to the local S3 endpoint's object-created events. */
   attach(localS3: LocalS3): void {
@@ -33,21 +70,52 @@ export class LocalSnowpipe {
     });
   }
 
-  /** One notification: the file is queued, and loads unless it already has. */
+  /** One notification: the file is queued, and loads with the next round unless it already has. */
   deliver(key: string): void {
     if (!warehouseTableOf(key)) return;
-    this.queue = this.queue.then(async () => {
-      try {
-        const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-        const rows = await this.warehouse.loadFile(key, await answer.Body!.transformToByteArray());
-        if (rows > 0) this.loaded.push({ key, rows });
-      } catch (error) {
-        this.failure ??= error;
-      }
-    });
+    this.pending.add(key);
+    this.round = this.round.then(() => this.loadPending());
   }
 
-  /** Queues every Parquet part in the bucket (already-loaded ones are skipped), then waits. */
+  /** Files delivered that no round has loaded yet (the warehouse was busy). */
+  get waiting(): string[] {
+    return [...this.pending];
+  }
+
+  /** Loads what is pending in one use of the warehouse. Never throws: failures are reported and kept. */
+  private async loadPending(): Promise<void> {
+    if (!this.pending.size) return;
+    const keys = [...this.pending];
+    this.pending.clear();
+    try {
+      await this.access(async (warehouse) => {
+        for (const key of keys) await this.loadOne(warehouse, key);
+      });
+    } catch (error) {
+      // The warehouse could not be opened (another command holds its lock): the files wait.
+      for (const key of keys) this.pending.add(key);
+      this.options.report?.(
+        `${keys.length} file(s) wait to load: ${(error as Error).message}. They load with the next round, the next refresh or the next npm start.`,
+      );
+    }
+  }
+
+  private async loadOne(warehouse: LocalWarehouse, key: string): Promise<void> {
+    try {
+      const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const rows = await warehouse.loadFile(key, await answer.Body!.transformToByteArray());
+      this.failed.delete(key);
+      if (rows > 0) this.loaded.push({ key, rows });
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      this.failed.set(key, message);
+      this.options.report?.(
+        `could not load ${key} into raw.${warehouseTableOf(key)}: ${message}. The other files load; this one is tried again at the next refresh.`,
+      );
+    }
+  }
+
+  /** Queues every table file in the bucket (already-loaded ones are skipped), then waits. */
   async refresh(): Promise<void> {
     let token: string | undefined;
     do {
@@ -60,9 +128,13 @@ export class LocalSnowpipe {
     await this.drain();
   }
 
-  /** Waits for every queued load; throws the first that failed. */
+  /** Waits for every queued round. Failed files are in `failed`, files still waiting in `waiting`. */
   async drain(): Promise<void> {
-    await this.queue;
-    if (this.failure !== undefined) throw this.failure;
+    await this.round;
+  }
+
+  /** The failed loads among the keys `belongs` picks (a run's own files). */
+  failuresWhere(belongs: (key: string) => boolean): LoadFailure[] {
+    return [...this.failed].filter(([key]) => belongs(key)).map(([key, error]) => ({ key, error }));
   }
 }

@@ -42,6 +42,32 @@ function jsonColumnsOf(table: string): string | undefined {
   return `{${columns.join(', ')}}`;
 }
 
+export interface OpenOptions {
+  /** How long to wait for another process's lock on the file. @default 30 s */
+  waitForLockMs?: number;
+  /** Told once when the file is locked and this waits. */
+  onWait?: (message: string) => void;
+}
+
+const lockHeld = (error: unknown) => /Conflicting lock is held/.test((error as Error).message ?? '');
+
+async function createWhenFree(path: string, options: OpenOptions): Promise<DuckDBInstance> {
+  const deadline = Date.now() + (options.waitForLockMs ?? 30_000);
+  for (let told = false; ; told = true) {
+    try {
+      return await DuckDBInstance.create(path);
+    } catch (error) {
+      if (!lockHeld(error)) throw error;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `the warehouse ${path} is in use by another command (${(error as Error).message.replace(/\. See also.*$/, '')}): wait for it to finish, or stop it`,
+        );
+      if (!told) options.onWait?.(`the warehouse ${path} is in use by another command; waiting for it`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /** The models Snowflake runs too: CLEAN generated from the contracts (npm run models), ANALYTICS by hand. */
 export const cleanModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'clean');
 export const analyticsModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'analytics');
@@ -71,9 +97,14 @@ export class LocalWarehouse {
     private readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(path: string): Promise<LocalWarehouse> {
+  /**
+   * Opens (or creates) the warehouse file. DuckDB lets one process write at a time: while another
+   * command holds the file (npm start, or npm run serve loading a file), this waits up to
+   * `waitForLockMs`, telling `onWait` once, then fails with what to do.
+   */
+  static async open(path: string, options: OpenOptions = {}): Promise<LocalWarehouse> {
     mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+    const instance = await createWhenFree(path, options);
     const connection = await instance.connect();
     const warehouse = new LocalWarehouse(path, instance, connection);
     await connection.run(`
@@ -201,6 +232,7 @@ export class LocalWarehouse {
     }
     const mainTables = clean.filter((table) => table.split('__').length === 2);
     if (mainTables.length) {
+      // A pulled record's day is its raw page's dt=; a streamed event's (no raw page) is the day it arrived.
       const perTable = (select: (table: string) => string) => mainTables.map(select).join('\nunion all\n');
       await this.connection.run(`create or replace table analytics.daily_record_counts as
         select source, table_name, logical_date, sum(records)::bigint as records from (
@@ -208,7 +240,7 @@ export class LocalWarehouse {
             (
               table,
             ) => `select ${sqlString(table.split('__')[0]!)} as source, ${sqlString(table)} as table_name,
-             cast(regexp_extract(_source_key, 'dt=([0-9-]+)', 1) as date) as logical_date, count(*) as records
+             coalesce(try_cast(regexp_extract(_source_key, 'dt=([0-9-]+)', 1) as date), cast(_extracted_at as date)) as logical_date, count(*) as records
              from raw.${sqlName(table)} group by all`,
           )}
         ) group by all order by logical_date, source, table_name`);

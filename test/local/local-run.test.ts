@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -293,6 +295,52 @@ describe('npm start: the whole pipeline, locally', () => {
     expect(lines).toContain(
       'A previous run was interrupted: its lease locks/fakestore/products.json is released',
     );
+  });
+
+  it("never lets the stream's files break a batch run: a file that cannot load is reported, the rest load", async () => {
+    const dataDirectory = newDataDirectory();
+    // What npm run serve leaves in the data directory: Firehose files of the stream, one of them bad.
+    const s3 = await startLocalS3({ directory: join(dataDirectory, 's3'), buckets: ['transformed'] });
+    const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint });
+    const line = (id: string, amount: unknown) =>
+      JSON.stringify({
+        id,
+        type: 'purchase',
+        amount,
+        occurred_at: '2026-11-20T06:00:00Z',
+        updated_at: '2026-11-20T06:00:00Z',
+        _batch_id: 'req-1',
+        _extracted_at: '2026-11-20T06:00:01Z',
+        _source_key: 'api:POST /events',
+        _record_hash: id,
+      });
+    const bad = 'stream/events/dt=2026-11-20/events-1.jsonl.gz';
+    await client.send(
+      new PutObjectCommand({ Bucket: 'transformed', Key: bad, Body: gzipSync(`${line('s1', 'NaN-ish')}\n`) }),
+    );
+    await client.send(
+      new PutObjectCommand({
+        Bucket: 'transformed',
+        Key: 'stream/events/dt=2026-11-20/events-2.jsonl.gz',
+        Body: gzipSync(`${line('s2', 4.5)}\n`),
+      }),
+    );
+    client.destroy();
+    await s3.stop();
+
+    const lines: string[] = [];
+    const next = await runLocalPipeline({
+      dataDirectory,
+      logicalDate: '2026-11-20',
+      batchId: 'beside-the-stream',
+      sources: ['fakestore'],
+      print: (printed) => lines.push(printed),
+    });
+    expect(next.status).toBe('SUCCEEDED');
+    expect(next.loadFailures).toEqual([{ key: bad, error: expect.stringContaining('NaN-ish') }]);
+    expect(lines).toContainEqual(expect.stringContaining(`could not load ${bad} into raw.stream__events`));
+    expect(rowsOf(next.layers.clean)).toMatchObject({ stream__events: 1, fakestore__carts: 7 });
+    expect(next.layers.analytics.map((entry) => entry.table)).toContain('daily_record_counts');
   });
 
   describe('the scenarios of issue 15: a GFN-shaped API that cuts bodies short', () => {

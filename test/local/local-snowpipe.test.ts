@@ -25,11 +25,12 @@ describe('the local Snowpipe', () => {
   let s3: S3Client;
   let warehouse: LocalWarehouse;
   let snowpipe: LocalSnowpipe;
+  const reported: string[] = [];
   beforeAll(async () => {
     localS3 = await startLocalS3({ directory: join(directory, 's3'), buckets: ['transformed'] });
     s3 = createS3Client({ AWS_ENDPOINT_URL_S3: localS3.endpoint });
     warehouse = await LocalWarehouse.open(join(directory, 'warehouse.duckdb'));
-    snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse);
+    snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse, { report: (line) => reported.push(line) });
     snowpipe.attach(localS3);
   });
   afterAll(async () => {
@@ -141,5 +142,61 @@ describe('the local Snowpipe', () => {
       "select data_type from information_schema.columns where table_schema = 'raw' and table_name = 'stream__events' and column_name = 'amount'",
     );
     expect(type!.data_type).toBe('DOUBLE');
+  });
+
+  const streamLine = (id: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      id,
+      type: 'purchase',
+      amount: 1.5,
+      currency: 'EUR',
+      occurred_at: '2026-12-04T06:00:00.000Z',
+      updated_at: '2026-12-04T06:00:00.000Z',
+      _batch_id: 'req-2',
+      _extracted_at: '2026-12-04T06:00:01.000Z',
+      _source_key: 'api:POST /events',
+      _record_hash: id,
+      ...extra,
+    });
+
+  it('reports a file that fails to load at once, with its key, and loads the files after it', async () => {
+    const broken = 'stream/events/dt=2026-12-04/c-broken.jsonl.gz';
+    const after = 'stream/events/dt=2026-12-04/d-after.jsonl.gz';
+    // A value the contract's column type cannot hold: the whole file fails, as in Snowflake.
+    await put(broken, gzipSync(`${streamLine('e4', { amount: 'lots' })}\n`));
+    await put(after, gzipSync(`${streamLine('e5')}\n`));
+    await snowpipe.drain();
+    expect(reported).toEqual([expect.stringContaining(`could not load ${broken} into raw.stream__events`)]);
+    expect(snowpipe.failuresWhere(() => true)).toEqual([
+      { key: broken, error: expect.stringMatching(/lots/) },
+    ]);
+    expect(await warehouse.rows("select id from raw.stream__events where id in ('e4', 'e5')")).toEqual([
+      { id: 'e5' },
+    ]);
+
+    // Fixed and written again, the file loads with the next refresh and is no longer a failure.
+    await put(broken, gzipSync(`${streamLine('e4')}\n`));
+    await snowpipe.refresh();
+    expect(snowpipe.failed.size).toBe(0);
+    expect(await count('stream__events')).toBe(5);
+  });
+
+  it('builds CLEAN and ANALYTICS over a stream table, whose rows have no dt= in their source key', async () => {
+    const streamOnly = await LocalWarehouse.open(join(directory, 'stream-only.duckdb'));
+    try {
+      await streamOnly.loadFile(
+        'stream/events/dt=2026-12-04/a.jsonl.gz',
+        gzipSync(`${streamLine('e1')}\n${streamLine('e2')}\n`),
+      );
+      expect(await streamOnly.buildClean()).toEqual(['stream__events']);
+      await streamOnly.buildAnalytics();
+      expect(
+        await streamOnly.rows(
+          "select logical_date::varchar as day, records from analytics.daily_record_counts where table_name = 'stream__events'",
+        ),
+      ).toEqual([{ day: '2026-12-04', records: 2n }]);
+    } finally {
+      streamOnly.close();
+    }
   });
 });

@@ -47,7 +47,7 @@ describe('waiting for Snowpipe', () => {
       ],
     });
     await expect(checkBatchLoaded(executor, 'PIPELINE_PROD', keys, 0, 30)).rejects.toThrow(
-      /Snowflake failed to load 1 file\(s\): gfn\/countries\/.*: Numeric value 'abc' is not recognized/,
+      /the warehouse failed to load 1 file\(s\): gfn\/countries\/.*: Numeric value 'abc' is not recognized/,
     );
   });
 
