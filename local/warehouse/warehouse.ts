@@ -61,6 +61,7 @@ async function createWhenFree(path: string, options: OpenOptions): Promise<DuckD
       if (Date.now() >= deadline)
         throw new Error(
           `the warehouse ${path} is in use by another command (${(error as Error).message.replace(/\. See also.*$/, '')}): wait for it to finish, or stop it`,
+          { cause: error },
         );
       if (!told) options.onWait?.(`the warehouse ${path} is in use by another command; waiting for it`);
       await new Promise((resolve) => setTimeout(resolve, 200));
