@@ -1,8 +1,10 @@
-import { recordHash } from '../validate/canonical-json';
 import type { Contract } from '../validate/contract';
+import { jsonLineOf } from '../validate/json-line';
+import { RowBuilder } from '../validate/normalize';
 import type { Reason } from '../validate/reasons';
 import { RecordChecker } from '../validate/record-checker';
-import { readPathParts } from '../shared/json-path';
+import { ConfigError } from '../shared/errors';
+import { ExactNumbers, parseJsonExact } from '../shared/exact-json';
 import {
   limitBreach,
   MAX_RECORD_DEPTH,
@@ -11,7 +13,7 @@ import {
   unprocessableReason,
   ValueLimits,
 } from '../validate/record-limits';
-import type { ColumnSpec, JsonSchemaNode, TableSpec } from '../validate/table-spec';
+import { ColumnSpec, primaryKeyColumns, writtenColumns } from '../validate/table-spec';
 
 /** At most this many events per request, as Kinesis takes them in one PutRecords. */
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -29,9 +31,15 @@ export const EVENT_LIMITS: ValueLimits = {
   wellFormedText: true,
 };
 
-/** Where accepted events go: Kinesis in AWS, a Firehose stand-in locally. One flat row per event. */
+/** One accepted event as the stream carries it: its table row as a JSON line, and the key it is sharded by. */
+export interface StreamRecord {
+  partitionKey: string;
+  line: string;
+}
+
+/** Where accepted events go: Kinesis in AWS, a Firehose stand-in locally. */
 export interface EventSink {
-  put(rows: Array<Record<string, unknown>>): Promise<void>;
+  put(records: StreamRecord[]): Promise<void>;
 }
 
 /** Where refused events go, with their reasons: the failed bucket. */
@@ -65,26 +73,6 @@ const refuse = (statusCode: 400 | 413 | 415, error: string): IngestAnswer => ({
   body: { accepted: 0, rejected: 0, error },
 });
 
-/** A checked event as a row of the stream's table: flattened like validate's rows, with the lineage. */
-function rowOf(
-  record: Record<string, unknown>,
-  columns: readonly ColumnSpec[],
-  requestId: string,
-  receivedAt: string,
-  schema: JsonSchemaNode,
-) {
-  const row: Record<string, unknown> = {};
-  for (const column of columns) {
-    const value = readPathParts(record, column.path);
-    row[column.name] = value === undefined ? null : column.type === 'json' ? JSON.stringify(value) : value;
-  }
-  row._batch_id = requestId;
-  row._extracted_at = receivedAt;
-  row._source_key = 'api:POST /events';
-  row._record_hash = recordHash(record, schema);
-  return row;
-}
-
 /**
  * POST /events: one event or an array of up to 500 (or `{ "events": [...] }`). Each event is checked
  * against the events contract; accepted ones go to the stream as rows, refused ones to the failed
@@ -93,18 +81,38 @@ function rowOf(
  */
 export class EventIngestor {
   private readonly checker: RecordChecker;
+  private readonly rows: RowBuilder;
   private readonly columns: ColumnSpec[];
+  private readonly keyColumns: ColumnSpec[];
 
   constructor(
-    private readonly contract: Contract,
+    contract: Contract,
     private readonly sink: EventSink,
     private readonly rejects: RejectStore,
     private readonly now: () => Date = () => new Date(),
   ) {
-    // The checker may widen its table (evolve mode): it gets a copy, the rows keep the contract's columns.
-    const table = structuredClone(contract.tables[0]!) as TableSpec;
-    this.columns = structuredClone(table.columns);
+    const origin = { source: contract.source, resource: contract.resource };
+    // Evolve mode widens the table as records come: a request's verdict would depend on earlier ones.
+    if (contract.mode === 'evolve')
+      throw new ConfigError(
+        `the stream's contract ${contract.source}/${contract.resource} is in mode evolve`,
+        origin,
+        'give it mode keep_extra (undeclared fields kept in _extra), freeze, discard_row or discard_value (docs/contracts.md)',
+      );
+    if (contract.tables.length !== 1)
+      throw new ConfigError(
+        `the stream's contract ${contract.source}/${contract.resource} makes child tables (${contract.tables
+          .slice(1)
+          .map((table) => table.name)
+          .join(', ')}); a stream carries one table`,
+        origin,
+        'describe arrays of objects as JSON (no "properties" under "items")',
+      );
+    const [table] = contract.tables as [Contract['tables'][0]];
     this.checker = new RecordChecker(contract, table);
+    this.rows = new RowBuilder(contract.tables, contract.primaryKey, contract.schema);
+    this.columns = writtenColumns(table, table, contract.primaryKey);
+    this.keyColumns = primaryKeyColumns(table, contract.primaryKey);
   }
 
   async ingest(request: IngestRequest): Promise<IngestAnswer> {
@@ -118,8 +126,10 @@ export class EventIngestor {
         `the body is over ${MAX_BODY_BYTES} bytes: send at most ${MAX_EVENTS_PER_REQUEST} events per request`,
       );
     let parsed: unknown;
+    let exact: ExactNumbers;
     try {
-      parsed = JSON.parse(body);
+      // Integers beyond 2^53 keep their digits: written exactly where a column holds them, else refused.
+      ({ document: parsed, exact } = parseJsonExact(body));
     } catch (error) {
       return refuse(400, `the body is not JSON (${(error as Error).message})`);
     }
@@ -133,14 +143,19 @@ export class EventIngestor {
       return refuse(400, `${events.length} events in one request: send at most ${MAX_EVENTS_PER_REQUEST}`);
 
     const receivedAt = this.now();
-    const rows: Array<Record<string, unknown>> = [];
+    const lineage = {
+      batchId: request.requestId,
+      extractedAtMicros: BigInt(receivedAt.getTime()) * 1000n,
+      sourceKey: 'api:POST /events',
+    };
+    const rows: StreamRecord[] = [];
     const refused: Array<{ index: number; event: unknown; reasons: Reason[] }> = [];
     const results: NonNullable<IngestAnswer['body']['results']> = [];
     events.forEach((event, index) => {
       const id = idOf(event);
-      const verdict = this.verdict(event, request.requestId, receivedAt.toISOString());
-      if ('row' in verdict) {
-        rows.push(verdict.row);
+      const verdict = this.verdict(event, lineage, exact);
+      if ('record' in verdict) {
+        rows.push(verdict.record);
         results.push({ index, id, status: 'accepted' });
       } else {
         refused.push({ index, event: rejectableRecord(event), reasons: verdict.reasons });
@@ -175,18 +190,22 @@ export class EventIngestor {
     };
   }
 
-  /** One event's fate: a row, or the reasons it is refused. Nothing about one event fails the request. */
+  /** One event's fate: its stream record, or the reasons it is refused. Nothing about one event fails the request. */
   private verdict(
     event: unknown,
-    requestId: string,
-    receivedAt: string,
-  ): { row: Record<string, unknown> } | { reasons: Reason[] } {
+    lineage: Parameters<RowBuilder['build']>[1],
+    exact: ExactNumbers,
+  ): { record: StreamRecord } | { reasons: Reason[] } {
     const breach = limitBreach(event, EVENT_LIMITS);
     if (breach) return { reasons: [breach] };
     try {
-      const outcome = this.checker.check(event);
+      const outcome = this.checker.check(event, exact);
       if (!outcome.accepted) return { reasons: outcome.reasons };
-      return { row: rowOf(outcome.record, this.columns, requestId, receivedAt, this.contract.schema) };
+      // The batch path's cell checks (a value the warehouse could not hold is refused here, per
+      // event, instead of failing a whole file's load), spelled as a JSON line.
+      const { row } = this.rows.build(outcome.record, lineage, exact)[0]!;
+      const partitionKey = this.keyColumns.map((column) => String(row[column.name])).join('|');
+      return { record: { partitionKey: partitionKey.slice(0, 256), line: jsonLineOf(row, this.columns) } };
     } catch (error) {
       return { reasons: [error instanceof RecordRejection ? error.reason : unprocessableReason(error)] };
     }

@@ -1,10 +1,10 @@
 import { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import type { EventSink } from './ingest-events';
+import type { EventSink, StreamRecord } from './ingest-events';
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Accepted rows onto the Kinesis stream with PutRecords. Kinesis may refuse some records of a call
+ * Accepted events' rows onto the Kinesis stream with PutRecords. Kinesis may refuse some records of a call
  * (throughput exceeded): only those are sent again, with backoff; if some are still refused after the
  * last attempt the request fails (a 5xx: the producer retries, nothing is half-stored silently).
  */
@@ -16,10 +16,10 @@ export class KinesisSink implements EventSink {
     private readonly sleep = defaultSleep,
   ) {}
 
-  async put(rows: Array<Record<string, unknown>>): Promise<void> {
-    let pending: PutRecordsRequestEntry[] = rows.map((row) => ({
-      Data: Buffer.from(`${JSON.stringify(row)}\n`),
-      PartitionKey: String(row.id ?? row._record_hash),
+  async put(records: StreamRecord[]): Promise<void> {
+    let pending: PutRecordsRequestEntry[] = records.map((record) => ({
+      Data: Buffer.from(`${record.line}\n`),
+      PartitionKey: record.partitionKey,
     }));
     for (let attempt = 1; pending.length; attempt += 1) {
       const answer = await this.kinesis.send(

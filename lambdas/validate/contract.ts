@@ -4,14 +4,18 @@ import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { describeIssues } from '../shared/zod-issues';
 import { builtInContracts } from './contracts';
-import { JsonSchemaNode, TableSpec, tablesFromSchema } from './table-spec';
+import { EXTRA_COLUMN, JsonSchemaNode, TableSpec, tablesFromSchema } from './table-spec';
 
-/** What a contract does with a field it does not know (dlt's schema contract modes). */
-export type ContractMode = 'evolve' | 'freeze' | 'discard_row' | 'discard_value';
+/**
+ * What a contract does with a field it does not know (dlt's schema contract modes, plus `keep_extra`:
+ * such fields kept together in one JSON column, so the table never changes and no record is refused
+ * for them; the streaming path's mode, where a verdict may not depend on earlier requests).
+ */
+export type ContractMode = 'evolve' | 'freeze' | 'discard_row' | 'discard_value' | 'keep_extra';
 
 const pipelineSettings = z
   .object({
-    mode: z.enum(['evolve', 'freeze', 'discard_row', 'discard_value']),
+    mode: z.enum(['evolve', 'freeze', 'discard_row', 'discard_value', 'keep_extra']),
     primaryKey: z.array(z.string()).min(1),
     /** Fields never written anywhere (e.g. a plain-text password the API sends). */
     exclude: z.array(z.string()).default([]),
@@ -65,7 +69,7 @@ export function compileContract(source: string, resource: string, schema: unknow
     throw new ConfigError(
       `${origin} has no valid "x-pipeline" settings: ${describeIssues(settings.error).join('; ')}`,
       { source, resource },
-      'add "x-pipeline": { "mode": "freeze" | "evolve" | "discard_row" | "discard_value", "primaryKey": [...] } (docs/contracts.md)',
+      'add "x-pipeline": { "mode": "freeze" | "evolve" | "discard_row" | "discard_value" | "keep_extra", "primaryKey": [...] } (docs/contracts.md)',
     );
   }
   let validate: ValidateFunction;
@@ -82,6 +86,15 @@ export function compileContract(source: string, resource: string, schema: unknow
     );
   }
   const { mode, primaryKey, exclude, personalData } = settings.data;
+  const declared = (schema as JsonSchemaNode).properties ?? {};
+  if (mode === 'keep_extra' && Object.hasOwn(declared, EXTRA_COLUMN.name))
+    throw new ConfigError(
+      `${origin} declares a field "${EXTRA_COLUMN.name}", the column mode keep_extra keeps undeclared fields in`,
+      { source, resource },
+      `rename the field, or choose another mode (docs/contracts.md)`,
+    );
+  const tables = tablesFromSchema(resource, schema as JsonSchemaNode, exclude);
+  if (mode === 'keep_extra') tables[0]!.columns.push({ ...EXTRA_COLUMN, path: [...EXTRA_COLUMN.path] });
   return {
     source,
     resource,
@@ -91,7 +104,7 @@ export function compileContract(source: string, resource: string, schema: unknow
     personalData,
     schema: schema as JsonSchemaNode,
     validate,
-    tables: tablesFromSchema(resource, schema as JsonSchemaNode, exclude),
+    tables,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Contract } from './contract';
 import { jsonTypeOf, Reason, reasonsFrom, shown } from './reasons';
-import { ColumnSpec, ColumnType, JsonSchemaNode, TableSpec } from './table-spec';
+import { ColumnSpec, ColumnType, EXTRA_COLUMN, JsonSchemaNode, TableSpec } from './table-spec';
 import { nestedColumnName } from './column-names';
 import { readPathParts } from '../shared/json-path';
 import { ExactNumbers, NO_ROUNDED_INTEGERS } from '../shared/exact-json';
@@ -32,6 +32,7 @@ export class RecordChecker {
     const unknown = unknownFields(record, this.contract.schema, []);
     const discardedFields: string[] = [];
     const reasons: Reason[] = [];
+    let extra: Record<string, unknown> | undefined;
 
     for (const { path, value } of unknown) {
       const field = path.join('.');
@@ -61,11 +62,18 @@ export class RecordChecker {
           if (problem) reasons.push(problem);
           break;
         }
+        case 'keep_extra':
+          deletePath(record, path);
+          setPath((extra ??= {}), path, value);
+          break;
       }
     }
     if (!this.contract.validate(record))
       reasons.push(...reasonsFrom(this.contract.validate.errors ?? [], record));
-    return reasons.length ? { accepted: false, reasons } : { accepted: true, record, discardedFields };
+    if (reasons.length) return { accepted: false, reasons };
+    // After the schema has judged the declared fields: the extras are kept, never judged.
+    if (extra) setPath(record, EXTRA_COLUMN.path, extra);
+    return { accepted: true, record, discardedFields };
   }
 
   /** An unknown field becomes a column typed by its first non-null value; later values must match it. */
@@ -152,6 +160,23 @@ function copyOf(object: Record<string, unknown>, exact: ExactNumbers): Record<st
   const copy = { ...object };
   exact.alias(copy, object);
   return copy;
+}
+
+/** Sets `path` in `target`, making the objects on the way; own data properties, so `__proto__` is a key like any other. */
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let current = target;
+  for (const part of path.slice(0, -1)) {
+    const next = Object.hasOwn(current, part) ? current[part] : undefined;
+    if (next !== null && typeof next === 'object' && !Array.isArray(next))
+      current = next as Record<string, unknown>;
+    else current = ownProperty(current, part, {}) as Record<string, unknown>;
+  }
+  ownProperty(current, path.at(-1)!, value);
+}
+
+function ownProperty(target: object, key: string, value: unknown): unknown {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
 }
 
 function deletePath(record: Record<string, unknown>, path: readonly string[]): void {

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { EventSink } from '../../lambdas/ingest/ingest-events';
+import type { EventSink, StreamRecord } from '../../lambdas/ingest/ingest-events';
 
 export interface LocalFirehoseOptions {
   s3: S3Client;
@@ -26,9 +26,8 @@ export class LocalFirehose implements EventSink {
 
   constructor(private readonly options: LocalFirehoseOptions) {}
 
-  async put(rows: Array<Record<string, unknown>>): Promise<void> {
-    for (const row of rows) {
-      const line = JSON.stringify(row);
+  async put(records: StreamRecord[]): Promise<void> {
+    for (const { line } of records) {
       this.buffer.push(line);
       this.bytes += Buffer.byteLength(line) + 1;
     }

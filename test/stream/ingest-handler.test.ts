@@ -136,7 +136,7 @@ describe('the Kinesis sink', () => {
       })
       .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '4' }] });
     const sink = new KinesisSink(new KinesisClient({}), 'events', 4, async () => undefined);
-    await sink.put([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    await sink.put(['a', 'b', 'c'].map((id) => ({ partitionKey: id, line: `{"id":"${id}"}` })));
     const calls = kinesis.commandCalls(PutRecordsCommand);
     expect(calls.map((call) => call.args[0].input.Records!.map((record) => record.PartitionKey))).toEqual([
       ['a', 'b', 'c'],
@@ -148,7 +148,7 @@ describe('the Kinesis sink', () => {
       .on(PutRecordsCommand)
       .resolves({ FailedRecordCount: 1, Records: [{ ErrorCode: 'InternalFailure' }] });
     await expect(
-      new KinesisSink(new KinesisClient({}), 'events', 3, async () => undefined).put([{ id: 'x' }]),
+      new KinesisSink(new KinesisClient({}), 'events', 3, async () => undefined).put([{ partitionKey: 'x', line: '{}' }]),
     ).rejects.toThrow('Kinesis refused 1 record(s) after 3 attempts (InternalFailure)');
   });
 });

@@ -21,6 +21,14 @@ export const builtInContracts: Readonly<Record<string, unknown>> = {
   'fakestore/carts': fakestoreCarts,
   'events_oauth/events': eventsOauthEvents,
   'events_apikey/events': eventsApikeyEvents,
-  /** Events pushed to POST /events (the streaming path, lambdas/ingest): the same shape as the pulled ones. */
-  'stream/events': { ...eventsApikeyEvents, $id: 'contracts/stream/events' },
+  /**
+   * Events pushed to POST /events (the streaming path, lambdas/ingest): the same shape as the pulled
+   * ones. Undeclared fields are kept in `_extra` (mode keep_extra): a request's verdict never depends
+   * on what earlier requests sent, and the stream's table never grows.
+   */
+  'stream/events': {
+    ...eventsApikeyEvents,
+    $id: 'contracts/stream/events',
+    'x-pipeline': { ...eventsApikeyEvents['x-pipeline'], mode: 'keep_extra' },
+  },
 };

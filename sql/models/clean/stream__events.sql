@@ -1,13 +1,13 @@
 -- stream__events: generated from the contract stream/events (lambdas/validate/contracts) by npm run models; do not edit.
 
 create table if not exists clean.stream__events as
-select id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _batch_id, _extracted_at, _source_key, _record_hash
+select id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _extra, _batch_id, _extracted_at, _source_key, _record_hash
 from raw.stream__events
 where 1 = 0;
 
 merge into clean.stream__events as t
 using (
-    select id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _batch_id, _extracted_at, _source_key, _record_hash
+    select id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _extra, _batch_id, _extracted_at, _source_key, _record_hash
     from raw.stream__events
     qualify row_number() over (partition by id order by _extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc) = 1
 ) as s
@@ -24,9 +24,10 @@ when matched and s._extracted_at >= t._extracted_at then update set
     context__page__path = s.context__page__path,
     context__page__referrer = s.context__page__referrer,
     tags = s.tags,
+    _extra = s._extra,
     _batch_id = s._batch_id,
     _extracted_at = s._extracted_at,
     _source_key = s._source_key,
     _record_hash = s._record_hash
-when not matched then insert (id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _batch_id, _extracted_at, _source_key, _record_hash)
-values (s.id, s.type, s.user_id, s.amount, s.currency, s.occurred_at, s.updated_at, s.context__browser, s.context__page__path, s.context__page__referrer, s.tags, s._batch_id, s._extracted_at, s._source_key, s._record_hash);
+when not matched then insert (id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _extra, _batch_id, _extracted_at, _source_key, _record_hash)
+values (s.id, s.type, s.user_id, s.amount, s.currency, s.occurred_at, s.updated_at, s.context__browser, s.context__page__path, s.context__page__referrer, s.tags, s._extra, s._batch_id, s._extracted_at, s._source_key, s._record_hash);
