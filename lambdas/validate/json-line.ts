@@ -9,7 +9,8 @@ import type { ColumnSpec } from './table-spec';
  */
 export function jsonLineOf(row: Row, columns: readonly ColumnSpec[]): string {
   const fields: string[] = [];
-  for (const column of columns) fields.push(`${JSON.stringify(column.name)}:${jsonText(column, row[column.name])}`);
+  for (const column of columns)
+    fields.push(`${JSON.stringify(column.name)}:${jsonText(column, row[column.name])}`);
   return `{${fields.join(',')}}`;
 }
 

@@ -37,7 +37,12 @@ export const lineageColumns: ColumnSpec[] = [
 ];
 
 /** Mode keep_extra's column: the record's undeclared fields, as one JSON object nested as they were. */
-export const EXTRA_COLUMN: Readonly<ColumnSpec> = { name: '_extra', path: ['_extra'], type: 'json', nullable: true };
+export const EXTRA_COLUMN: Readonly<ColumnSpec> = {
+  name: '_extra',
+  path: ['_extra'],
+  type: 'json',
+  nullable: true,
+};
 
 /** The columns of a table that hold the contract's primary key. */
 export function primaryKeyColumns(table: TableSpec, primaryKey: readonly string[]): ColumnSpec[] {

@@ -148,7 +148,9 @@ describe('the Kinesis sink', () => {
       .on(PutRecordsCommand)
       .resolves({ FailedRecordCount: 1, Records: [{ ErrorCode: 'InternalFailure' }] });
     await expect(
-      new KinesisSink(new KinesisClient({}), 'events', 3, async () => undefined).put([{ partitionKey: 'x', line: '{}' }]),
+      new KinesisSink(new KinesisClient({}), 'events', 3, async () => undefined).put([
+        { partitionKey: 'x', line: '{}' },
+      ]),
     ).rejects.toThrow('Kinesis refused 1 record(s) after 3 attempts (InternalFailure)');
   });
 });
