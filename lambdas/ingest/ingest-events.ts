@@ -60,6 +60,8 @@ export interface IngestRequest {
 export interface IngestAnswer {
   statusCode: 200 | 207 | 400 | 413 | 415 | 503;
   body: {
+    /** The request's id: the `_batch_id` of its rows, the name of its refusals' file; quote it when asking. */
+    requestId?: string;
     accepted: number;
     rejected: number;
     results?: Array<{ index: number; id?: unknown; status: 'accepted' | 'rejected'; reasons?: Reason[] }>;
@@ -116,6 +118,11 @@ export class EventIngestor {
   }
 
   async ingest(request: IngestRequest): Promise<IngestAnswer> {
+    const answer = await this.answer(request);
+    return { ...answer, body: { requestId: request.requestId, ...answer.body } };
+  }
+
+  private async answer(request: IngestRequest): Promise<IngestAnswer> {
     const contentType = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json')
       return refuse(415, `send the events as application/json, not ${contentType || 'no content type'}`);

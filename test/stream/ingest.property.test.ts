@@ -5,9 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { handler } from '../../lambdas/ingest/handler';
-import { MAX_BODY_BYTES } from '../../lambdas/ingest/ingest-events';
-import { eventAt } from '../../local/fixture-api/events';
-import { anyJsonText, deepValue, fieldName, numberLiteral, stringLiteral } from '../support/arbitrary-json';
+import { body, contentType, eventsIn } from '../support/arbitrary-requests';
 
 /** Bodies per property; INGEST_FUZZ_RUNS=2000 tries more. */
 const RUNS = Number(process.env.INGEST_FUZZ_RUNS ?? 150);
@@ -22,73 +20,6 @@ const request = (body: string, contentType: string, base64 = false) =>
     headers: { 'Content-Type': contentType },
     requestContext: { requestId: 'fuzz' },
   }) as unknown as APIGatewayProxyEvent;
-
-/** A real event, then spoiled or not: a field replaced by anything, or something added. */
-const eventText = fc
-  .record({
-    index: fc.nat(10_000),
-    spoil: fc.option(
-      fc.tuple(
-        fc.oneof(fc.constantFrom('id', 'type', 'amount', 'occurred_at', 'context'), fieldName),
-        fc.oneof(anyJsonText, numberLiteral, stringLiteral, deepValue),
-      ),
-      { freq: 2 },
-    ),
-  })
-  .map(({ index, spoil }) => {
-    const text = JSON.stringify(eventAt(index));
-    return spoil ? `${text.slice(0, -1)},${JSON.stringify(spoil[0])}:${spoil[1]}}` : text;
-  });
-
-/** Bodies a producer might send: arrays of events, one event, `{ events }`, any JSON, any bytes. */
-const body = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.array(eventText, { minLength: 1, maxLength: 8 }).map((items) => `[${items.join(',')}]`),
-  },
-  { weight: 1, arbitrary: eventText },
-  {
-    weight: 1,
-    arbitrary: fc.array(eventText, { maxLength: 4 }).map((items) => `{"events":[${items.join(',')}]}`),
-  },
-  { weight: 2, arbitrary: anyJsonText },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
-  {
-    weight: 1,
-    arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .integer({ min: -64, max: 64 })
-      .map((delta) => `"${'x'.repeat(MAX_BODY_BYTES - 2 + delta)}"`),
-  },
-);
-
-const contentType = fc.oneof(
-  { weight: 6, arbitrary: fc.constant('application/json') },
-  fc.constantFrom(
-    'application/json; charset=utf-8',
-    'APPLICATION/JSON',
-    'text/plain',
-    '',
-    'application/x-www-form-urlencoded',
-  ),
-);
-
-/** How many events a body holds, as the API reads it (undefined: not JSON at all). */
-function eventsIn(text: string): unknown[] | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (Array.isArray(parsed)) return parsed;
-  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { events?: unknown }).events))
-    return (parsed as { events: unknown[] }).events;
-  return [parsed];
-}
 
 describe('POST /events, fuzzed at the Lambda handler (Kinesis and S3 mocked at the SDK edge)', () => {
   const saved = { ...process.env };

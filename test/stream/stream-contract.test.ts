@@ -46,7 +46,10 @@ describe("the stream's contract: undeclared fields kept in _extra, never a verdi
     expect((await afterRed.send(event('e1', { color: 'red' }))).statusCode).toBe(200);
     const seven = await afterRed.send(event('e2', { color: 7 }));
     const alone = await capture(streamContract).send(event('e2', { color: 7 }));
-    expect(seven).toEqual(alone);
+    expect({ ...seven, body: { ...seven.body, requestId: 'any' } }).toEqual({
+      ...alone,
+      body: { ...alone.body, requestId: 'any' },
+    });
     expect(seven).toMatchObject({ statusCode: 200, body: { accepted: 1 } });
     expect(afterRed.lines.map((line) => [line.id, line._extra])).toEqual([
       ['e1', '{"color":"red"}'],
