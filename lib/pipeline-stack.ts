@@ -184,6 +184,8 @@ export class PipelineStack extends Stack {
         warehouse: snowflakeWarehouse,
         logRetention,
         removalPolicy,
+        alertsTopic: alerts.topic,
+        alertEmail: config.alertEmail,
       });
       const warehouseStep = (id: string, handler: string) => {
         const created = new PipelineFunction(this, id, {

@@ -10,6 +10,9 @@ export interface SnowpipeAttributes {
   /** The SQS queue Snowflake listens on for this account and region (every pipe shares it). */
   NotificationChannel: string;
   AppliedMigrations: string;
+  /** The user and external id Snowflake publishes load errors as (when `loadErrors` is set): the errors role trusts them. */
+  LoadErrorsAwsIamUserArn?: string;
+  LoadErrorsAwsExternalId?: string;
 }
 
 export interface SetupDeps {
@@ -46,9 +49,15 @@ export class SnowpipeSetup {
         objects.createIntegration(),
         `DROP STORAGE INTEGRATION IF EXISTS ${objects.integration}`,
       );
+      if (objects.errorIntegration)
+        await this.run(
+          objects.createErrorIntegration(),
+          `DROP NOTIFICATION INTEGRATION IF EXISTS ${objects.errorIntegration}`,
+        );
       await this.run(objects.createFileFormat(), `DROP FILE FORMAT IF EXISTS ${objects.fileFormat}`);
       await this.run(objects.createStage(), `DROP STAGE IF EXISTS ${objects.stage}`);
       for (const table of properties.tables) await this.createTableAndPipe(objects, table);
+      await this.reportLoadErrors(objects, properties.tables);
       await this.migrate(objects);
       for (const table of properties.tables) await this.createCleanModel(objects, table);
       await this.createAnalyticsTasks(objects);
@@ -67,6 +76,11 @@ export class SnowpipeSetup {
     if (locationChanged || previous.accessRoleArn !== properties.accessRoleArn)
       await this.run(objects.alterIntegration());
     if (locationChanged) await this.run(objects.alterStage());
+    if (objects.errorIntegration) {
+      if (!previous.loadErrors) await this.run(objects.createErrorIntegration());
+      else if (JSON.stringify(previous.loadErrors) !== JSON.stringify(properties.loadErrors))
+        await this.run(objects.alterErrorIntegration());
+    }
     const before = new Map(previous.tables.map((table) => [table.name, table]));
     for (const table of properties.tables) {
       const old = before.get(table.name);
@@ -91,6 +105,7 @@ export class SnowpipeSetup {
     const current = new Set(properties.tables.map((table) => table.name));
     for (const table of previous.tables.filter((table) => !current.has(table.name)))
       await this.run(objects.dropPipe(table));
+    await this.reportLoadErrors(objects, properties.tables);
     await this.migrate(objects);
     if (previous.modelsVersion !== properties.modelsVersion) await this.createAnalyticsTasks(objects);
     await this.maskPersonalData(objects, properties.tables);
@@ -148,6 +163,12 @@ export class SnowpipeSetup {
     await this.run(objects.resumeTask(table, 'MERGE'));
   }
 
+  /** Every pipe sends its load errors to the integration, pipes made before it existed too (idempotent). */
+  private async reportLoadErrors(objects: SnowpipeObjects, tables: RawTableSpec[]): Promise<void> {
+    if (!objects.errorIntegration) return;
+    for (const table of tables) await this.run(objects.setPipeErrorIntegration(table));
+  }
+
   private async maskPersonalData(objects: SnowpipeObjects, tables: RawTableSpec[]): Promise<void> {
     for (const statement of tables.flatMap((table) => objects.maskPersonalData(table)))
       await this.run(statement);
@@ -179,12 +200,18 @@ export class SnowpipeSetup {
   }
 
   private async attributes(objects: SnowpipeObjects): Promise<SnowpipeAttributes> {
-    const description = await this.run(objects.describeIntegration());
-    const property = (name: string) => {
-      const value = description.find((row) => row.property === name)?.property_value;
-      if (!value) throw new Error(`DESC STORAGE INTEGRATION ${objects.integration} did not give ${name}`);
-      return String(value);
+    const propertyOf = async (describe: string) => {
+      const description = await this.run(describe);
+      return (name: string) => {
+        const value = description.find((row) => row.property === name)?.property_value;
+        if (!value) throw new Error(`${describe} did not give ${name}`);
+        return String(value);
+      };
     };
+    const property = await propertyOf(objects.describeIntegration());
+    const errorsProperty = objects.errorIntegration
+      ? await propertyOf(objects.describeErrorIntegration())
+      : undefined;
     const channels = new Set(
       (await this.run(objects.showPipes()))
         .map((row) => String(row.notification_channel ?? ''))
@@ -203,6 +230,12 @@ export class SnowpipeSetup {
       StorageAwsExternalId: property('STORAGE_AWS_EXTERNAL_ID'),
       NotificationChannel: [...channels][0]!,
       AppliedMigrations: applied.map((row) => String(row.VERSION)).join(','),
+      ...(errorsProperty
+        ? {
+            LoadErrorsAwsIamUserArn: errorsProperty('SF_AWS_IAM_USER_ARN'),
+            LoadErrorsAwsExternalId: errorsProperty('SF_AWS_EXTERNAL_ID'),
+          }
+        : {}),
     };
   }
 

@@ -33,6 +33,11 @@ export interface SnowpipeProperties {
   modelsVersion?: string;
   /** Hash of sql/migrations: a new migration makes CloudFormation call Update, which applies it. */
   migrationsVersion?: string;
+  /**
+   * Where the pipes report a file they failed to load (Snowpipe error notifications): an SNS topic,
+   * published to through a fixed-name role Snowflake assumes. Every pipe gets it as ERROR_INTEGRATION.
+   */
+  loadErrors?: { topicArn: string; roleArn: string };
 }
 
 const snowflakeTypes: Record<ColumnType, string> = {
@@ -66,6 +71,8 @@ export class SnowpipeObjects {
   readonly integration: string;
   readonly fileFormat: string;
   readonly stage: string;
+  /** The notification integration the pipes send their load errors through (when `loadErrors` is set). */
+  readonly errorIntegration?: string;
 
   constructor(
     private readonly properties: SnowpipeProperties,
@@ -76,6 +83,7 @@ export class SnowpipeObjects {
     this.integration = checkedIdentifier(properties.integrationName, 'integration name');
     this.fileFormat = `${this.database}.RAW.PARQUET_FORMAT`;
     this.stage = `${this.database}.RAW.TRANSFORMED_STAGE`;
+    if (properties.loadErrors) this.errorIntegration = `${this.database}_LOAD_ERRORS`;
   }
 
   table(spec: RawTableSpec): string {
@@ -109,6 +117,26 @@ export class SnowpipeObjects {
     return `DESC STORAGE INTEGRATION ${this.integration}`;
   }
 
+  /** Snowpipe error notifications, outbound to the load-errors topic (not in sqlfluff's grammar either). */
+  createErrorIntegration(): string {
+    const { topicArn, roleArn } = this.properties.loadErrors!;
+    return `CREATE NOTIFICATION INTEGRATION IF NOT EXISTS ${this.errorIntegration} ENABLED = TRUE TYPE = QUEUE DIRECTION = OUTBOUND NOTIFICATION_PROVIDER = AWS_SNS AWS_SNS_TOPIC_ARN = ${snowflakeString(topicArn)} AWS_SNS_ROLE_ARN = ${snowflakeString(roleArn)}`;
+  }
+
+  alterErrorIntegration(): string {
+    const { topicArn, roleArn } = this.properties.loadErrors!;
+    return `ALTER NOTIFICATION INTEGRATION ${this.errorIntegration} SET AWS_SNS_TOPIC_ARN = ${snowflakeString(topicArn)} AWS_SNS_ROLE_ARN = ${snowflakeString(roleArn)}`;
+  }
+
+  describeErrorIntegration(): string {
+    return `DESC NOTIFICATION INTEGRATION ${this.errorIntegration}`;
+  }
+
+  /** For pipes made before error notifications existed (CREATE PIPE IF NOT EXISTS leaves them as they were). */
+  setPipeErrorIntegration(spec: RawTableSpec): string {
+    return `ALTER PIPE ${this.pipe(spec)} SET ERROR_INTEGRATION = ${this.errorIntegration}`;
+  }
+
   createFileFormat(): string {
     return `CREATE FILE FORMAT IF NOT EXISTS ${this.fileFormat} TYPE = PARQUET USE_LOGICAL_TYPE = TRUE`;
   }
@@ -138,13 +166,18 @@ export class SnowpipeObjects {
     );
   }
 
-  /** Auto-ingest: each Parquet part under the table's prefix loads once, columns matched by name. */
+  /**
+   * Auto-ingest: each file under the table's prefix loads once, columns matched by name. A file that
+   * fails to load is skipped whole (`ON_ERROR = SKIP_FILE`, Snowpipe's default, stated): no partial
+   * file in RAW, the files after it load, and the error goes to the error integration.
+   */
   createPipe(spec: RawTableSpec): string {
     const metadata = metadataColumns.map((column) => `${column.name} = ${column.metadata}`).join(', ');
     const json = spec.format === 'jsonl';
     const format = json ? 'TYPE = JSON COMPRESSION = GZIP' : `FORMAT_NAME = ${this.fileFormat}`;
     const pattern = json ? '.*[.]jsonl[.]gz' : '.*[.]parquet';
-    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (${format}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) PATTERN = '${pattern}'`;
+    const errors = this.errorIntegration ? ` ERROR_INTEGRATION = ${this.errorIntegration}` : '';
+    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE${errors} AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (${format}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) ON_ERROR = SKIP_FILE PATTERN = '${pattern}'`;
   }
 
   stream(spec: RawTableSpec): string {
@@ -226,6 +259,7 @@ export class SnowpipeObjects {
       `DROP STAGE IF EXISTS ${this.stage}`,
       `DROP FILE FORMAT IF EXISTS ${this.fileFormat}`,
       `DROP STORAGE INTEGRATION IF EXISTS ${this.integration}`,
+      ...(this.errorIntegration ? [`DROP NOTIFICATION INTEGRATION IF EXISTS ${this.errorIntegration}`] : []),
       ...(this.properties.removalPolicy === 'destroy' ? [`DROP DATABASE IF EXISTS ${this.database}`] : []),
     ];
   }

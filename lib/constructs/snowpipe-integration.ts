@@ -2,11 +2,16 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Aws, CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ArnPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -70,6 +75,10 @@ export interface SnowpipeIntegrationProps {
   readonly warehouse: string;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Where the failed-load alarm goes. */
+  readonly alertsTopic: ITopic;
+  /** Also receives each failed load's message (pipe, file, Snowflake's error). */
+  readonly alertEmail?: string;
 }
 
 /**
@@ -83,6 +92,10 @@ export class SnowpipeIntegration extends Construct {
   public readonly accessRole: Role;
   public readonly resource: CustomResource;
   public readonly setupFunction: PipelineFunction;
+  /** Snowpipe's error notifications: one message per file a pipe failed to load. */
+  public readonly loadErrorsTopic: Topic;
+  /** In alarm when a pipe failed to load a file in the last five minutes. */
+  public readonly loadFailedAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: SnowpipeIntegrationProps) {
     super(scope, id);
@@ -119,6 +132,20 @@ export class SnowpipeIntegration extends Construct {
       'the Provider framework may invoke versions of the setup function it fronts',
     );
 
+    // Snowpipe error notifications go to a topic of their own, so that one alarm counts failed loads
+    // (the pipes skip a file that fails, ON_ERROR = SKIP_FILE, and load the next).
+    this.loadErrorsTopic = new Topic(this, 'LoadErrors', {
+      topicName: `pipeline-${props.environment}-snowflake-load-errors`,
+      masterKey: new Key(this, 'LoadErrorsKey', {
+        description: "Encrypts Snowpipe's load-error notifications",
+        enableKeyRotation: true,
+        removalPolicy: props.removalPolicy,
+      }),
+      enforceSSL: true,
+    });
+    if (props.alertEmail) this.loadErrorsTopic.addSubscription(new EmailSubscription(props.alertEmail));
+    const errorsRoleName = `pipeline-${props.environment}-snowflake-load-errors`;
+
     const properties: SnowpipeProperties = {
       secretArn: props.secretArn,
       database: props.database,
@@ -131,6 +158,10 @@ export class SnowpipeIntegration extends Construct {
       // A changed model or a new migration changes the properties, so CloudFormation runs Update.
       modelsVersion: sqlVersion(['models', 'clean'], ['models', 'analytics']),
       migrationsVersion: sqlVersion(['migrations']),
+      loadErrors: {
+        topicArn: this.loadErrorsTopic.topicArn,
+        roleArn: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${errorsRoleName}`,
+      },
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -154,6 +185,32 @@ export class SnowpipeIntegration extends Construct {
       `IAM5[Resource::${arnToken(props.transformedBucket.node.defaultChild as CfnElement)}/*]`,
       readReason,
     );
+
+    const errorsRole = new Role(this, 'LoadErrorsRole', {
+      roleName: errorsRoleName,
+      description: "Assumed by Snowflake (notification integration) to publish the pipes' load errors",
+      assumedBy: new ArnPrincipal(this.resource.getAttString('LoadErrorsAwsIamUserArn')),
+      externalIds: [this.resource.getAttString('LoadErrorsAwsExternalId')],
+    });
+    this.loadErrorsTopic.grantPublish(errorsRole);
+    acceptFinding(
+      errorsRole,
+      'IAM5[Action::kms:GenerateDataKey*]',
+      'publishing to the encrypted load-errors topic needs the GenerateDataKey family on that one key only',
+    );
+    this.loadFailedAlarm = new Alarm(this, 'LoadFailed', {
+      alarmDescription:
+        'Snowflake failed to load a file; the file is skipped and the message on the load-errors topic names it (docs/runbook.md#a-file-failed-to-load-into-snowflake)',
+      metric: this.loadErrorsTopic.metricNumberOfMessagesPublished({
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.loadFailedAlarm.addAlarmAction(new SnsAction(props.alertsTopic));
 
     const channel = Queue.fromQueueArn(
       this,

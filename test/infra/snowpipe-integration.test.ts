@@ -86,6 +86,50 @@ describe('the Snowflake side in the template', () => {
     });
   });
 
+  it('has Snowflake report each failed load on a topic of its own, publishing as the errors role only it assumes, and alarms on it', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'pipeline-prod-snowflake-load-errors',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: attribute('LoadErrorsAwsIamUserArn') },
+            Condition: { StringEquals: { 'sts:ExternalId': attribute('LoadErrorsAwsExternalId') } },
+          },
+        ],
+      },
+    });
+    const topics = template.findResources('AWS::SNS::Topic', {
+      Properties: { TopicName: 'pipeline-prod-snowflake-load-errors' },
+    });
+    const [topicId] = Object.keys(topics);
+    expect(topicId).toBeDefined();
+    const role = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: { RoleName: 'pipeline-prod-snowflake-load-errors' },
+      }),
+    )[0]!;
+    const statements = policyStatements(template, role);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'sns:Publish', Resource: { Ref: topicId } }),
+    );
+    // The custom resource gives every pipe this topic (and its role) as the error integration.
+    const config = JSON.stringify(customResource.Properties.Config);
+    expect(config).toMatch(/loadErrors/);
+    expect(config).toContain(topicId);
+    expect(config).toContain('role/pipeline-prod-snowflake-load-errors');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'NumberOfMessagesPublished',
+      Namespace: 'AWS/SNS',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [Match.anyValue()],
+      AlarmDescription: Match.stringLikeRegexp('docs/runbook.md#a-file-failed-to-load-into-snowflake'),
+    });
+  });
+
   it('names the integration role before it exists, and passes the secret by ARN only', () => {
     const config = JSON.stringify(customResource.Properties.Config);
     expect(config).toContain('role/pipeline-prod-snowflake-access');

@@ -70,7 +70,7 @@ describe('Snowpipe custom resource: Create', () => {
       'CREATE FILE FORMAT IF NOT EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT TYPE = PARQUET USE_LOGICAL_TYPE = TRUE',
       "CREATE STAGE IF NOT EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE URL = 's3://pipeline-prod-transformed/' STORAGE_INTEGRATION = PIPELINE_PROD_S3 FILE_FORMAT = PIPELINE_PROD.RAW.PARQUET_FORMAT",
       'CREATE TABLE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS (ID NUMBER(38,0), DATE TIMESTAMP_TZ, _FILE_NAME VARCHAR, _FILE_ROW_NUMBER NUMBER(38,0), _LOADED_AT TIMESTAMP_LTZ)',
-      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.FAKESTORE__CARTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/fakestore/carts/ FILE_FORMAT = (FORMAT_NAME = PIPELINE_PROD.RAW.PARQUET_FORMAT) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) PATTERN = '.*[.]parquet'",
+      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.FAKESTORE__CARTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/fakestore/carts/ FILE_FORMAT = (FORMAT_NAME = PIPELINE_PROD.RAW.PARQUET_FORMAT) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) ON_ERROR = SKIP_FILE PATTERN = '.*[.]parquet'",
     ]);
     expect(attributes).toEqual({
       StorageAwsIamUserArn: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
@@ -170,7 +170,7 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
       ],
     });
     expect(executor.statements).toContain(
-      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.STREAM__EVENTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/stream/events/ FILE_FORMAT = (TYPE = JSON COMPRESSION = GZIP) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) PATTERN = '.*[.]jsonl[.]gz'",
+      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.STREAM__EVENTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/stream/events/ FILE_FORMAT = (TYPE = JSON COMPRESSION = GZIP) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) ON_ERROR = SKIP_FILE PATTERN = '.*[.]jsonl[.]gz'",
     );
   });
 
@@ -303,6 +303,71 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     await expect(snowpipe.create({ ...properties, database: 'prod; drop database x' })).rejects.toThrow(
       'database "prod; drop database x" is not a plain Snowflake identifier',
     );
+  });
+});
+
+describe('Snowpipe custom resource: load errors reported (ON_ERROR = SKIP_FILE, ERROR_INTEGRATION)', () => {
+  const loadErrors = {
+    topicArn: 'arn:aws:sns:eu-west-1:123456789012:pipeline-prod-snowflake-load-errors',
+    roleArn: 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-load-errors',
+  };
+  const withErrors: SnowpipeProperties = { ...properties, loadErrors };
+
+  it('creates the notification integration, gives every pipe it, and returns the user and external id to trust', async () => {
+    const { executor, setup: snowpipe } = setup();
+    const attributes = await snowpipe.create(withErrors);
+    expect(executor.statements).toContain(
+      "CREATE NOTIFICATION INTEGRATION IF NOT EXISTS PIPELINE_PROD_LOAD_ERRORS ENABLED = TRUE TYPE = QUEUE DIRECTION = OUTBOUND NOTIFICATION_PROVIDER = AWS_SNS AWS_SNS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:pipeline-prod-snowflake-load-errors' AWS_SNS_ROLE_ARN = 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-load-errors'",
+    );
+    const pipes = executor.statements.filter((statement) => statement.startsWith('CREATE PIPE'));
+    expect(pipes).toHaveLength(2);
+    for (const pipe of pipes)
+      expect(pipe).toMatch(
+        /AUTO_INGEST = TRUE ERROR_INTEGRATION = PIPELINE_PROD_LOAD_ERRORS AS COPY .* ON_ERROR = SKIP_FILE /,
+      );
+    expect(attributes).toMatchObject({
+      LoadErrorsAwsIamUserArn: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
+      LoadErrorsAwsExternalId: 'ACME_SFCRole=2_errors=',
+    });
+  });
+
+  it('on Update, creates the integration and sets it on pipes made before it existed', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const before = executor.statements.length;
+    await snowpipe.update(withErrors, properties);
+    const update = executor.statements.slice(before);
+    expect(update).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CREATE NOTIFICATION INTEGRATION IF NOT EXISTS PIPELINE_PROD_LOAD_ERRORS /),
+        'ALTER PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE SET ERROR_INTEGRATION = PIPELINE_PROD_LOAD_ERRORS',
+        'ALTER PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE SET ERROR_INTEGRATION = PIPELINE_PROD_LOAD_ERRORS',
+      ]),
+    );
+    // A changed topic or role is altered in place.
+    const again = executor.statements.length;
+    await snowpipe.update(
+      { ...withErrors, loadErrors: { ...loadErrors, topicArn: `${loadErrors.topicArn}-2` } },
+      withErrors,
+    );
+    expect(executor.statements.slice(again)).toContainEqual(
+      expect.stringMatching(
+        /^ALTER NOTIFICATION INTEGRATION PIPELINE_PROD_LOAD_ERRORS SET AWS_SNS_TOPIC_ARN = '.*-2'/,
+      ),
+    );
+  });
+
+  it('drops the integration on Delete, and when a Create that made it fails', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.delete(withErrors);
+    expect(executor.statements).toContain(
+      'DROP NOTIFICATION INTEGRATION IF EXISTS PIPELINE_PROD_LOAD_ERRORS',
+    );
+
+    const failing = new RecordingExecutor();
+    failing.failOn = /^CREATE STAGE/;
+    await expect(setup(failing).setup.create(withErrors)).rejects.toThrow(/Insufficient privileges/);
+    expect(failing.statements).toContain('DROP NOTIFICATION INTEGRATION IF EXISTS PIPELINE_PROD_LOAD_ERRORS');
   });
 });
 

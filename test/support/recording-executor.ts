@@ -26,7 +26,7 @@ export class RecordingExecutor implements SqlExecutor {
     if (this.failOn?.test(sqlText))
       throw new Error(`SQL access control error: Insufficient privileges (${sqlText.slice(0, 40)})`);
     const create =
-      /^CREATE (?:DATABASE|SCHEMA|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF NOT EXISTS (\S+)/.exec(
+      /^CREATE (?:DATABASE|SCHEMA|TABLE|STORAGE INTEGRATION|NOTIFICATION INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF NOT EXISTS (\S+)/.exec(
         sqlText,
       );
     if (create) {
@@ -38,7 +38,7 @@ export class RecordingExecutor implements SqlExecutor {
       ];
     }
     const drop =
-      /^DROP (?:DATABASE|TABLE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF EXISTS (\S+)/.exec(
+      /^DROP (?:DATABASE|TABLE|STORAGE INTEGRATION|NOTIFICATION INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF EXISTS (\S+)/.exec(
         sqlText,
       );
     if (drop) {
@@ -53,6 +53,16 @@ export class RecordingExecutor implements SqlExecutor {
           property_value: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
         },
         { property: 'STORAGE_AWS_EXTERNAL_ID', property_value: 'ACME_SFCRole=2_abcdefg=' },
+      ];
+    }
+    if (sqlText.startsWith('DESC NOTIFICATION INTEGRATION')) {
+      return [
+        { property: 'ENABLED', property_value: 'true' },
+        {
+          property: 'SF_AWS_IAM_USER_ARN',
+          property_value: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
+        },
+        { property: 'SF_AWS_EXTERNAL_ID', property_value: 'ACME_SFCRole=2_errors=' },
       ];
     }
     if (sqlText.startsWith('SHOW PIPES')) {
