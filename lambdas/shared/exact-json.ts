@@ -83,6 +83,7 @@ const isUnsafeInteger = (value: unknown): boolean =>
 export const NO_ROUNDED_INTEGERS = new ExactNumbers();
 /** 16 digits or more, not the fraction or mantissa of a decimal (`0.1234567890123456` is a plain double). */
 const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
+const SIXTEEN_DIGITS = /\d{16}/;
 const INTEGER_LITERAL = /^-?\d+$/;
 
 /**
@@ -90,7 +91,9 @@ const INTEGER_LITERAL = /^-?\d+$/;
  * an integer of 16 digits cannot hold one, and takes plain `JSON.parse` (the common, fast case).
  */
 export function parseJsonExact(text: string): { document: unknown; exact: ExactNumbers } {
-  if (!LONG_INTEGER.test(text)) return { document: JSON.parse(text), exact: NO_ROUNDED_INTEGERS };
+  // Sixteen digits in a row at all (a quick scan) before the exact question (lookarounds: slower).
+  if (!SIXTEEN_DIGITS.test(text) || !LONG_INTEGER.test(text))
+    return { document: JSON.parse(text), exact: NO_ROUNDED_INTEGERS };
   const exact = new ExactNumbers();
   let document: unknown;
   try {
