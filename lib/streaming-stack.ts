@@ -79,6 +79,9 @@ export class StreamingStack extends Stack {
     this.ingestFunction = ingest;
     this.stream.grantWrite(ingest);
     failed.grantPut(ingest, 'stream/*');
+    // Requests sent with an Idempotency-Key: claimed, answered or released under stream/requests/.
+    failed.grantRead(ingest, 'stream/requests/*');
+    failed.grantDelete(ingest, 'stream/requests/*');
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
     this.api = new RestApi(this, 'Api', {
@@ -166,6 +169,16 @@ export class StreamingStack extends Stack {
       'refused events are written under stream/ of the failed bucket only; s3:Abort* lets a multipart upload be abandoned';
     acceptFinding(this.ingestFunction, `IAM5[Resource::${bucketArn('failed')}/stream/*]`, putReason);
     acceptFinding(this.ingestFunction, 'IAM5[Action::s3:Abort*]', putReason);
+    const requestsReason =
+      'the records of requests sent with an Idempotency-Key, one object per key under stream/requests/ of the failed bucket: read to answer a retry, deleted when the request failed';
+    for (const finding of [
+      `Resource::${bucketArn('failed')}/stream/requests/*`,
+      'Action::s3:GetObject*',
+      'Action::s3:GetBucket*',
+      'Action::s3:List*',
+      'Action::s3:DeleteObject*',
+    ])
+      acceptFinding(this.ingestFunction, `IAM5[${finding}]`, requestsReason);
     const deliveryReason =
       "the role CDK gives Firehose for its S3 destination: the one transformed bucket, with the object actions Firehose's delivery and retries use";
     for (const finding of [
@@ -180,7 +193,7 @@ export class StreamingStack extends Stack {
     acceptFinding(
       this.api,
       'APIG2',
-      'the ingest function validates each event against the contract and answers per event (200/207/400/413/415); a gateway model would refuse whole batches',
+      'the ingest function validates each event against the contract and answers per event (200/207/400/409/413/415/422); a gateway model would refuse whole batches',
     );
     acceptFinding(
       this.api,

@@ -3,7 +3,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
 import { loadContracts } from '../validate/contract';
-import { EventIngestor } from './ingest-events';
+import { answerHeaders, EventIngestor } from './ingest-events';
+import { RequestRecords } from './request-records';
 import { KinesisSink } from './kinesis-sink';
 import { S3RejectStore } from './stream-rejects';
 import { requiredEnv } from '../shared/required-env';
@@ -11,10 +12,15 @@ import { requiredEnv } from '../shared/required-env';
 let ingestor: EventIngestor | undefined;
 
 function containerIngestor(): EventIngestor {
-  ingestor ??= new EventIngestor(
+  if (ingestor) return ingestor;
+  const s3 = createS3Client();
+  const failedBucket = requiredEnv('FAILED_BUCKET');
+  ingestor = new EventIngestor(
     loadContracts().get('stream/events')!,
     new KinesisSink(new KinesisClient({}), requiredEnv('STREAM_NAME')),
-    new S3RejectStore(createS3Client(), requiredEnv('FAILED_BUCKET')),
+    new S3RejectStore(s3, failedBucket),
+    // Requests sent with an Idempotency-Key are remembered beside the refusals, in the function's own prefix.
+    { requestRecords: new RequestRecords(s3, failedBucket) },
   );
   return ingestor;
 }
@@ -32,6 +38,7 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
     contentType: headers['content-type'],
     body,
     requestId: event.requestContext?.requestId ?? `local-${Date.now()}`,
+    idempotencyKey: headers['idempotency-key'],
   });
   logger.info('events ingested', {
     status: answer.statusCode,
@@ -40,7 +47,7 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
   });
   return {
     statusCode: answer.statusCode,
-    headers: { 'content-type': 'application/json' },
+    headers: answerHeaders(answer),
     body: JSON.stringify(answer.body),
   };
 }

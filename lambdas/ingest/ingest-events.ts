@@ -4,6 +4,8 @@ import { RowBuilder } from '../validate/normalize';
 import type { Reason } from '../validate/reasons';
 import { RecordChecker } from '../validate/record-checker';
 import { ConfigError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { bodyFingerprint, Claim, RequestRecords } from './request-records';
 import { ExactNumbers, parseJsonExact } from '../shared/exact-json';
 import {
   limitBreach,
@@ -55,10 +57,14 @@ export interface IngestRequest {
   contentType?: string;
   body?: string;
   requestId: string;
+  /** The `Idempotency-Key` header, when the producer sent one. */
+  idempotencyKey?: string;
 }
 
 export interface IngestAnswer {
-  statusCode: 200 | 207 | 400 | 413 | 415 | 503;
+  statusCode: 200 | 207 | 400 | 409 | 413 | 415 | 422 | 503;
+  /** The answer of an earlier request with the same Idempotency-Key, given again (nothing stored twice). */
+  replayed?: boolean;
   body: {
     /** The request's id: the `_batch_id` of its rows, the name of its refusals' file; quote it when asking. */
     requestId?: string;
@@ -70,10 +76,25 @@ export interface IngestAnswer {
   };
 }
 
-const refuse = (statusCode: 400 | 413 | 415, error: string): IngestAnswer => ({
+const refuse = (statusCode: 400 | 409 | 413 | 415 | 422 | 503, error: string): IngestAnswer => ({
   statusCode,
   body: { accepted: 0, rejected: 0, error },
 });
+
+/** The headers of an answer, the same from the Lambda and the local server. */
+export const answerHeaders = (answer: IngestAnswer): Record<string, string> => ({
+  'content-type': 'application/json',
+  ...(answer.replayed ? { 'idempotent-replayed': 'true' } : {}),
+});
+
+/** Visible ASCII, as HTTP header values are safely: a UUID, a hash, an order number. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export interface EventIngestorOptions {
+  now?: () => Date;
+  /** Where requests sent with an Idempotency-Key are remembered; without it the header is ignored. */
+  requestRecords?: RequestRecords<IngestAnswer>;
+}
 
 /**
  * POST /events: one event or an array of up to 500 (or `{ "events": [...] }`). Each event is checked
@@ -91,7 +112,7 @@ export class EventIngestor {
     contract: Contract,
     private readonly sink: EventSink,
     private readonly rejects: RejectStore,
-    private readonly now: () => Date = () => new Date(),
+    private readonly options: EventIngestorOptions = {},
   ) {
     const origin = { source: contract.source, resource: contract.resource };
     // Evolve mode widens the table as records come: a request's verdict would depend on earlier ones.
@@ -123,6 +144,59 @@ export class EventIngestor {
   }
 
   private async answer(request: IngestRequest): Promise<IngestAnswer> {
+    const read = this.read(request);
+    if ('statusCode' in read) return read;
+    const key = request.idempotencyKey;
+    const records = this.options.requestRecords;
+    if (key === undefined || !records) return this.store(read.events, read.exact, request);
+    if (!IDEMPOTENCY_KEY.test(key))
+      return refuse(400, 'the Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID does)');
+
+    // Claimed before anything is stored: of two retries racing, one does the work, one waits (409).
+    const fingerprint = bodyFingerprint(request.body ?? '');
+    let claim: Claim<IngestAnswer>;
+    try {
+      claim = await records.claim(key, fingerprint);
+    } catch (error) {
+      return refuse(
+        503,
+        `the Idempotency-Key could not be checked (${(error as Error).message}); retry the request`,
+      );
+    }
+    switch (claim.kind) {
+      case 'answered':
+        return { ...claim.answer, replayed: true };
+      case 'in_progress':
+        return refuse(
+          409,
+          `a request with this Idempotency-Key has been in progress since ${claim.since}; retry in a few seconds to get its answer`,
+        );
+      case 'other_body':
+        return refuse(
+          422,
+          'this Idempotency-Key came before with another body: send a new request with a new key',
+        );
+    }
+    const answer = await this.store(read.events, read.exact, request);
+    try {
+      if (answer.statusCode === 503) await records.release(claim);
+      else
+        await records.answered(claim, fingerprint, {
+          ...answer,
+          body: { requestId: request.requestId, ...answer.body },
+        });
+    } catch (error) {
+      // The events are stored and the answer is true; only a retry of it would store them again.
+      logger.warn('the answer to a request with an Idempotency-Key could not be recorded', {
+        error: (error as Error).message,
+        requestId: request.requestId,
+      });
+    }
+    return answer;
+  }
+
+  /** The request's events, or its refusal as a whole (415, 413, 400) before any event is looked at. */
+  private read(request: IngestRequest): IngestAnswer | { events: unknown[]; exact: ExactNumbers } {
     const contentType = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json')
       return refuse(415, `send the events as application/json, not ${contentType || 'no content type'}`);
@@ -148,8 +222,12 @@ export class EventIngestor {
     if (events.length === 0) return refuse(400, 'no events in the body');
     if (events.length > MAX_EVENTS_PER_REQUEST)
       return refuse(400, `${events.length} events in one request: send at most ${MAX_EVENTS_PER_REQUEST}`);
+    return { events, exact };
+  }
 
-    const receivedAt = this.now();
+  /** Each event's verdict; refusals stored, then the accepted events handed to the stream. */
+  private async store(events: unknown[], exact: ExactNumbers, request: IngestRequest): Promise<IngestAnswer> {
+    const receivedAt = (this.options.now ?? (() => new Date()))();
     const lineage = {
       batchId: request.requestId,
       extractedAtMicros: BigInt(receivedAt.getTime()) * 1000n,
@@ -177,14 +255,10 @@ export class EventIngestor {
       if (rows.length) await this.sink.put(rows);
     } catch (error) {
       // Only the pipeline's own storage gets here, never the body: a 5xx the producer may retry.
-      return {
-        statusCode: 503,
-        body: {
-          accepted: 0,
-          rejected: 0,
-          error: `the events could not be stored (${(error as Error).message}); retry the request: events are keyed by id, a retry never doubles one in CLEAN`,
-        },
-      };
+      return refuse(
+        503,
+        `the events could not be stored (${(error as Error).message}); retry the request: events are keyed by id, a retry never doubles one in CLEAN`,
+      );
     }
     return {
       statusCode: refused.length ? 207 : 200,

@@ -1,8 +1,8 @@
-import { DeleteObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { PipelineLogger } from '../shared/logger';
 import { RunInProgressError } from '../shared/errors';
 import { LEASE_PREFIX, leaseKey } from '../shared/keys';
-import { readJsonObject, writeJsonObject } from '../shared/s3-json';
+import { isPreconditionFailure, readJsonObject, writeJsonObject } from '../shared/s3-json';
 
 /** How long a run may take before the state machine fails it (CDK reads this for its timeout). */
 export const RUN_TIMEOUT_SECONDS = 6 * 3600;
@@ -121,9 +121,4 @@ export class RunLeases {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     return true;
   }
-}
-
-function isPreconditionFailure(error: unknown): boolean {
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
-  return status === 412 || status === 409;
 }

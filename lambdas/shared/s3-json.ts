@@ -40,3 +40,12 @@ export async function writeJsonObject(
   );
   return answer.ETag!;
 }
+
+/**
+ * A conditional write lost: the object changed (If-Match) or exists (If-None-Match) since it was read.
+ * S3 answers 412, or 409 when another conditional write to the key is under way.
+ */
+export function isPreconditionFailure(error: unknown): boolean {
+  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  return status === 412 || status === 409;
+}

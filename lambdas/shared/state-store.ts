@@ -1,5 +1,5 @@
-import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { readJsonObject, writeJsonObject } from './s3-json';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { isPreconditionFailure, readJsonObject, writeJsonObject } from './s3-json';
 import { StateConflictError } from './errors';
 import { stateKey } from './keys';
 
@@ -50,8 +50,7 @@ export class StateStore {
         expectedEtag ? { IfMatch: expectedEtag } : { IfNoneMatch: '*' },
       );
     } catch (error) {
-      const status = (error as S3ServiceException).$metadata?.httpStatusCode;
-      if (status === 412 || status === 409) {
+      if (isPreconditionFailure(error)) {
         throw new StateConflictError(
           `state ${key} changed since this run read it (another run committed first)`,
           { source, resource, key },

@@ -1,5 +1,5 @@
-import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { readJsonObject, writeJsonObject } from '../shared/s3-json';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { isPreconditionFailure, readJsonObject, writeJsonObject } from '../shared/s3-json';
 import type { ColumnSpec } from './table-spec';
 
 /** One version of a table's schema: its columns and where each comes from in the record. */
@@ -57,8 +57,7 @@ export class SchemaRegistry {
           stored ? { IfMatch: stored.etag } : { IfNoneMatch: '*' },
         );
       } catch (error) {
-        const status = (error as S3ServiceException).$metadata?.httpStatusCode;
-        if ((status === 412 || status === 409) && attempt < MAX_ATTEMPTS) continue; // another group moved it: merge again
+        if (isPreconditionFailure(error) && attempt < MAX_ATTEMPTS) continue; // another group moved it: merge again
         throw error;
       }
       // Only the writer that moved `current.json` to this version writes the version's own file.

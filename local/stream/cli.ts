@@ -2,6 +2,7 @@ import '../local-defaults';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EventIngestor } from '../../lambdas/ingest/ingest-events';
+import { RequestRecords } from '../../lambdas/ingest/request-records';
 import { S3RejectStore } from '../../lambdas/ingest/stream-rejects';
 import { createS3Client } from '../../lambdas/shared/s3-client';
 import { loadContracts } from '../../lambdas/validate/contract';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     loadContracts().get('stream/events')!,
     firehose,
     new S3RejectStore(s3, 'failed'),
+    { requestRecords: new RequestRecords(s3, 'failed') },
   );
   const server = await startStreamServer(ingestor, Number(values.port));
   console.log(`POST events to ${server.url} (Ctrl-C to stop). For example:

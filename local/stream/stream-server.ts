@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventIngestor, MAX_BODY_BYTES } from '../../lambdas/ingest/ingest-events';
+import { answerHeaders, EventIngestor, MAX_BODY_BYTES } from '../../lambdas/ingest/ingest-events';
 
 export interface StreamServer {
   url: string;
@@ -39,12 +39,14 @@ export async function startStreamServer(ingestor: EventIngestor, port = 0): Prom
     if (request.method !== 'POST') return answer(405, { error: 'use POST' });
     try {
       const { body, tooLarge } = await readBody(request);
+      const key = request.headers['idempotency-key'];
       const result = await ingestor.ingest({
         contentType: request.headers['content-type'],
         body: tooLarge ? 'x'.repeat(MAX_BODY_BYTES + 1) : body,
         requestId: randomUUID(),
+        idempotencyKey: Array.isArray(key) ? key.join(',') : key,
       });
-      answer(result.statusCode, result.body);
+      response.writeHead(result.statusCode, answerHeaders(result)).end(JSON.stringify(result.body));
     } catch (error) {
       // The ingestor answers every body itself; only the connection failing mid-body gets here.
       answer(400, { error: `the request body could not be read (${(error as Error).message})` });

@@ -56,7 +56,7 @@ describe('the streaming stack', () => {
     });
   });
 
-  it('lets the ingest function put records on the stream and write only under stream/ of the failed bucket', () => {
+  it('lets the ingest function put records on the stream, write only under stream/ of the failed bucket, and read or delete only its request records', () => {
     const role = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
       id.startsWith('ingestFunctionServiceRole'),
     )!;
@@ -64,7 +64,13 @@ describe('the streaming stack', () => {
     const s3 = statements.filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('s3:')),
     );
-    expect(s3.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(
+    const objectsOf = (statement: (typeof s3)[number]) =>
+      [statement.Resource]
+        .flat()
+        .map((resource) => JSON.stringify(resource))
+        .filter((resource) => resource.includes('/'));
+    const puts = s3.filter((statement) => [statement.Action].flat().includes('s3:PutObject'));
+    expect(puts.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(
       [
         's3:Abort*',
         's3:PutObject',
@@ -74,8 +80,13 @@ describe('the streaming stack', () => {
         's3:PutObjectVersionTagging',
       ].sort(),
     );
-    expect(JSON.stringify(s3.map((statement) => statement.Resource))).toContain('-failed-');
-    expect(JSON.stringify(s3.map((statement) => statement.Resource))).toContain('/stream/*');
+    expect(puts.flatMap(objectsOf).join()).toMatch(/-failed-.*\/stream\/\*/);
+    const others = s3.filter((statement) => !puts.includes(statement));
+    expect(others.flatMap((statement) => [statement.Action].flat()).sort()).toEqual(
+      ['s3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].sort(),
+    );
+    for (const objects of others.map(objectsOf))
+      for (const resource of objects) expect(resource).toMatch(/-failed-.*\/stream\/requests\/\*/);
     const kinesis = statements.filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('kinesis:')),
     );

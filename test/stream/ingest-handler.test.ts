@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler } from '../../lambdas/ingest/handler';
@@ -112,6 +112,40 @@ describe('the ingest Lambda', () => {
       error: expect.stringContaining('retry the request'),
     });
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it('remembers a request sent with an Idempotency-Key in the failed bucket, and answers its retry from there', async () => {
+    kinesis.on(PutRecordsCommand).resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1' }] });
+    s3.on(PutObjectCommand).resolves({ ETag: '"claim"' });
+    const withKey = {
+      ...request(JSON.stringify(event('a'))),
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k-1' },
+    };
+    const first = await handler(withKey as APIGatewayProxyEvent);
+    expect(first.statusCode).toBe(200);
+    const writes = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(writes.map((input) => [input.Bucket, input.IfNoneMatch, input.IfMatch])).toEqual([
+      ['failed', '*', undefined],
+      ['failed', undefined, '"claim"'],
+    ]);
+    expect(writes[0]!.Key).toMatch(/^stream\/requests\/[0-9a-f]{64}\.json$/);
+    const recorded = JSON.parse(String(writes[1]!.Body)) as { state: string; answer: unknown };
+    expect(recorded.state).toBe('answered');
+
+    // The retry: the key is taken, its record holds the answer; nothing goes to Kinesis again.
+    kinesis.resetHistory();
+    s3.reset();
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error('PreconditionFailed'), { $metadata: { httpStatusCode: 412 } }),
+    );
+    s3.on(GetObjectCommand).resolves({
+      ETag: '"answered"',
+      Body: { transformToString: async () => JSON.stringify(recorded) },
+    } as never);
+    const retry = await handler(withKey as APIGatewayProxyEvent);
+    expect(retry.headers).toMatchObject({ 'idempotent-replayed': 'true' });
+    expect(JSON.parse(retry.body)).toEqual(JSON.parse(first.body));
+    expect(kinesis.commandCalls(PutRecordsCommand)).toHaveLength(0);
   });
 
   it('answers 415 to a body that is not JSON content, touching nothing', async () => {

@@ -14,7 +14,7 @@ function capture(contract: Contract) {
     contract,
     { put: async (records: StreamRecord[]) => void lines.push(...records.map((r) => JSON.parse(r.line))) },
     { put: async () => 'failed-key' },
-    () => new Date('2026-12-04T06:00:00.000Z'),
+    { now: () => new Date('2026-12-04T06:00:00.000Z') },
   );
   let n = 0;
   const send = (body: unknown) =>
