@@ -270,6 +270,19 @@ describe('npm start: the whole pipeline, locally', () => {
     expect(rowsOf(rerun.layers.clean)).toMatchObject({ fakestore__carts: 7, events_oauth__events: 5000 });
   });
 
+  /** A FakeStore run with what it prints. */
+  const runPrinting = async (dataDirectory: string, batchId: string) => {
+    const lines: string[] = [];
+    const summary = await runLocalPipeline({
+      dataDirectory,
+      logicalDate: '2026-11-20',
+      batchId,
+      sources: ['fakestore'],
+      print: (line) => lines.push(line),
+    });
+    return { summary, lines };
+  };
+
   it('releases the lease an interrupted run left behind, so the next run is not blocked for hours', async () => {
     const dataDirectory = newDataDirectory();
     // What Ctrl-C in the middle of a run leaves: a lease in the data directory's raw bucket.
@@ -283,14 +296,7 @@ describe('npm start: the whole pipeline, locally', () => {
     client.destroy();
     await s3.stop();
 
-    const lines: string[] = [];
-    const next = await runLocalPipeline({
-      dataDirectory,
-      logicalDate: '2026-11-20',
-      batchId: 'after-interrupt',
-      sources: ['fakestore'],
-      print: (line) => lines.push(line),
-    });
+    const { summary: next, lines } = await runPrinting(dataDirectory, 'after-interrupt');
     expect(next.status).toBe('SUCCEEDED');
     expect(lines).toContain(
       'A previous run was interrupted: its lease locks/fakestore/products.json is released',
@@ -328,14 +334,7 @@ describe('npm start: the whole pipeline, locally', () => {
     client.destroy();
     await s3.stop();
 
-    const lines: string[] = [];
-    const next = await runLocalPipeline({
-      dataDirectory,
-      logicalDate: '2026-11-20',
-      batchId: 'beside-the-stream',
-      sources: ['fakestore'],
-      print: (printed) => lines.push(printed),
-    });
+    const { summary: next, lines } = await runPrinting(dataDirectory, 'beside-the-stream');
     expect(next.status).toBe('SUCCEEDED');
     expect(next.loadFailures).toEqual([{ key: bad, error: expect.stringContaining('NaN-ish') }]);
     expect(lines).toContainEqual(expect.stringContaining(`could not load ${bad} into raw.stream__events`));

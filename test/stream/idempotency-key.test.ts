@@ -10,14 +10,9 @@ import { createS3Client } from '../../lambdas/shared/s3-client';
 import { loadContracts } from '../../lambdas/validate/contract';
 import { LocalS3, startLocalS3 } from '../../local/local-s3';
 import { startStreamServer } from '../../local/stream/stream-server';
+import { streamEvent as event } from '../support/local-stream';
 
 const contract = loadContracts().get('stream/events')!;
-const event = (id: string) => ({
-  id,
-  type: 'signup',
-  occurred_at: '2026-11-22T06:00:00Z',
-  updated_at: '2026-11-22T06:00:00Z',
-});
 
 describe('Idempotency-Key: a retried request is answered again, never stored again', () => {
   const directory = mkdtempSync(join(tmpdir(), 'idempotency-'));

@@ -1,18 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
-import { EventIngestor } from '../../lambdas/ingest/ingest-events';
-import { S3RejectStore } from '../../lambdas/ingest/stream-rejects';
-import { createS3Client } from '../../lambdas/shared/s3-client';
-import { loadContracts } from '../../lambdas/validate/contract';
-import { LocalS3, startLocalS3 } from '../../local/local-s3';
-import { LocalFirehose } from '../../local/stream/local-firehose';
-import { startStreamServer, StreamServer } from '../../local/stream/stream-server';
-import { LocalSnowpipe } from '../../local/warehouse/local-snowpipe';
-import { LocalWarehouse } from '../../local/warehouse/warehouse';
 import { listKeys, readObjectBytes } from '../support/environment';
+import { LocalStream, startLocalStream } from '../support/local-stream';
 
 const event = (n: number, overrides: Record<string, unknown> = {}) => ({
   id: `evt_${String(n).padStart(6, '0')}`,
@@ -28,41 +16,18 @@ const event = (n: number, overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /events, locally', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'stream-'));
-  let localS3: LocalS3;
-  let s3: S3Client;
-  let warehouse: LocalWarehouse;
-  let snowpipe: LocalSnowpipe;
-  let firehose: LocalFirehose;
-  let server: StreamServer;
+  let stream: LocalStream;
   let sent = 0;
   let acceptedTotal = 0;
   let rejectedTotal = 0;
 
   beforeAll(async () => {
-    localS3 = await startLocalS3({ directory: join(directory, 's3'), buckets: ['transformed', 'failed'] });
-    s3 = createS3Client({ AWS_ENDPOINT_URL_S3: localS3.endpoint });
-    warehouse = await LocalWarehouse.open(join(directory, 'warehouse.duckdb'));
-    snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse);
-    snowpipe.attach(localS3);
-    firehose = new LocalFirehose({ s3, bucket: 'transformed', maxBytes: 4096, maxDelayMs: 200 });
-    const ingestor = new EventIngestor(
-      loadContracts().get('stream/events')!,
-      firehose,
-      new S3RejectStore(s3, 'failed'),
-    );
-    server = await startStreamServer(ingestor);
+    stream = await startLocalStream({ maxBytes: 4096, maxDelayMs: 200 });
   });
-  afterAll(async () => {
-    await server.close();
-    warehouse.close();
-    s3.destroy();
-    await localS3.stop();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  afterAll(() => stream.stop());
 
   async function post(body: string, contentType = 'application/json') {
-    const response = await fetch(server.url, {
+    const response = await fetch(stream.server.url, {
       method: 'POST',
       headers: { 'content-type': contentType },
       body,
@@ -139,21 +104,23 @@ describe('POST /events, locally', () => {
   });
 
   it('lands every accepted event in DuckDB exactly once, and every refused one in the failed bucket with its reason', async () => {
-    await firehose.flush();
-    await snowpipe.refresh();
+    await stream.firehose.flush();
+    await stream.snowpipe.refresh();
     expect(acceptedTotal + rejectedTotal).toBe(sent);
-    const rows = await warehouse.rows('select id, count(*) as n from raw.stream__events group by id');
+    const rows = await stream.warehouse.rows('select id, count(*) as n from raw.stream__events group by id');
     expect(rows).toHaveLength(acceptedTotal);
     expect(rows.every((row) => Number(row.n) === 1)).toBe(true);
-    const hostile = await warehouse.rows("select user_id from raw.stream__events where id = 'evt_000300'");
+    const hostile = await stream.warehouse.rows(
+      "select user_id from raw.stream__events where id = 'evt_000300'",
+    );
     expect(hostile).toEqual([{ user_id: "'); drop table raw.stream__events; --" }]);
-    expect(firehose.objects.length).toBeGreaterThan(1); // flushed by size as well as at the end
+    expect(stream.firehose.objects.length).toBeGreaterThan(1); // flushed by size as well as at the end
 
-    const rejectKeys = await listKeys(s3, 'failed', 'stream/');
+    const rejectKeys = await listKeys(stream.s3, 'failed', 'stream/');
     const rejected = (
       await Promise.all(
         rejectKeys.map(async (key) =>
-          gunzipSync(await readObjectBytes(s3, 'failed', key))
+          gunzipSync(await readObjectBytes(stream.s3, 'failed', key))
             .toString('utf8')
             .trim()
             .split('\n'),

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { streamEvent as event } from '../support/local-stream';
 
 /**
  * `npm run serve` as a user runs it, in its own process, with the other commands run beside it in
@@ -27,15 +28,6 @@ function command(script: string, args: string[]): { child: ChildProcess; finishe
   );
   return { child, finished };
 }
-
-const event = (id: string) => ({
-  id,
-  type: 'purchase',
-  amount: 9.5,
-  currency: 'EUR',
-  occurred_at: '2026-11-22T06:00:00Z',
-  updated_at: '2026-11-22T06:00:00Z',
-});
 
 describe('npm run serve beside npm run sql and npm run report', () => {
   const dataDirectory = mkdtempSync(join(tmpdir(), 'serve-'));

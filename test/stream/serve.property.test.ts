@@ -1,20 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
-import { EventIngestor } from '../../lambdas/ingest/ingest-events';
-import { S3RejectStore } from '../../lambdas/ingest/stream-rejects';
-import { createS3Client } from '../../lambdas/shared/s3-client';
 import { loadContracts } from '../../lambdas/validate/contract';
-import { LocalS3, startLocalS3 } from '../../local/local-s3';
-import { LocalFirehose } from '../../local/stream/local-firehose';
-import { startStreamServer, StreamServer } from '../../local/stream/stream-server';
-import { LocalSnowpipe } from '../../local/warehouse/local-snowpipe';
-import { LocalWarehouse } from '../../local/warehouse/warehouse';
 import { body, contentType, eventsIn } from '../support/arbitrary-requests';
 import { readObjectBytes } from '../support/environment';
+import { LocalStream, startLocalStream } from '../support/local-stream';
 
 /** Requests per run; STREAM_FUZZ_RUNS=1000 tries more. */
 const RUNS = Number(process.env.STREAM_FUZZ_RUNS ?? 120);
@@ -48,31 +37,11 @@ function expectRowHolds(row: Record<string, unknown>, event: Sent): void {
 }
 
 describe('POST /events, fuzzed over HTTP at the local server, then loaded into RAW', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'serve-fuzz-'));
-  let localS3: LocalS3;
-  let s3: S3Client;
-  let warehouse: LocalWarehouse;
-  let snowpipe: LocalSnowpipe;
-  let firehose: LocalFirehose;
-  let server: StreamServer;
-  const loadProblems: string[] = [];
-
+  let stream: LocalStream;
   beforeAll(async () => {
-    localS3 = await startLocalS3({ directory: join(directory, 's3'), buckets: ['transformed', 'failed'] });
-    s3 = createS3Client({ AWS_ENDPOINT_URL_S3: localS3.endpoint });
-    warehouse = await LocalWarehouse.open(join(directory, 'warehouse.duckdb'));
-    snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse, { report: (line) => loadProblems.push(line) });
-    snowpipe.attach(localS3);
-    firehose = new LocalFirehose({ s3, bucket: 'transformed', maxBytes: 256 * 1024, maxDelayMs: 60_000 });
-    server = await startStreamServer(new EventIngestor(contract, firehose, new S3RejectStore(s3, 'failed')));
+    stream = await startLocalStream({ maxBytes: 256 * 1024, maxDelayMs: 60_000 });
   });
-  afterAll(async () => {
-    await server.close();
-    warehouse.close();
-    s3.destroy();
-    await localS3.stop();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  afterAll(() => stream.stop());
 
   it('never answers a 5xx for bad input, counts every event once, and RAW holds exactly the accepted events as sent', async () => {
     /** The accepted events of each 2xx request, by request id, in the order sent. */
@@ -84,7 +53,7 @@ describe('POST /events, fuzzed over HTTP at the local server, then loaded into R
         fc.constantFrom<BufferEncoding>('utf8', 'latin1'),
         async (text, type, encoding) => {
           const bytes = Buffer.from(text, encoding);
-          const response = await fetch(server.url, {
+          const response = await fetch(stream.server.url, {
             method: 'POST',
             headers: type ? { 'content-type': type } : {},
             body: bytes,
@@ -112,7 +81,7 @@ describe('POST /events, fuzzed over HTTP at the local server, then loaded into R
           );
           // The refused ones are in the failed bucket, one line each, with their reasons.
           if (reply.rejected) {
-            const lines = gunzipSync(await readObjectBytes(s3, 'failed', reply.rejectsKey!))
+            const lines = gunzipSync(await readObjectBytes(stream.s3, 'failed', reply.rejectsKey!))
               .toString('utf8')
               .trim()
               .split('\n')
@@ -127,11 +96,11 @@ describe('POST /events, fuzzed over HTTP at the local server, then loaded into R
       { numRuns: RUNS },
     );
 
-    await firehose.flush();
-    await snowpipe.refresh();
+    await stream.firehose.flush();
+    await stream.snowpipe.refresh();
     // Every file the stream wrote loads: nothing accepted poisons the warehouse.
-    expect(loadProblems).toEqual([]);
-    const rows = await warehouse.rows(
+    expect(stream.loadProblems).toEqual([]);
+    const rows = await stream.warehouse.rows(
       'select * from raw.stream__events order by _file_name, _file_row_number',
     );
     const rowsByRequest = new Map<string, Array<Record<string, unknown>>>();

@@ -6,6 +6,7 @@ import {
   loadContracts,
   type Contract,
 } from '../../lambdas/validate/contract';
+import { streamEvent as event } from '../support/local-stream';
 
 /** The stream's sink and failed bucket in memory: what each request handed over. */
 function capture(contract: Contract) {
@@ -30,15 +31,6 @@ function capture(contract: Contract) {
 
 const contracts = loadContracts();
 const streamContract = contracts.get('stream/events')!;
-const event = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  type: 'purchase',
-  amount: 9.5,
-  currency: 'EUR',
-  occurred_at: '2026-11-22T06:00:00Z',
-  updated_at: '2026-11-22T06:00:00Z',
-  ...extra,
-});
 
 describe("the stream's contract: undeclared fields kept in _extra, never a verdict from earlier requests", () => {
   it('gives a request the same verdict whatever came before it (no evolved column decides it)', async () => {
