@@ -100,7 +100,9 @@ export interface EventIngestorOptions {
  * POST /events: one event or an array of up to 500 (or `{ "events": [...] }`). Each event is checked
  * against the events contract; accepted ones go to the stream as rows, refused ones to the failed
  * bucket with their reasons. Bad input is never a 5xx: 400 (not JSON, empty, too many), 413 (too
- * large), 415 (not JSON content), 207 when some events were refused.
+ * large), 415 (not JSON content), 207 when some events were refused. With an Idempotency-Key, a
+ * retry gets the first answer again (nothing stored twice), 409 while the first is in progress, 422
+ * for another body under the same key (docs/streaming.md).
  */
 export class EventIngestor {
   private readonly checker: RecordChecker;
