@@ -28,10 +28,16 @@ export class RecordChecker {
         reasons: [{ field: '', rule: 'type', expected: 'object', actual: jsonTypeOf(raw) }],
       };
     }
-    const record = withoutExcluded(raw as Record<string, unknown>, this.contract.exclude, exact);
-    const unknown = unknownFields(record, this.contract.schema, []);
+    const kept = withoutPaths(
+      raw as Record<string, unknown>,
+      this.contract.exclude.map((field) => field.split('.')),
+      exact,
+    );
+    const unknown = unknownFields(kept, this.contract.schema, []);
     const discardedFields: string[] = [];
     const reasons: Reason[] = [];
+    /** Unknown fields leaving the record (discard_value, keep_extra): from a copy, so a reject keeps them. */
+    const removed: string[][] = [];
     let extra: Record<string, unknown> | undefined;
 
     for (const { path, value } of unknown) {
@@ -54,7 +60,7 @@ export class RecordChecker {
           });
           break;
         case 'discard_value':
-          deletePath(record, path);
+          removed.push(path);
           discardedFields.push(field);
           break;
         case 'evolve': {
@@ -63,11 +69,12 @@ export class RecordChecker {
           break;
         }
         case 'keep_extra':
-          deletePath(record, path);
+          removed.push(path);
           setPath((extra ??= {}), path, value);
           break;
       }
     }
+    const record = withoutPaths(kept, removed, exact);
     if (!this.contract.validate(record))
       reasons.push(...reasonsFrom(this.contract.validate.errors ?? [], record));
     if (reasons.length) return { accepted: false, reasons };
@@ -131,18 +138,18 @@ function unknownFields(
 }
 
 /**
- * The record without its excluded fields: the objects on an excluded field's path are copied (the
- * record as parsed stays as it is) and answer for the originals' exact integers.
+ * The record without the fields at `paths` (excluded ones, discarded or extra ones): the objects on a
+ * path are copied, so the record as parsed stays whole (a reject keeps every field as sent), and the
+ * copies answer for the originals' exact integers.
  */
-function withoutExcluded(
+function withoutPaths(
   record: Record<string, unknown>,
-  exclude: readonly string[],
+  paths: ReadonlyArray<readonly string[]>,
   exact: ExactNumbers,
 ): Record<string, unknown> {
-  if (!exclude.length) return record;
+  if (!paths.length) return record;
   const copy = copyOf(record, exact);
-  for (const field of exclude) {
-    const path = field.split('.');
+  for (const path of paths) {
     let current = copy;
     for (const part of path.slice(0, -1)) {
       const child = Object.hasOwn(current, part) ? current[part] : undefined;

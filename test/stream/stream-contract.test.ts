@@ -11,10 +11,16 @@ import { streamEvent as event } from '../support/local-stream';
 /** The stream's sink and failed bucket in memory: what each request handed over. */
 function capture(contract: Contract) {
   const lines: Array<Record<string, unknown>> = [];
+  const refused: unknown[] = [];
   const ingestor = new EventIngestor(
     contract,
     { put: async (records: StreamRecord[]) => void lines.push(...records.map((r) => JSON.parse(r.line))) },
-    { put: async () => 'failed-key' },
+    {
+      put: async (rejects) => {
+        refused.push(...rejects.map((reject) => reject.event));
+        return 'failed-key';
+      },
+    },
     { now: () => new Date('2026-12-04T06:00:00.000Z') },
   );
   let n = 0;
@@ -26,7 +32,7 @@ function capture(contract: Contract) {
     });
   const sendText = (body: string) =>
     ingestor.ingest({ contentType: 'application/json', body, requestId: `req-${(n += 1)}` });
-  return { lines, send, sendText };
+  return { lines, refused, send, sendText };
 }
 
 const contracts = loadContracts();
@@ -126,5 +132,11 @@ describe("the stream's contract: undeclared fields kept in _extra, never a verdi
     expect(() => compileContract('mine', 'things', schema, createValidator())).toThrow(
       /declares a field "_extra", the column mode keep_extra keeps undeclared fields in/,
     );
+  });
+
+  it('keeps the undeclared fields of a refused event in the failed bucket, as sent', async () => {
+    const { refused, send } = capture(streamContract);
+    await send(event('bad', { type: 'teleport', color: 'red', context: { device: 'ios' } }));
+    expect(refused).toEqual([event('bad', { type: 'teleport', color: 'red', context: { device: 'ios' } })]);
   });
 });

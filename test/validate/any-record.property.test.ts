@@ -51,7 +51,7 @@ describe('validate: any record leaves as exactly one row or one reject', () => {
   afterAll(async () => env.close());
 
   let runNumber = 0;
-  it.each(['freeze', 'evolve', 'discard_row', 'discard_value'] as const)(
+  it.each(['freeze', 'evolve', 'discard_row', 'discard_value', 'keep_extra'] as const)(
     'in %s mode, on both paths, whatever the records',
     async (mode) => {
       await fc.assert(
@@ -84,6 +84,14 @@ describe('validate: any record leaves as exactly one row or one reject', () => {
           expect(rejects).toHaveLength(result.rejectedRecords);
           expect(new Set(rejects.map((reject) => reject.index)).size).toBe(rejects.length);
           for (const reject of rejects) expect(reject.reasons.length).toBeGreaterThan(0);
+          // A reject is the record as sent: no mode's removal of a field reaches the failed layer.
+          for (const reject of rejects) {
+            const sent = records[reject.index!]!;
+            if (sent.id !== undefined)
+              expect(Object.keys(reject.record as object).sort()).toEqual(
+                Object.keys(JSON.parse(sent.text) as object).sort(),
+              );
+          }
 
           // Every row is one record, once, with its integers exact and its numbers unrounded.
           const files = await localParquetFiles(env.s3, 'transformed', result.tables[resource]?.keys ?? []);
