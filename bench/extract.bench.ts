@@ -16,7 +16,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { createS3Client } from '../lambdas/shared/s3-client';
 import { extractResource } from '../lambdas/extract/extract-resource';
-import { loadSources } from '../lambdas/extract/sources';
+import { loadSources } from '../lambdas/sources';
 import { logger } from '../lambdas/shared/logger';
 import { EnvSecretResolver } from '../lambdas/shared/secrets';
 import { StateStore } from '../lambdas/shared/state-store';

@@ -12,7 +12,7 @@ import { EventIngestor } from '../lambdas/ingest/ingest-events';
 import { S3RejectStore } from '../lambdas/ingest/stream-rejects';
 import { logger } from '../lambdas/shared/logger';
 import { createS3Client } from '../lambdas/shared/s3-client';
-import { loadContracts } from '../lambdas/validate/contract';
+import { loadContracts } from '../lambdas/contracts/contract';
 import { startLocalS3 } from '../local/local-s3';
 import { LocalFirehose } from '../local/stream/local-firehose';
 import { startStreamServer } from '../local/stream/stream-server';

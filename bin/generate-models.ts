@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanModels } from '../lambdas/shared/clean-models';
+import { cleanModels } from '../lambdas/warehouse/clean-models';
 import { checksDirectory, loadChecks } from '../lambdas/quality/check-config';
 import { compiledChecksSql } from '../lambdas/quality/compiled-checks';
 import { snowflakeDialect } from '../lambdas/quality/dialect';
-import { loadContracts } from '../lambdas/validate/contract';
+import { loadContracts } from '../lambdas/contracts/contract';
 import { cleanModelsDirectory } from '../local/warehouse/warehouse';
 
 /** Where the Snowflake SQL of the data-quality checks is written, for sqlfluff to parse in CI. */

@@ -12,9 +12,9 @@ import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
 import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
 import { SnowpipeIntegration } from './constructs/snowpipe-integration';
 import { retentionOf } from './constructs/retention';
-import { loadContracts } from '../lambdas/validate/contract';
+import { loadContracts } from '../lambdas/contracts/contract';
 
-/** What the functions that talk to Snowflake find it by (lambdas/shared/snowflake-warehouse.ts). */
+/** What the functions that talk to Snowflake find it by (lambdas/warehouse/snowflake-warehouse.ts). */
 function snowflakeEnvironment(snowflake: EnvironmentConfig['snowflake']): Record<string, string> {
   if (!snowflake) return {};
   return {

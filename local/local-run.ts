@@ -6,7 +6,7 @@ import { logger } from '../lambdas/shared/logger';
 import { createS3Client } from '../lambdas/shared/s3-client';
 import { startFixtureApi, fixtureCredentials, FaultRule, FixtureApiOptions } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
-import { baseUrlOverrideVariable, builtInSources } from '../lambdas/extract/sources';
+import { baseUrlOverrideVariable, builtInSources } from '../lambdas/sources';
 import { handler as plan } from '../lambdas/plan/handler';
 import { handler as extract, resetContainer as resetExtract } from '../lambdas/extract/handler';
 import { handler as validate, resetContainer as resetValidate } from '../lambdas/validate/handler';

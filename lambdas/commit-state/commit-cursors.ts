@@ -1,5 +1,5 @@
 import type { StateStore } from '../shared/state-store';
-import type { CursorValue } from '../extract/incremental';
+import type { CursorValue } from '../sources/incremental';
 
 /** What extract returned for one resource: enough to commit its cursor once the run has succeeded. */
 export interface PendingCursor {

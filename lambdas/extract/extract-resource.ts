@@ -2,18 +2,18 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretResolver } from '../shared/secrets';
 import type { PipelineLogger } from '../shared/logger';
 import type { StateStore } from '../shared/state-store';
-import type { ResourceConfig, SourceConfig } from './source-config';
+import type { ResourceConfig, SourceConfig } from '../sources/source-config';
 import type { PageState } from './paginators';
 import { ConfigError } from '../shared/errors';
 import { manifestKey, rawPageKey, BatchCoordinates } from '../shared/keys';
 import { PageGroup, planPageGroups } from '../shared/page-groups';
 import { createSourceClient } from './http/create-source-client';
 import { parentValues } from './parent-values';
-import { cursorOf, CursorValue, incrementalStart, laterCursor } from './incremental';
+import { cursorOf, CursorValue, incrementalStart, laterCursor } from '../sources/incremental';
 import { Partition, resolvePartitions } from './partitions';
-import { FETCHED_AT_METADATA, Manifest, ManifestPage, RawLanding } from './raw-landing';
+import { FETCHED_AT_METADATA, Manifest, ManifestPage, RawLanding } from '../raw-zone/raw-landing';
 import { FetchedPage, ResourcePageReader, WalkOutcome } from './resource-pages';
-import { effectiveResource } from './source-config';
+import { effectiveResource } from '../sources/source-config';
 
 export interface ExtractDeps {
   s3: S3Client;

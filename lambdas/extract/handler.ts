@@ -8,7 +8,7 @@ import { createS3Client } from '../shared/s3-client';
 import { defaultSecretResolver } from '../shared/secrets';
 import { StateStore } from '../shared/state-store';
 import { ExtractDeps, ExtractResult, extractResource } from './extract-resource';
-import { loadSources } from './sources';
+import { loadSources } from '../sources';
 
 /** What the state machine passes to extract: one source/resource of one batch, maybe a continuation. */
 const extractEventSchema = z

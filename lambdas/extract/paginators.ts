@@ -1,4 +1,4 @@
-import type { PaginatorConfig } from './source-config';
+import type { PaginatorConfig } from '../sources/source-config';
 import { readPath } from '../shared/json-path';
 
 /** Where a walk through a resource's pages stands; serializable, so it survives a continuation. */

@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SourceConfig } from './source-config';
+import type { SourceConfig } from '../sources/source-config';
 import type { SourceHttpClient } from './http/source-http-client';
 import { readPath } from '../shared/json-path';
 import { manifestKey, BatchCoordinates } from '../shared/keys';
 import { ConfigError, ResponseFormatError } from '../shared/errors';
-import { RawLanding, readLandedDocument } from './raw-landing';
+import { RawLanding, readLandedDocument } from '../raw-zone/raw-landing';
 import { ResourcePageReader } from './resource-pages';
 
 /**

@@ -1,5 +1,5 @@
-import type { PartitionConfig } from './source-config';
-import type { CursorValue } from './incremental';
+import type { PartitionConfig } from '../sources/source-config';
+import type { CursorValue } from '../sources/incremental';
 import { partitionLabelOf } from '../shared/keys';
 
 /** One request family of a resource: the values that fill its path's `{placeholders}`. */

@@ -1,8 +1,8 @@
-import type { ResourceConfig, SourceConfig } from './source-config';
+import type { ResourceConfig, SourceConfig } from '../sources/source-config';
 import { BodyVerdict, HttpResult, parseJsonBody, SourceHttpClient } from './http/source-http-client';
-import type { CursorValue } from './incremental';
-import { effectiveResource } from './source-config';
-import { formatStartParam } from './incremental';
+import type { CursorValue } from '../sources/incremental';
+import { effectiveResource } from '../sources/source-config';
+import { formatStartParam } from '../sources/incremental';
 import { readPath } from '../shared/json-path';
 import { createPaginator, PageState, Paginator, PaginationLoop } from './paginators';
 import { expandPath, Partition } from './partitions';

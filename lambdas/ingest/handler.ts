@@ -2,7 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
-import { loadContracts } from '../validate/contract';
+import { loadContracts } from '../contracts/contract';
 import { answerHeaders, EventIngestor } from './ingest-events';
 import { RequestRecords } from './request-records';
 import { KinesisSink } from './kinesis-sink';

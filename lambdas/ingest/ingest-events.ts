@@ -1,8 +1,8 @@
-import type { Contract } from '../validate/contract';
-import { jsonLineOf } from '../validate/json-line';
-import { RowBuilder } from '../validate/normalize';
-import type { Reason } from '../validate/reasons';
-import { RecordChecker } from '../validate/record-checker';
+import type { Contract } from '../contracts/contract';
+import { jsonLineOf } from '../contracts/json-line';
+import { RowBuilder } from '../contracts/row-builder';
+import type { Reason } from '../contracts/reasons';
+import { RecordChecker } from '../contracts/record-checker';
 import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { bodyFingerprint, Claim, RequestRecords } from './request-records';
@@ -14,8 +14,8 @@ import {
   rejectableRecord,
   unprocessableReason,
   ValueLimits,
-} from '../validate/record-limits';
-import { ColumnSpec, primaryKeyColumns, writtenColumns } from '../validate/table-spec';
+} from '../contracts/record-limits';
+import { ColumnSpec, primaryKeyColumns, writtenColumns } from '../contracts/table-spec';
 
 /** At most this many events per request, as Kinesis takes them in one PutRecords. */
 export const MAX_EVENTS_PER_REQUEST = 500;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { describeIssues } from '../shared/zod-issues';
-import { loadSources } from '../extract/sources';
+import { loadSources } from '../sources';
 import { planRun, RunPlan } from './plan-run';
 
 /** The state machine passes the execution's input as it came, and its name as the batch id. */

@@ -1,5 +1,5 @@
 import { ConfigError } from '../shared/errors';
-import type { SourceConfig } from '../extract/source-config';
+import type { SourceConfig } from '../sources/source-config';
 
 /** What starts a run: the schedule passes its scheduled time; an operator may pass a date and sources. */
 export interface RunRequest {

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../snowflake-setup/sql-executor';
+import type { SqlExecutor } from '../warehouse/sql-executor';
 import type { Check } from './check-config';
 import { compileCheck } from './compile-check';
 import type { Dialect } from './dialect';

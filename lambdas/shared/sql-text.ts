@@ -1,4 +1,4 @@
-import type { ColumnType } from '../validate/table-spec';
+import type { ColumnType } from '../contracts/table-spec';
 /**
  * Standard SQL quoting, as DuckDB reads it: a string literal with `'` doubled, an identifier with
  * `"` doubled.

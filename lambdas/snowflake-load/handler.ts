@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { logger } from '../shared/logger';
-import { connectedWarehouse } from '../shared/snowflake-warehouse';
+import { connectedWarehouse } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
 import type { RunCounts } from '../reconcile/reconcile';
 import { checkBatchLoaded, LoadCheck } from './warehouse-loads';
 import { recordRun } from './pipeline-runs';
 
-export { useWarehouse } from '../shared/snowflake-warehouse';
+export { useWarehouse } from '../warehouse/snowflake-warehouse';
 
 const summarySchema = z
   .object({

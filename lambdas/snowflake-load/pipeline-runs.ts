@@ -1,5 +1,5 @@
 import type { RunCounts } from '../reconcile/reconcile';
-import type { SqlExecutor } from '../snowflake-setup/sql-executor';
+import type { SqlExecutor } from '../warehouse/sql-executor';
 
 export interface RunToRecord {
   batchId: string;

@@ -1,5 +1,5 @@
 import { WarehouseLoadError } from '../shared/errors';
-import type { SqlExecutor } from '../snowflake-setup/sql-executor';
+import type { SqlExecutor } from '../warehouse/sql-executor';
 
 export interface LoadStatus {
   loaded: number;

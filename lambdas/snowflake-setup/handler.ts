@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/logger';
-import { parseSnowflakeSecret, SnowflakeExecutor } from '../shared/snowflake-connection';
-import { loadAnalyticsModels, loadCleanModels, loadMigrations } from './migrations';
+import { parseSnowflakeSecret, SnowflakeExecutor } from '../warehouse/snowflake-connection';
+import { loadAnalyticsModels, loadCleanModels, loadMigrations } from '../warehouse/migrations';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
-import type { SnowpipeProperties } from './snowpipe-objects';
-import type { SqlExecutor } from './sql-executor';
+import type { SnowpipeProperties } from '../warehouse/snowpipe-objects';
+import type { SqlExecutor } from '../warehouse/sql-executor';
 
 /** The bundle carries sql/ next to it (copied at bundling); from source it is the repository's. */
 export function sqlDirectory(): string {

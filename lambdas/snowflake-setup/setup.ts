@@ -1,7 +1,7 @@
 import type { PipelineLogger } from '../shared/logger';
-import type { Migration } from './migrations';
-import type { SqlExecutor, SqlRow } from './sql-executor';
-import { RawTableSpec, SnowpipeObjects, SnowpipeProperties } from './snowpipe-objects';
+import type { Migration } from '../warehouse/migrations';
+import type { SqlExecutor, SqlRow } from '../warehouse/sql-executor';
+import { RawTableSpec, SnowpipeObjects, SnowpipeProperties } from '../warehouse/snowpipe-objects';
 
 /** What CloudFormation gets back (well under its 4 KiB response limit). */
 export interface SnowpipeAttributes {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { logger } from '../shared/logger';
 import { batchStepFields, parseStepEvent, withStepLogging } from '../shared/step-event';
 import { createS3Client } from '../shared/s3-client';
-import { loadContracts } from './contract';
+import { loadContracts } from '../contracts/contract';
 import { ValidateDeps, ValidateResult, validateResource } from './validate-resource';
 import { requiredEnv } from '../shared/required-env';
 

@@ -3,8 +3,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { ColumnSpec, ColumnType } from './table-spec';
-import type { Row } from './normalize';
+import { ColumnSpec, ColumnType } from '../contracts/table-spec';
+import type { Row } from '../contracts/row-builder';
 
 export interface ParquetSinkOptions {
   /** Rows per row group: the most rows held in memory per table. */

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Reason } from './reasons';
+import type { Reason } from '../contracts/reasons';
 
 /** One line of a reject file: the record untouched, why, and where it came from. */
 export interface RejectLine {

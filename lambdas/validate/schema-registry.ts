@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isPreconditionFailure, readJsonObject, writeJsonObject } from '../shared/s3-json';
-import type { ColumnSpec } from './table-spec';
+import type { ColumnSpec } from '../contracts/table-spec';
 
 /** One version of a table's schema: its columns and where each comes from in the record. */
 export interface SchemaVersion {

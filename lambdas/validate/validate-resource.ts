@@ -2,22 +2,27 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PipelineLogger } from '../shared/logger';
-import { Manifest, ManifestPage, readLandedPage } from '../extract/raw-landing';
+import { Manifest, ManifestPage, readLandedPage } from '../raw-zone/raw-landing';
 import { readPath } from '../shared/json-path';
 import { ConfigError } from '../shared/errors';
 import { readJsonObject } from '../shared/s3-json';
 import { batchPrefix, manifestKey } from '../shared/keys';
-import type { Contract } from './contract';
-import { Row, RowBuilder } from './normalize';
+import type { Contract } from '../contracts/contract';
+import { Row, RowBuilder } from '../contracts/row-builder';
 import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink';
-import { CheckOutcome, RecordChecker } from './record-checker';
-import type { Reason } from './reasons';
-import { limitBreach, RecordRejection, rejectableRecord, unprocessableReason } from './record-limits';
+import { CheckOutcome, RecordChecker } from '../contracts/record-checker';
+import type { Reason } from '../contracts/reasons';
+import {
+  limitBreach,
+  RecordRejection,
+  rejectableRecord,
+  unprocessableReason,
+} from '../contracts/record-limits';
 import { ExactNumbers, parseJsonExact } from '../shared/exact-json';
 import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
 import { batchWarnings } from './batch-rules';
-import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from './table-spec';
+import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from '../contracts/table-spec';
 import { planFastPath } from './fast-path/plan';
 import { confirmFastPathRecord, runFastPathStage } from './fast-path/fast-path-stage';
 
@@ -84,7 +89,7 @@ export async function validateResource(
     throw new ConfigError(
       `no contract for ${request.source}/${request.resource}`,
       { source: request.source, resource: request.resource },
-      `add lambdas/validate/contracts/${request.source}/${request.resource}.json (docs/contracts.md)`,
+      `add lambdas/contracts/built-in/${request.source}/${request.resource}.json (docs/contracts.md)`,
     );
   }
   const batch = {

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
-import { builtInSources } from '../../lambdas/extract/sources';
+import { builtInSources } from '../../lambdas/sources';
 import { describeIssues } from '../../lambdas/shared/zod-issues';
 
 const sourceNames = builtInSources.map((source) => source.name);
@@ -12,7 +12,7 @@ const CRON = /^cron\((\S+\s+){5}\S+\)$/;
 export const environmentConfigSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lower-case letters, digits and -, 2–21 characters'),
-    /** Built-in sources this environment runs (lambdas/extract/sources). */
+    /** Built-in sources this environment runs (lambdas/sources). */
     sources: z
       .array(z.enum(sourceNames as [string, ...string[]]))
       .min(1, 'at least one source')

@@ -15,9 +15,9 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { RawTableSpec, SnowpipeProperties } from '../../lambdas/snowflake-setup/snowpipe-objects';
-import type { Contract } from '../../lambdas/validate/contract';
-import { writtenColumns } from '../../lambdas/validate/table-spec';
+import type { RawTableSpec, SnowpipeProperties } from '../../lambdas/warehouse/snowpipe-objects';
+import type { Contract } from '../../lambdas/contracts/contract';
+import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import { PipelineFunction } from './pipeline-function';
 import { acceptFinding, arnToken } from './nag-acknowledgements';
 

@@ -5,7 +5,7 @@ import { EventIngestor } from '../../lambdas/ingest/ingest-events';
 import { RequestRecords } from '../../lambdas/ingest/request-records';
 import { S3RejectStore } from '../../lambdas/ingest/stream-rejects';
 import { createS3Client } from '../../lambdas/shared/s3-client';
-import { loadContracts } from '../../lambdas/validate/contract';
+import { loadContracts } from '../../lambdas/contracts/contract';
 import { startLocalS3 } from '../local-s3';
 import { LocalSnowpipe, openForEachRound } from '../warehouse/local-snowpipe';
 import { LocalFirehose } from './local-firehose';

@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { duckdbTypes, sqlName, sqlString } from '../../lambdas/shared/sql-text';
-import { loadContracts } from '../../lambdas/validate/contract';
-import { writtenColumns } from '../../lambdas/validate/table-spec';
-import type { SqlExecutor } from '../../lambdas/snowflake-setup/sql-executor';
+import { loadContracts } from '../../lambdas/contracts/contract';
+import { writtenColumns } from '../../lambdas/contracts/table-spec';
+import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 
 /**
  * The RAW table a transformed object loads into: `<source>/<table>/dt=…/batch=…/part-….parquet` from the

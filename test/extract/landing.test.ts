@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractResource } from '../../lambdas/extract/extract-resource';
-import type { Manifest } from '../../lambdas/extract/raw-landing';
+import type { Manifest } from '../../lambdas/raw-zone/raw-landing';
 import { fixtureDirectory } from '../../local/fixture-api/fixture-data';
 import {
   listKeys,

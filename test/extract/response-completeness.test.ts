@@ -1,9 +1,9 @@
 import { extractResource } from '../../lambdas/extract/extract-resource';
 import { clearTokenCache } from '../../lambdas/extract/http/auth';
-import type { Manifest } from '../../lambdas/extract/raw-landing';
+import type { Manifest } from '../../lambdas/raw-zone/raw-landing';
 import { AuthError, ResponseFormatError } from '../../lambdas/shared/errors';
 import { manifestKey } from '../../lambdas/shared/keys';
-import type { SourceConfig } from '../../lambdas/extract/source-config';
+import type { SourceConfig } from '../../lambdas/sources/source-config';
 import { bodyFaultKinds, FaultRule } from '../../local/fixture-api/faults';
 import {
   listKeys,

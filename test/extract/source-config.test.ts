@@ -1,5 +1,5 @@
-import { parseSourceConfig } from '../../lambdas/extract/source-config';
-import { builtInSources, loadSources } from '../../lambdas/extract/sources';
+import { parseSourceConfig } from '../../lambdas/sources/source-config';
+import { builtInSources, loadSources } from '../../lambdas/sources';
 import { ConfigError } from '../../lambdas/shared/errors';
 
 const minimal = {

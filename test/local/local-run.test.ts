@@ -8,7 +8,7 @@ import { LocalRunSummary, runLocalPipeline } from '../../local/local-run';
 import { LocalWarehouse } from '../../local/warehouse/warehouse';
 import { fixtureDirectory } from '../../local/fixture-api/fixture-data';
 import type { FaultRule } from '../../local/fixture-api/server';
-import { eventsOauth } from '../../lambdas/extract/sources/events';
+import { eventsOauth } from '../../lambdas/sources/events';
 import { RunLeases } from '../../lambdas/run-lease/run-leases';
 import { createS3Client } from '../../lambdas/shared/s3-client';
 import { startLocalS3 } from '../../local/local-s3';

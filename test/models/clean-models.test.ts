@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanModels } from '../../lambdas/shared/clean-models';
-import { loadContracts } from '../../lambdas/validate/contract';
-import { writtenColumns } from '../../lambdas/validate/table-spec';
+import { cleanModels } from '../../lambdas/warehouse/clean-models';
+import { loadContracts } from '../../lambdas/contracts/contract';
+import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import { cleanModelsDirectory, LocalWarehouse } from '../../local/warehouse/warehouse';
 import { compiledChecksDirectory, generatedSqlFiles } from '../../bin/generate-models';
 

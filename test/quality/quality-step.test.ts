@@ -1,5 +1,5 @@
 import { handler } from '../../lambdas/quality/handler';
-import { useWarehouse } from '../../lambdas/shared/snowflake-warehouse';
+import { useWarehouse } from '../../lambdas/warehouse/snowflake-warehouse';
 import { RecordingExecutor } from '../support/recording-executor';
 
 describe('the quality step in AWS', () => {

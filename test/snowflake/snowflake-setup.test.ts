@@ -3,14 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { onEvent, sqlDirectory } from '../../lambdas/snowflake-setup/handler';
-import {
-  loadAnalyticsModels,
-  loadCleanModels,
-  loadMigrations,
-} from '../../lambdas/snowflake-setup/migrations';
+import { loadAnalyticsModels, loadCleanModels, loadMigrations } from '../../lambdas/warehouse/migrations';
 import { SnowpipeSetup } from '../../lambdas/snowflake-setup/setup';
-import type { SnowpipeProperties } from '../../lambdas/snowflake-setup/snowpipe-objects';
-import { parseSnowflakeSecret } from '../../lambdas/shared/snowflake-connection';
+import type { SnowpipeProperties } from '../../lambdas/warehouse/snowpipe-objects';
+import { parseSnowflakeSecret } from '../../lambdas/warehouse/snowflake-connection';
 import { CapturedLogger } from '../support/environment';
 import { RecordingExecutor } from '../support/recording-executor';
 

@@ -7,7 +7,7 @@ import { EventIngestor, IngestAnswer, StreamRecord } from '../../lambdas/ingest/
 import { IN_PROGRESS_SECONDS, RequestRecords } from '../../lambdas/ingest/request-records';
 import { S3RejectStore } from '../../lambdas/ingest/stream-rejects';
 import { createS3Client } from '../../lambdas/shared/s3-client';
-import { loadContracts } from '../../lambdas/validate/contract';
+import { loadContracts } from '../../lambdas/contracts/contract';
 import { LocalS3, startLocalS3 } from '../../local/local-s3';
 import { startStreamServer } from '../../local/stream/stream-server';
 import { streamEvent as event } from '../support/local-stream';

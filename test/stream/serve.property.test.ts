@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { loadContracts } from '../../lambdas/validate/contract';
+import { loadContracts } from '../../lambdas/contracts/contract';
 import { body, contentType, eventsIn } from '../support/arbitrary-requests';
 import { readObjectBytes } from '../support/environment';
 import { LocalStream, startLocalStream } from '../support/local-stream';

@@ -5,7 +5,7 @@ import {
   createValidator,
   loadContracts,
   type Contract,
-} from '../../lambdas/validate/contract';
+} from '../../lambdas/contracts/contract';
 import { streamEvent as event } from '../support/local-stream';
 
 /** The stream's sink and failed bucket in memory: what each request handed over. */

@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { EventIngestor } from '../../lambdas/ingest/ingest-events';
 import { S3RejectStore } from '../../lambdas/ingest/stream-rejects';
 import { createS3Client } from '../../lambdas/shared/s3-client';
-import { loadContracts } from '../../lambdas/validate/contract';
+import { loadContracts } from '../../lambdas/contracts/contract';
 import { LocalS3, startLocalS3 } from '../../local/local-s3';
 import { LocalFirehose, LocalFirehoseOptions } from '../../local/stream/local-firehose';
 import { startStreamServer, StreamServer } from '../../local/stream/stream-server';

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { FETCHED_AT_METADATA, RawLanding, Manifest } from '../../lambdas/extract/raw-landing';
+import { FETCHED_AT_METADATA, RawLanding, Manifest } from '../../lambdas/raw-zone/raw-landing';
 import { manifestKey, rawPageKey } from '../../lambdas/shared/keys';
 import { RAW_BUCKET } from './environment';
 import { readPath } from '../../lambdas/shared/json-path';

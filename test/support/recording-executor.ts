@@ -1,4 +1,4 @@
-import type { SqlBind, SqlExecutor, SqlRow } from '../../lambdas/snowflake-setup/sql-executor';
+import type { SqlBind, SqlExecutor, SqlRow } from '../../lambdas/warehouse/sql-executor';
 
 /**
  * Snowflake at the edge of the tests: records every statement and answers as Snowflake does — status

@@ -1,5 +1,5 @@
-import { parseSourceConfig, SourceConfig, SourceConfigInput } from '../../lambdas/extract/source-config';
-import { loadSources } from '../../lambdas/extract/sources';
+import { parseSourceConfig, SourceConfig, SourceConfigInput } from '../../lambdas/sources/source-config';
+import { loadSources } from '../../lambdas/sources';
 import type { FixtureApi } from '../../local/fixture-api/server';
 
 /** The built-in sources, pointed at the fixture API, with fast retries for tests. */

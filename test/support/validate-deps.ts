@@ -6,7 +6,7 @@ import {
   ContractMode,
   createValidator,
   loadContracts,
-} from '../../lambdas/validate/contract';
+} from '../../lambdas/contracts/contract';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';
 import type { ValidateDeps } from '../../lambdas/validate/validate-resource';
 import { RAW_BUCKET, readObjectBytes, TestEnvironment } from './environment';

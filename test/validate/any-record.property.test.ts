@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Contract } from '../../lambdas/validate/contract';
+import type { Contract } from '../../lambdas/contracts/contract';
 import { validateResource } from '../../lambdas/validate/validate-resource';
 import { startTestEnvironment, TestEnvironment } from '../support/environment';
 import { readRejectLines, testContract, validateDepsFor } from '../support/validate-deps';

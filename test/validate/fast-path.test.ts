@@ -1,5 +1,5 @@
 import { extractResource } from '../../lambdas/extract/extract-resource';
-import { loadContracts } from '../../lambdas/validate/contract';
+import { loadContracts } from '../../lambdas/contracts/contract';
 import { planFastPath } from '../../lambdas/validate/fast-path/plan';
 import { validateResource, ValidateDeps, ValidateResult } from '../../lambdas/validate/validate-resource';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';

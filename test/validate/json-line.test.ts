@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jsonLineOf } from '../../lambdas/validate/json-line';
-import type { ColumnSpec } from '../../lambdas/validate/table-spec';
+import { jsonLineOf } from '../../lambdas/contracts/json-line';
+import type { ColumnSpec } from '../../lambdas/contracts/table-spec';
 import { duckdbTypes } from '../../lambdas/shared/sql-text';
 import { duckdb } from '../support/duckdb';
 

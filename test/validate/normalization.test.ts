@@ -1,6 +1,6 @@
-import { columnName, nestedColumnName } from '../../lambdas/validate/column-names';
-import { canonicalJson, recordHash } from '../../lambdas/validate/canonical-json';
-import { tablesFromSchema } from '../../lambdas/validate/table-spec';
+import { columnName, nestedColumnName } from '../../lambdas/contracts/column-names';
+import { canonicalJson, recordHash } from '../../lambdas/contracts/canonical-json';
+import { tablesFromSchema } from '../../lambdas/contracts/table-spec';
 
 describe('column names', () => {
   it.each([

@@ -1,6 +1,6 @@
-import type { Contract, ContractMode } from '../../lambdas/validate/contract';
+import type { Contract, ContractMode } from '../../lambdas/contracts/contract';
 import { validateResource } from '../../lambdas/validate/validate-resource';
-import { MAX_RECORD_DEPTH } from '../../lambdas/validate/record-limits';
+import { MAX_RECORD_DEPTH } from '../../lambdas/contracts/record-limits';
 import { startTestEnvironment, TestEnvironment } from '../support/environment';
 import { readRejectLines, testContract, validateDepsFor } from '../support/validate-deps';
 import { landRawPages } from '../support/raw-pages';

@@ -1,4 +1,4 @@
-import { loadContracts, Contract, ContractMode } from '../../lambdas/validate/contract';
+import { loadContracts, Contract, ContractMode } from '../../lambdas/contracts/contract';
 import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';
 import { readObjectBytes, readJson, startTestEnvironment, TestEnvironment } from '../support/environment';

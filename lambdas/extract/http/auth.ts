@@ -1,4 +1,4 @@
-import type { AuthConfig } from '../source-config';
+import type { AuthConfig } from '../../sources/source-config';
 import type { SecretResolver } from '../../shared/secrets';
 import { AuthError, ResponseFormatError } from '../../shared/errors';
 import { BodyVerdict, parseJsonBody } from './source-http-client';

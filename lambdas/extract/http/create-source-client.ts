@@ -1,5 +1,5 @@
 import type { SecretResolver } from '../../shared/secrets';
-import type { SourceConfig } from '../source-config';
+import type { SourceConfig } from '../../sources/source-config';
 import { createAuthenticator, readTokenBody } from './auth';
 import { RequestGate } from './request-gate';
 import { SourceHttpClient, SourceHttpClientDeps } from './source-http-client';

@@ -1,4 +1,4 @@
-import type { SourceConfig, ResponseAction } from '../source-config';
+import type { SourceConfig, ResponseAction } from '../../sources/source-config';
 import type { Authenticator } from './auth';
 import type { RequestGate } from './request-gate';
 import type { PipelineLogger } from '../../shared/logger';

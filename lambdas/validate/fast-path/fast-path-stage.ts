@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ManifestPage } from '../../extract/raw-landing';
+import type { ManifestPage } from '../../raw-zone/raw-landing';
 import type { PipelineLogger } from '../../shared/logger';
 import { LocalPage, PageVerdicts, runFastPath } from './duckdb-fast-path';
 import { PartUploader } from './part-uploader';
 import type { FastPathPlan } from './plan';
 import { DownloadedPage, downloadPages } from './page-download';
-import { recordHash } from '../canonical-json';
+import { recordHash } from '../../contracts/canonical-json';
 import type { ExactNumbers } from '../../shared/exact-json';
-import type { JsonSchemaNode } from '../table-spec';
+import type { JsonSchemaNode } from '../../contracts/table-spec';
 
 /** What the fast path did for one page group, for the JS path to finish. */
 export interface FastPathOutcome {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { fetchedAtOf, ManifestPage } from '../../extract/raw-landing';
+import { fetchedAtOf, ManifestPage } from '../../raw-zone/raw-landing';
 
 /**
  * GETs in flight: S3 answers each in tens of milliseconds, so many run at once. Not more: with 24 or

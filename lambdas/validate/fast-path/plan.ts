@@ -1,5 +1,5 @@
-import type { Contract } from '../contract';
-import { ColumnSpec, JsonSchemaNode, TableSpec } from '../table-spec';
+import type { Contract } from '../../contracts/contract';
+import { ColumnSpec, JsonSchemaNode, TableSpec } from '../../contracts/table-spec';
 import { duckdbTypes, sqlName, sqlString } from '../../shared/sql-text';
 
 /**

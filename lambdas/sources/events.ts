@@ -1,4 +1,4 @@
-import { defineSource } from '../source-config';
+import { defineSource } from './source-config';
 
 /** The OAuth2 style of event API: client-credentials tokens, cursor pagination, incremental on updated_at. */
 export const eventsOauth = defineSource({

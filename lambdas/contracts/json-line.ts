@@ -1,4 +1,4 @@
-import type { Row } from './normalize';
+import type { Row } from './row-builder';
 import type { ColumnSpec } from './table-spec';
 
 /**

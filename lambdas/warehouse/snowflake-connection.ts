@@ -1,9 +1,9 @@
 import snowflake from 'snowflake-sdk';
 import { z } from 'zod';
-import { ConfigError } from './errors';
-import { logger } from './logger';
-import type { SqlBind, SqlExecutor, SqlRow } from '../snowflake-setup/sql-executor';
-import { describeIssues } from './zod-issues';
+import { ConfigError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import type { SqlBind, SqlExecutor, SqlRow } from './sql-executor';
+import { describeIssues } from '../shared/zod-issues';
 
 /**
  * The Snowflake connection secret (JSON in Secrets Manager). Key-pair authentication is the default;

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseSnowflakeSecret, SnowflakeExecutor } from './snowflake-connection';
-import type { SqlExecutor } from '../snowflake-setup/sql-executor';
-import { requiredEnv } from './required-env';
+import type { SqlExecutor } from './sql-executor';
+import { requiredEnv } from '../shared/required-env';
 
 /** The environment's Snowflake database, reached with the credentials of its secret. */
 export interface Warehouse {

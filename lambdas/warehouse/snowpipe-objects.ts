@@ -1,4 +1,4 @@
-import type { ColumnType } from '../validate/table-spec';
+import type { ColumnType } from '../contracts/table-spec';
 import { snowflakeString } from '../shared/sql-text';
 
 /** One RAW table Snowpipe loads: a transformed table's columns and the files it comes from. */

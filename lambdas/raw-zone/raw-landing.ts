@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readJsonObject, writeJsonObject } from '../shared/s3-json';
-import type { CursorValue } from './incremental';
+import type { CursorValue } from '../sources/incremental';
 
 const gzipAsync = promisify(gzip);
 

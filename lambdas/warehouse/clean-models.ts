@@ -1,5 +1,5 @@
-import type { Contract } from '../validate/contract';
-import { primaryKeyColumns, writtenColumns } from '../validate/table-spec';
+import type { Contract } from '../contracts/contract';
+import { primaryKeyColumns, writtenColumns } from '../contracts/table-spec';
 
 /** One CLEAN model: `sql/models/clean/<source>__<table>.sql`, statements for Snowflake and DuckDB alike. */
 export interface CleanModel {
@@ -29,7 +29,7 @@ export function cleanModels(contract: Contract): CleanModel[] {
     const key = isChild ? [...parentKey.map((column) => `_parent_${column}`), '_list_index'] : parentKey;
     const latest = `row_number() over (partition by ${key.join(', ')} order by _extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc) = 1`;
     const statements = [
-      `-- ${name}: generated from the contract ${contract.source}/${contract.resource} (lambdas/validate/contracts) by npm run models; do not edit.`,
+      `-- ${name}: generated from the contract ${contract.source}/${contract.resource} (lambdas/contracts/built-in) by npm run models; do not edit.`,
       `create table if not exists clean.${name} as\nselect ${columns.join(', ')}\nfrom raw.${name}\nwhere 1 = 0;`,
       [
         `merge into clean.${name} as t`,

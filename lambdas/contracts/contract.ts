@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { describeIssues } from '../shared/zod-issues';
-import { builtInContracts } from './contracts';
+import { builtInContracts } from './built-in';
 import { EXTRA_COLUMN, JsonSchemaNode, TableSpec, tablesFromSchema } from './table-spec';
 
 /**

@@ -1,4 +1,4 @@
-import { defineSource } from '../source-config';
+import { defineSource } from './source-config';
 
 /**
  * Global Footprint Network API v1 (National Footprint and Biocapacity Accounts).

@@ -1,4 +1,4 @@
-import { parseSourceConfig, SourceConfig, SourceConfigInput } from '../source-config';
+import { parseSourceConfig, SourceConfig, SourceConfigInput } from './source-config';
 import { eventsApikey, eventsOauth } from './events';
 import { fakestore } from './fakestore';
 import { gfn } from './gfn';

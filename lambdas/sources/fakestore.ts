@@ -1,4 +1,4 @@
-import { defineSource } from '../source-config';
+import { defineSource } from './source-config';
 
 /** FakeStore API: products, users and carts; no auth, no pagination. */
 export const fakestore = defineSource({
