@@ -3,20 +3,20 @@ import { stateBucketName } from '../shared/required-env';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
 import { parseStepEvent } from '../shared/step-event';
+import { extractResultSchema } from '../shared/step-messages';
 import { StateStore } from '../shared/state-store';
 import { commitCursors, CommittedCursor } from './commit-cursors';
 
-const cursor = z.union([z.string(), z.number()]);
+const extracted = extractResultSchema.shape;
+/** What commit-state reads of each extract (Step Functions may hand an absent cursor over as null). */
 const commitEventSchema = z.object({
   extracted: z.array(
-    z
-      .object({
-        source: z.string(),
-        resource: z.string(),
-        batchId: z.string(),
-        pendingCursor: cursor.nullish(),
-        stateEtag: z.string().nullish(),
-        unreadablePages: z.number().int().min(0).optional(),
+    extractResultSchema
+      .pick({ source: true, resource: true, batchId: true, unreadablePages: true })
+      .partial({ unreadablePages: true })
+      .extend({
+        pendingCursor: extracted.pendingCursor.unwrap().nullish(),
+        stateEtag: extracted.stateEtag.unwrap().nullish(),
       })
       .loose(),
   ),

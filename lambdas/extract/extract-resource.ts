@@ -3,10 +3,11 @@ import type { SecretResolver } from '../shared/secrets';
 import type { PipelineLogger } from '../shared/logger';
 import type { StateStore } from '../shared/state-store';
 import type { ResourceConfig, SourceConfig } from '../sources/source-config';
-import type { PageState } from './paginators';
+import type { PageState } from '../shared/step-messages';
 import { ConfigError } from '../shared/errors';
 import { manifestKey, rawPageKey, BatchCoordinates } from '../shared/keys';
-import { PageGroup, planPageGroups } from '../shared/page-groups';
+import { planPageGroups } from '../shared/page-groups';
+import type { Continuation, ExtractResult, PausedPartition } from '../shared/step-messages';
 import { createSourceClient } from './http/create-source-client';
 import { parentValues } from './parent-values';
 import { cursorOf, CursorValue, incrementalStart, laterCursor } from '../sources/incremental';
@@ -27,21 +28,6 @@ export interface ExtractDeps {
   now?: () => number;
 }
 
-/** A partition whose walk paused mid-way, and where it resumes. */
-export interface PausedPartition {
-  partition: number;
-  state: PageState;
-  nextPage: number;
-}
-
-/** What the next invocation needs to go on where this one stopped (small: it travels in Step Functions). */
-export interface Continuation {
-  nextPartition: number;
-  paused: PausedPartition[];
-  startCursor?: CursorValue;
-  stateEtag?: string;
-}
-
 export interface ExtractRequest {
   source: SourceConfig;
   resource: string;
@@ -52,33 +38,6 @@ export interface ExtractRequest {
   deadline?: number;
   /** Bounds the pages (and so the page keys returned) of one invocation. */
   maxPagesPerInvocation?: number;
-}
-
-export interface ExtractResult {
-  source: string;
-  resource: string;
-  batchId: string;
-  logicalDate: string;
-  /** False when a continuation must be passed to the next invocation. */
-  done: boolean;
-  continuation?: Continuation;
-  manifestKey: string;
-  /** Raw keys landed by this invocation; the manifest lists every page of the batch. */
-  pageKeys: string[];
-  /** Totals over the whole batch so far. */
-  pages: number;
-  /** Pages landed whose body could not be read as records (always 0 for a result: such a page fails extract). */
-  unreadablePages: number;
-  records: number;
-  startCursor?: CursorValue;
-  /** The cursor to commit once the whole run has succeeded; extract itself never commits it. */
-  pendingCursor?: CursorValue;
-  /** ETag of the committed state this run started from, for the conditional commit. */
-  stateEtag?: string;
-  /** Once done: the page groups validate should take, one invocation each (docs/contracts.md). */
-  pageGroups?: PageGroup[];
-  retries: number;
-  durationMs: number;
 }
 
 /**

@@ -1,45 +1,14 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { requiredEnv, stateBucketName } from '../shared/required-env';
 import { logger } from '../shared/logger';
-import { batchStepFields, parseStepEvent, withStepLogging } from '../shared/step-event';
+import { parseStepEvent, withStepLogging } from '../shared/step-event';
+import { ExtractEvent, extractEventSchema, ExtractResult } from '../shared/step-messages';
 import { createS3Client } from '../shared/s3-client';
 import { defaultSecretResolver } from '../shared/secrets';
 import { StateStore } from '../shared/state-store';
-import { ExtractDeps, ExtractResult, extractResource } from './extract-resource';
+import { ExtractDeps, extractResource } from './extract-resource';
 import { loadSources } from '../sources';
-
-/** What the state machine passes to extract: one source/resource of one batch, maybe a continuation. */
-const extractEventSchema = z
-  .object({
-    ...batchStepFields,
-    continuation: z
-      .object({
-        nextPartition: z.number().int().min(0),
-        paused: z.array(
-          z.object({
-            partition: z.number().int().min(0),
-            state: z
-              .object({
-                offset: z.number().optional(),
-                page: z.number().optional(),
-                cursor: z.string().optional(),
-                nextUrl: z.string().optional(),
-              })
-              .strict(),
-            nextPage: z.number().int().min(1),
-          }),
-        ),
-        startCursor: z.union([z.string(), z.number()]).optional(),
-        stateEtag: z.string().optional(),
-      })
-      .nullish(),
-    maxPagesPerInvocation: z.number().int().positive().optional(),
-  })
-  .loose();
-
-export type ExtractEvent = z.input<typeof extractEventSchema>;
 
 /** Leaves time to flush uploads and write the manifest before Lambda's hard stop. */
 const SAFETY_MARGIN_MS = 60_000;

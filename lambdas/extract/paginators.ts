@@ -1,14 +1,8 @@
 import type { PaginatorConfig } from '../sources/source-config';
 import { readPath } from '../shared/json-path';
+import type { PageState } from '../shared/step-messages';
 
 /** Where a walk through a resource's pages stands; serializable, so it survives a continuation. */
-export interface PageState {
-  offset?: number;
-  page?: number;
-  cursor?: string;
-  nextUrl?: string;
-}
-
 export interface PageRequest {
   /** Query parameters to add to the resource URL. */
   query: Record<string, string>;

@@ -4,7 +4,8 @@ import type { CursorValue } from '../sources/incremental';
 import { effectiveResource } from '../sources/source-config';
 import { formatStartParam } from '../sources/incremental';
 import { readPath } from '../shared/json-path';
-import { createPaginator, PageState, Paginator, PaginationLoop } from './paginators';
+import { createPaginator, Paginator, PaginationLoop } from './paginators';
+import type { PageState } from '../shared/step-messages';
 import { expandPath, Partition } from './partitions';
 import { ErrorContext, PaginationError, ResponseFormatError } from '../shared/errors';
 

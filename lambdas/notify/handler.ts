@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { requiredEnv } from '../shared/required-env';
 import { logger } from '../shared/logger';
 import { parseStepEvent } from '../shared/step-event';
-import { buildRunNotice, RunNoticeInput, RunOutcome } from './run-notice';
+import { qualitySummarySchema, reconcileResultSchema } from '../shared/step-messages';
+import { buildRunNotice, RunOutcome } from './run-notice';
 
 const notifyEventSchema = z
   .object({
@@ -12,8 +13,8 @@ const notifyEventSchema = z
     startedAt: z.string().min(1),
     batchId: z.string().optional(),
     logicalDate: z.string().optional(),
-    summary: z.unknown().optional(),
-    quality: z.unknown().optional(),
+    summary: reconcileResultSchema.optional(),
+    quality: qualitySummarySchema.optional(),
     error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose().optional(),
   })
   .loose();
@@ -31,7 +32,7 @@ export async function handler(event: NotifyEvent): Promise<{ outcome: RunOutcome
     '{ status, executionArn, startedAt } with summary (success) or error (failure)',
   );
   const topicArn = requiredEnv('ALERTS_TOPIC_ARN');
-  const notice = buildRunNotice(input as RunNoticeInput, new Date());
+  const notice = buildRunNotice(input, new Date());
   sns ??= new SNSClient({});
   const sent = await sns.send(
     new PublishCommand({

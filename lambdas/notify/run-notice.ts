@@ -1,4 +1,4 @@
-import type { RunCounts } from '../reconcile/reconcile';
+import type { QualitySummary, ReconcileResult } from '../shared/step-messages';
 
 /** How a run ended, as operators read it: all good, good but with rejects to look at, or failed. */
 export type RunOutcome = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
@@ -11,9 +11,9 @@ export interface RunNoticeInput {
   batchId?: string;
   logicalDate?: string;
   /** Reconcile's counts, on success. */
-  summary?: RunCounts & { batchId?: string; logicalDate?: string };
+  summary?: ReconcileResult;
   /** The quality step's answer: checks that warned are listed in the notice. */
-  quality?: { verdict: string; checks: number; failed: string[]; warned: string[] };
+  quality?: QualitySummary;
   /** The error Step Functions caught, on failure (`Cause` is often a JSON string from Lambda). */
   error?: { Error?: string; Cause?: string };
 }

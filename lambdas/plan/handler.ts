@@ -1,25 +1,9 @@
-import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { describeIssues } from '../shared/zod-issues';
 import { loadSources } from '../sources';
-import { planRun, RunPlan } from './plan-run';
-
-/** The state machine passes the execution's input as it came, and its name as the batch id. */
-const planEventSchema = z.object({
-  batchId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _ . : - only, at most 80'),
-  input: z
-    .object({
-      scheduledTime: z.string().optional(),
-      logicalDate: z.string().optional(),
-      sources: z.array(z.string().min(1)).optional(),
-      resources: z.array(z.string().min(1)).optional(),
-    })
-    .loose()
-    .nullish(),
-});
-
-export type PlanEvent = z.input<typeof planEventSchema>;
+import { planRun } from './plan-run';
+import { PlanEvent, planEventSchema, RunPlan } from '../shared/step-messages';
 
 /** `PIPELINE_SOURCES=gfn,fakestore`: the sources this environment runs (set by the CDK app). */
 export function enabledSourceNames(env: NodeJS.ProcessEnv = process.env): string[] {

@@ -1,28 +1,6 @@
 import { ConfigError } from '../shared/errors';
 import type { SourceConfig } from '../sources/source-config';
-
-/** What starts a run: the schedule passes its scheduled time; an operator may pass a date and sources. */
-export interface RunRequest {
-  /** ISO time the schedule fired for (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
-  scheduledTime?: string;
-  /** YYYY-MM-DD, for a backfill or a re-run of a given day; wins over the scheduled time. */
-  logicalDate?: string;
-  /** Only these sources (default: every source enabled for the environment). */
-  sources?: string[];
-  /** Only these resources of the chosen sources, including ones that are off by default. */
-  resources?: string[];
-}
-
-export interface PlannedResource {
-  source: string;
-  resource: string;
-}
-
-export interface RunPlan {
-  batchId: string;
-  logicalDate: string;
-  resources: PlannedResource[];
-}
+import type { RunPlan, RunRequest } from '../shared/step-messages';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

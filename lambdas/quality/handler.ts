@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { logger } from '../shared/logger';
 import { connectedWarehouse, snowflakeConfigured } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
@@ -9,7 +8,8 @@ import { mergeFromStream } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
 import { checksDirectory, loadChecks } from './check-config';
 import { snowflakeDialect } from './dialect';
-import { qualityGate, QualitySummary } from './quality-gate';
+import { qualityGate } from './quality-gate';
+import { QualityEvent, qualityEventSchema, QualitySummary } from '../shared/step-messages';
 import { runChecks } from './run-checks';
 
 // The bundle carries the checks and the CLEAN models next to it; from source they are in the repository.
@@ -39,14 +39,12 @@ async function refreshClean(executor: SqlExecutor, database: string): Promise<vo
   }
 }
 
-const qualityEventSchema = z.object({ batchId: z.string().min(1) });
-
 /**
  * The post-load quality step: every check against CLEAN, one result row each in
  * ANALYTICS.DQ_CHECK_RESULTS, and the gate. Without Snowflake there is no warehouse to check here:
  * the step answers `skipped` (local mode runs the same checks on DuckDB).
  */
-export async function handler(event: z.input<typeof qualityEventSchema>): Promise<QualitySummary> {
+export async function handler(event: QualityEvent): Promise<QualitySummary> {
   const input = parseStepEvent(qualityEventSchema, event, 'quality', '{ batchId }');
   if (!snowflakeConfigured()) return { verdict: 'skipped', checks: 0, failed: [], warned: [] };
   const { executor, database } = await connectedWarehouse();

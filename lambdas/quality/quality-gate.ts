@@ -1,14 +1,8 @@
 import { QualityGateError } from '../shared/errors';
 import type { QualityVerdict } from './run-checks';
+import type { QualitySummary } from '../shared/step-messages';
 
 /** What the state machine carries to the notice: the verdict and the checks that did not pass. */
-export interface QualitySummary {
-  verdict: QualityVerdict['verdict'] | 'skipped';
-  checks: number;
-  failed: string[];
-  warned: string[];
-}
-
 const describe = (result: QualityVerdict['results'][number]) =>
   `${result.table}: ${result.check} = ${result.metric ?? '—'} (expected ${result.threshold})${result.failingKeys ? ` [${result.failingKeys}]` : ''}`;
 

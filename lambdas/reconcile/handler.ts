@@ -1,52 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
 import { logger } from '../shared/logger';
 import { metrics } from '../shared/metrics';
 import { parseStepEvent } from '../shared/step-event';
-import { reconcile, RunCounts } from './reconcile';
-
-const count = z.number().int().min(0);
-const reconcileEventSchema = z.object({
-  batchId: z.string().min(1),
-  logicalDate: z.string().min(1),
-  extracted: z.array(
-    z
-      .object({
-        source: z.string(),
-        resource: z.string(),
-        pages: count,
-        unreadablePages: count.optional(),
-        records: count,
-      })
-      .loose(),
-  ),
-  validated: z.array(
-    z.array(
-      z
-        .object({
-          source: z.string(),
-          resource: z.string(),
-          inputRecords: count,
-          validRecords: count,
-          rejectedRecords: count,
-          quarantinedPages: count,
-          pages: count,
-          unreadable: z.array(z.object({ key: z.string(), problem: z.string() })).optional(),
-          rejectKeys: z.array(z.string()),
-          warnings: z.array(z.string()).optional(),
-          tables: z.record(z.string(), z.object({ rows: count, keys: z.array(z.string()) }).loose()),
-        })
-        .loose(),
-    ),
-  ),
-});
-
-export type ReconcileEvent = z.input<typeof reconcileEventSchema>;
-
-export interface ReconcileResult extends RunCounts {
-  batchId: string;
-  logicalDate: string;
-}
+import { ReconcileEvent, reconcileEventSchema, ReconcileResult, RunCounts } from '../shared/step-messages';
+import { reconcile } from './reconcile';
 
 /** Per source: records extracted, valid and rejected, as the dashboard graphs them. */
 function publishCounts(counts: RunCounts): void {

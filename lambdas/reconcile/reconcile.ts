@@ -1,53 +1,5 @@
 import { ReconciliationError } from '../shared/errors';
-
-/** What the state machine keeps of each extract (page keys dropped: they would not fit in the state). */
-export interface ExtractedResource {
-  source: string;
-  resource: string;
-  pages: number;
-  /** Pages landed that could not be read as records (extract fails on one, so 0 when it got here). */
-  unreadablePages?: number;
-  records: number;
-}
-
-/** What the state machine keeps of each validate invocation (one per page group). */
-export interface ValidatedGroup {
-  source: string;
-  resource: string;
-  inputRecords: number;
-  validRecords: number;
-  rejectedRecords: number;
-  quarantinedPages: number;
-  /** The group's pages validate read or counted. */
-  pages: number;
-  /** The pages validate could not read as records, with why (the first few). */
-  unreadable?: Array<{ key: string; problem: string }>;
-  rejectKeys: string[];
-  tables: Record<string, { rows: number; keys: string[] }>;
-  /** Batch-level warnings of validate's pre-load tier. */
-  warnings?: string[];
-}
-
-export interface ResourceCounts {
-  source: string;
-  resource: string;
-  pages: number;
-  extracted: number;
-  valid: number;
-  rejected: number;
-  quarantinedPages: number;
-  rejectKeys: string[];
-  /** Rows written per table (the resource's own and its child tables). */
-  tables: Record<string, number>;
-  /** The Parquet parts written, which the warehouse is to load. */
-  parquetKeys: string[];
-  warnings: string[];
-}
-
-export interface RunCounts {
-  resources: ResourceCounts[];
-  totals: { extracted: number; valid: number; rejected: number; quarantinedPages: number };
-}
+import type { ExtractedResource, ResourceCounts, RunCounts, ValidatedGroup } from '../shared/step-messages';
 
 /**
  * Adds up each resource over its page groups and checks the pipeline's promise: every page extract

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { logger } from '../shared/logger';
 import { stateBucketName } from '../shared/required-env';
 import { createS3Client } from '../shared/s3-client';
-import { batchStepFields, parseStepEvent } from '../shared/step-event';
+import { parseStepEvent } from '../shared/step-event';
+import { batchStepFields, plannedResourceSchema } from '../shared/step-messages';
 import { LEASE_TTL_SECONDS, RunLeases } from './run-leases';
 
 const leaseEventSchema = z.discriminatedUnion('action', [
@@ -10,7 +11,7 @@ const leaseEventSchema = z.discriminatedUnion('action', [
     action: z.literal('acquire'),
     batchId: batchStepFields.batchId,
     executionArn: z.string().optional(),
-    resources: z.array(z.object({ source: z.string().min(1), resource: z.string().min(1) }).loose()),
+    resources: z.array(plannedResourceSchema.loose()),
   }),
   z.object({ action: z.literal('release'), batchId: batchStepFields.batchId }),
 ]);

@@ -1,9 +1,4 @@
-export interface PageGroup {
-  index: number;
-  /** Position of the group's first page in the manifest (0-based). */
-  first: number;
-  count: number;
-}
+import type { PageGroup } from './step-messages';
 
 /**
  * How much raw JSON one validate invocation takes on. At validate's measured ~12 MB/s

@@ -3,14 +3,6 @@ import { ConfigError } from './errors';
 import { logger } from './logger';
 import { describeIssues } from './zod-issues';
 
-/** The fields every batch step receives from the state machine: which resource of which batch. */
-export const batchStepFields = {
-  source: z.string().min(1),
-  resource: z.string().min(1),
-  batchId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _ . : - only, at most 80'),
-  logicalDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
-};
-
 /** Parses a step's event, or fails naming every bad field and what the step expects. */
 export function parseStepEvent<T extends z.ZodType>(
   schema: T,

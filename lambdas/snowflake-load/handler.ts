@@ -2,27 +2,13 @@ import { z } from 'zod';
 import { logger } from '../shared/logger';
 import { connectedWarehouse } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
-import type { RunCounts } from '../reconcile/reconcile';
+import { reconcileResultSchema } from '../shared/step-messages';
 import { checkBatchLoaded, LoadCheck } from './warehouse-loads';
 import { recordRun } from './pipeline-runs';
 
 export { useWarehouse } from '../warehouse/snowflake-warehouse';
 
-const summarySchema = z
-  .object({
-    batchId: z.string(),
-    logicalDate: z.string(),
-    resources: z.array(z.object({ parquetKeys: z.array(z.string()) }).loose()),
-    totals: z.object({
-      extracted: z.number(),
-      valid: z.number(),
-      rejected: z.number(),
-      quarantinedPages: z.number(),
-    }),
-  })
-  .loose();
-
-const checkEventSchema = z.object({ summary: summarySchema, attempt: z.number().int().min(0) });
+const checkEventSchema = z.object({ summary: reconcileResultSchema, attempt: z.number().int().min(0) });
 
 /** One turn of the state machine's wait loop: how many of the batch's files Snowflake has loaded. */
 export async function checkLoads(event: z.input<typeof checkEventSchema>): Promise<LoadCheck> {
@@ -35,7 +21,7 @@ export async function checkLoads(event: z.input<typeof checkEventSchema>): Promi
   return check;
 }
 
-const recordEventSchema = z.object({ summary: summarySchema, startedAt: z.string() });
+const recordEventSchema = z.object({ summary: reconcileResultSchema, startedAt: z.string() });
 
 /** The run's row in ANALYTICS.PIPELINE_RUNS, once its files are in. */
 export async function recordRunInWarehouse(
@@ -48,7 +34,7 @@ export async function recordRunInWarehouse(
     logicalDate: input.summary.logicalDate,
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
-    counts: input.summary as unknown as RunCounts,
+    counts: input.summary,
   });
   return { recorded: input.summary.batchId };
 }

@@ -1,4 +1,4 @@
-import type { RunCounts } from '../reconcile/reconcile';
+import type { RunCounts } from '../shared/step-messages';
 import type { SqlExecutor } from '../warehouse/sql-executor';
 
 export interface RunToRecord {

@@ -1,26 +1,10 @@
-import { z } from 'zod';
 import { logger } from '../shared/logger';
-import { batchStepFields, parseStepEvent, withStepLogging } from '../shared/step-event';
+import { parseStepEvent, withStepLogging } from '../shared/step-event';
+import { ValidateEvent, validateEventSchema, ValidateResult } from '../shared/step-messages';
 import { createS3Client } from '../shared/s3-client';
 import { loadContracts } from '../contracts/contract';
-import { ValidateDeps, ValidateResult, validateResource } from './validate-resource';
+import { ValidateDeps, validateResource } from './validate-resource';
 import { requiredEnv } from '../shared/required-env';
-
-/** What the state machine passes to validate: one resource of one batch, maybe one group of its pages. */
-const validateEventSchema = z
-  .object({
-    ...batchStepFields,
-    pageGroup: z
-      .object({
-        index: z.number().int().min(0),
-        first: z.number().int().min(0),
-        count: z.number().int().positive(),
-      })
-      .optional(),
-  })
-  .loose();
-
-export type ValidateEvent = z.input<typeof validateEventSchema>;
 
 let deps: ValidateDeps | undefined;
 

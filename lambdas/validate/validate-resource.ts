@@ -25,6 +25,7 @@ import { batchWarnings } from './batch-rules';
 import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from '../contracts/table-spec';
 import { planFastPath } from './fast-path/plan';
 import { confirmFastPathRecord, runFastPathStage } from './fast-path/fast-path-stage';
+import type { ValidateResult } from '../shared/step-messages';
 
 export interface ValidateDeps {
   s3: S3Client;
@@ -45,28 +46,6 @@ export interface ValidateRequest {
   /** A slice of the manifest's pages, for a resource too big for one invocation; each group writes its own parts. */
   pageGroup?: { index: number; first: number; count: number };
   sink?: Partial<ParquetSinkOptions>;
-}
-
-export interface ValidateResult {
-  source: string;
-  resource: string;
-  batchId: string;
-  inputRecords: number;
-  validRecords: number;
-  rejectedRecords: number;
-  /** Pages that could not be read as records at all (quarantined whole; not in inputRecords). */
-  quarantinedPages: number;
-  /** The group's pages, each read or counted: reconcile compares them with the pages extract landed. */
-  pages: number;
-  /** The quarantined pages and why (the first 20: the rest are in the reject file). */
-  unreadable: Array<{ key: string; problem: string }>;
-  tables: Record<string, { rows: number; keys: string[] }>;
-  rejectKeys: string[];
-  schemaVersions: Record<string, number>;
-  /** discard_value mode: how often each unknown field was dropped from an accepted record. */
-  discardedValues: Record<string, number>;
-  /** Batch-level warnings (the pre-load tier of data quality), e.g. a resource that came back empty. */
-  warnings: string[];
 }
 
 const defaultSink: ParquetSinkOptions = { rowGroupRows: 5_000, partMaxBytes: 128 * 1024 * 1024 };

@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/notify/handler';
 import { buildRunNotice, consoleLink } from '../../lambdas/notify/run-notice';
-import type { RunCounts } from '../../lambdas/reconcile/reconcile';
+import type { RunCounts } from '../../lambdas/shared/step-messages';
 
 const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:Pipeline-prod:run-42';
 const summary: RunCounts & { batchId: string; logicalDate: string } = {

@@ -1,4 +1,5 @@
-import { reconcile, ValidatedGroup } from '../../lambdas/reconcile/reconcile';
+import { reconcile } from '../../lambdas/reconcile/reconcile';
+import type { ValidatedGroup } from '../../lambdas/shared/step-messages';
 
 const group = (overrides: Partial<ValidatedGroup> = {}): ValidatedGroup => ({
   source: 'fakestore',

@@ -1,7 +1,8 @@
 import { extractResource } from '../../lambdas/extract/extract-resource';
 import { loadContracts } from '../../lambdas/contracts/contract';
 import { planFastPath } from '../../lambdas/validate/fast-path/plan';
-import { validateResource, ValidateDeps, ValidateResult } from '../../lambdas/validate/validate-resource';
+import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
+import type { ValidateResult } from '../../lambdas/shared/step-messages';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';
 import { eventsBetween } from '../../local/fixture-api/events';
 import { startTestEnvironment, TestEnvironment } from '../support/environment';
