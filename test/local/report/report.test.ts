@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { parseChecksFile } from '../../lambdas/quality/check-config';
-import { duckdbDialect } from '../../lambdas/quality/dialect';
-import { runChecks } from '../../lambdas/quality/run-checks';
-import { buildReport } from '../../local/report/build-report';
-import { LocalWarehouse } from '../../local/warehouse/warehouse';
+import { parseChecksFile } from '../../../lambdas/quality/check-config';
+import { duckdbDialect } from '../../../lambdas/quality/dialect';
+import { runChecks } from '../../../lambdas/quality/run-checks';
+import { buildReport } from '../../../local/report/build-report';
+import { LocalWarehouse } from '../../../local/warehouse/warehouse';
 
 // Debian's Chromium (`apt-get install -y chromium`, which .ci/run does). Without it the browser test is
 // skipped locally with this note; CI sets REQUIRE_BROWSER=1 so that a missing browser fails instead.

@@ -1,9 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { loadContracts } from '../../lambdas/contracts/contract';
-import { body, contentType, eventsIn } from '../support/arbitrary-requests';
-import { readObjectBytes } from '../support/environment';
-import { LocalStream, startLocalStream } from '../support/local-stream';
+import { loadContracts } from '../../../lambdas/contracts/contract';
+import { body, contentType, eventsIn } from '../../support/arbitrary-requests';
+import { readObjectBytes } from '../../support/environment';
+import { LocalStream, startLocalStream } from '../../support/local-stream';
 
 /** Requests per run; STREAM_FUZZ_RUNS=1000 tries more. */
 const RUNS = Number(process.env.STREAM_FUZZ_RUNS ?? 120);

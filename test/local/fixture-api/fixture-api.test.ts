@@ -1,5 +1,5 @@
-import { eventAt, eventsBetween } from '../../local/fixture-api/events';
-import { FixtureApi, fixtureCredentials, startFixtureApi } from '../../local/fixture-api/server';
+import { eventAt, eventsBetween } from '../../../local/fixture-api/events';
+import { FixtureApi, fixtureCredentials, startFixtureApi } from '../../../local/fixture-api/server';
 
 describe('fixture API', () => {
   let api: FixtureApi;

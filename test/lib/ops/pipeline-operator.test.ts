@@ -7,7 +7,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { daysBetween, PipelineOperator } from '../../lib/ops/pipeline-operator';
+import { daysBetween, PipelineOperator } from '../../../lib/ops/pipeline-operator';
 
 const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Batch';
 const sfn = mockClient(SFNClient);

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { listKeys, readObjectBytes } from '../support/environment';
-import { LocalStream, startLocalStream } from '../support/local-stream';
+import { listKeys, readObjectBytes } from '../../support/environment';
+import { LocalStream, startLocalStream } from '../../support/local-stream';
 
 const event = (n: number, overrides: Record<string, unknown> = {}) => ({
   id: `evt_${String(n).padStart(6, '0')}`,

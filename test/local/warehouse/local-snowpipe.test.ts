@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createS3Client } from '../../lambdas/shared/s3-client';
-import { LocalS3, startLocalS3 } from '../../local/local-s3';
-import { LocalSnowpipe } from '../../local/warehouse/local-snowpipe';
-import { LocalWarehouse } from '../../local/warehouse/warehouse';
+import { createS3Client } from '../../../lambdas/shared/s3-client';
+import { LocalS3, startLocalS3 } from '../../../local/local-s3';
+import { LocalSnowpipe } from '../../../local/warehouse/local-snowpipe';
+import { LocalWarehouse } from '../../../local/warehouse/warehouse';
 
 /** A small Parquet file as validate would write it: some columns plus the lineage. */
 async function parquetFile(directory: string, name: string, select: string): Promise<Buffer> {

@@ -2,13 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { streamEvent as event } from '../support/local-stream';
+import { streamEvent as event } from '../../support/local-stream';
 
 /**
  * `npm run serve` as a user runs it, in its own process, with the other commands run beside it in
  * theirs: DuckDB allows one writing process per file, so this is where a held lock would show.
  */
-const repository = join(__dirname, '..', '..');
+const repository = join(__dirname, '..', '..', '..');
 const tsx = require.resolve('tsx/cli');
 
 interface Finished {
