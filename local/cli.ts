@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { faultKinds, FaultKind } from './fixture-api/faults';
 import { LocalRunSummary, runLocalPipeline } from './local-run';
 import { logger } from '../lambdas/shared/logger';
+import { plural } from './run-printer';
 
 const usage = `Usage: npm start -- [options]
 
@@ -109,9 +110,6 @@ function printSummary(summary: LocalRunSummary): void {
     : 'select batch_id, status, extracted, valid, rejected from analytics.pipeline_runs order by started_at desc';
   console.log(`\nQuery it: npm run sql -- "${example}"`);
 }
-
-const plural = (count: number, noun: string) =>
-  `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
 
 main().catch((error: unknown) => {
   console.error(`\n✗ ${(error as Error).message}`);

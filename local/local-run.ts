@@ -19,6 +19,7 @@ import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
 import { runExecution, STATE, synthesizedDefinition, TaskHandler } from './local-state-machine';
 import { LocalWarehouse } from './warehouse/warehouse';
 import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
+import { RunPrinter } from './run-printer';
 import { failedLoadsError } from '../lambdas/snowflake-load/warehouse-loads';
 import { checksDirectory, loadChecks } from '../lambdas/quality/check-config';
 import { duckdbDialect } from '../lambdas/quality/dialect';
@@ -86,7 +87,7 @@ export interface LocalRunSummary {
  */
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunSummary> {
   const started = Date.now();
-  const print = options.print ?? (() => undefined);
+  const printer = new RunPrinter(options.print);
   const s3Directory = join(options.dataDirectory, 's3');
   const warehousePath = join(options.dataDirectory, 'warehouse.duckdb');
   if (options.fresh) {
@@ -99,147 +100,20 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const definition = synthesizedDefinition();
   const api = await startFixtureApi(options.fixture);
   const s3Server = await startLocalS3({ directory: s3Directory, buckets: Object.values(localBuckets) });
-  const warehouse = await LocalWarehouse.open(warehousePath, { onWait: print });
+  const warehouse = await LocalWarehouse.open(warehousePath, { onWait: printer.print });
   for (const fault of options.faults ?? []) api.faults.add(fault);
   const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3Server.endpoint });
   const snowpipe = new LocalSnowpipe(client, localBuckets.transformed, warehouse, {
-    report: (message) => print(`  ! ${message}`),
+    report: (message) => printer.loadProblem(message),
   });
   snowpipe.attach(s3Server);
   // This process holds the warehouse's write lock, so no other local run uses this data directory:
   // a lease left here is an interrupted run's (Ctrl-C), and would otherwise block the next six hours.
   const leftovers = new RunLeases(client, localBuckets.raw, logger);
-  for (const key of await leftovers.releaseWhere(() => true))
-    print(`A previous run was interrupted: its lease ${key} is released`);
+  for (const key of await leftovers.releaseWhere(() => true)) printer.leaseReleased(key);
 
-  const extracts: ExtractResult[] = [];
-  const validations: ValidateResult[] = [];
-  let counts: ReconcileResult | undefined;
-  let notice: RunNotice | undefined;
-  let quality: QualityVerdict | undefined;
-  let committed: CommittedCursor[] = [];
-  let deadLetterFile: string | undefined;
-  const shown = new Set<string>();
-  const heading = (line: string) => {
-    if (!shown.has(line)) print(line);
-    shown.add(line);
-  };
-  const notify = async (input: RunNoticeInput) => {
-    notice = buildRunNotice(input, new Date());
-    heading('Notify (the alerts topic in AWS)');
-    print(`  ${notice.subject}`);
-    return { outcome: notice.outcome };
-  };
-  const handlers: Record<string, TaskHandler> = {
-    [STATE.plan]: (async (event: Parameters<typeof plan>[0]) => {
-      const planned = await plan(event);
-      print(
-        `Plan: ${planned.resources.length} resources, logical date ${planned.logicalDate}, batch ${planned.batchId}`,
-      );
-      return planned;
-    }) as TaskHandler,
-    [STATE.extract]: (async (event: Parameters<typeof extract>[0]) => {
-      heading('Extract (API → s3://raw)');
-      const began = Date.now();
-      let result: ExtractResult;
-      try {
-        result = await extract(event);
-      } catch (error) {
-        // Said where it happened, as it happens; the state machine then retries or fails the run.
-        const { source, resource } = event as { source: string; resource: string };
-        print(
-          `  ✗ ${`${source}/${resource}`.padEnd(32)} ${(error as Error).name}: ${(error as Error).message}`,
-        );
-        throw error;
-      }
-      extracts.push(result);
-      const name = `${result.source}/${result.resource}`;
-      if (!result.done) {
-        print(
-          `  … ${name}: ${plural(result.pages, 'page')}, ${plural(result.records, 'record')} so far, continuing`,
-        );
-      } else {
-        const retries = result.retries ? `, ${result.retries} retries` : '';
-        const cursor = result.pendingCursor !== undefined ? `, cursor → ${result.pendingCursor}` : '';
-        print(
-          `  ✓ ${name.padEnd(32)} ${plural(result.pages, 'page').padStart(10)} ${plural(result.records, 'record').padStart(15)}  ${((Date.now() - began) / 1000).toFixed(1)} s${retries}${cursor}`,
-        );
-      }
-      return result;
-    }) as TaskHandler,
-    [STATE.validate]: (async (event: Parameters<typeof validate>[0]) => {
-      heading('Validate (s3://raw → Parquet in s3://transformed, rejects in s3://failed)');
-      const result = await validate(event);
-      validations.push(result);
-      const tables = Object.entries(result.tables)
-        .map(([table, written]) => `${table} ${written.rows.toLocaleString('en')}`)
-        .join(', ');
-      const rejected = result.rejectedRecords + result.quarantinedPages;
-      print(
-        `  ${rejected ? '!' : '✓'} ${`${result.source}/${result.resource}`.padEnd(32)} ${plural(result.inputRecords, 'record').padStart(15)} → ${tables}${rejected ? `; ${rejected} rejected → s3://failed/${result.rejectKeys[0]}` : ''}`,
-      );
-      return result;
-    }) as TaskHandler,
-    [STATE.reconcile]: (async (event: Parameters<typeof reconcile>[0]) => {
-      counts = await reconcile(event);
-      for (const warning of counts.resources.flatMap((resource) => resource.warnings))
-        print(`  ! ${warning}`);
-      print(
-        `Reconcile: ${counts.totals.extracted.toLocaleString('en')} extracted = ${counts.totals.valid.toLocaleString('en')} valid + ${counts.totals.rejected.toLocaleString('en')} rejected ✓`,
-      );
-      return counts;
-    }) as TaskHandler,
-    // After the load, as in AWS: here the local Snowpipe and the models, then the checks on DuckDB.
-    [STATE.quality]: (async (event: { batchId: string }) => {
-      heading('Quality (checks on CLEAN, in DuckDB)');
-      await snowpipe.refresh();
-      // As in AWS, where the load check fails the run on a file of its batch Snowflake refused; other
-      // files' failures (another run's, the stream's) were reported and do not stop this run.
-      const ownFailures = snowpipe.failuresWhere((key) => key.includes(`/batch=${event.batchId}/`));
-      if (ownFailures.length)
-        throw failedLoadsError(ownFailures.map((failure) => ({ file: failure.key, error: failure.error })));
-      await warehouse.buildClean();
-      await warehouse.buildAnalytics();
-      quality = await runChecks(
-        warehouse.executor(),
-        loadChecks(options.checksDirectory ?? checksDirectory),
-        duckdbDialect,
-        event.batchId,
-      );
-      const counts = (status: string) => quality!.results.filter((result) => result.status === status).length;
-      print(
-        `  ${quality.results.length} checks: ${counts('pass')} passed, ${counts('warn')} warned, ${counts('fail')} failed`,
-      );
-      for (const result of quality.results.filter((result) => result.status !== 'pass'))
-        print(
-          `  ${result.status === 'fail' ? '✗' : '!'} ${result.table}: ${result.check} = ${result.metric} (expected ${result.threshold})${result.failingKeys ? ` [${result.failingKeys}]` : ''}`,
-        );
-      return qualityGate(quality);
-    }) as TaskHandler,
-    [STATE.notifySuccess]: notify as TaskHandler,
-    [STATE.notifyFailure]: notify as TaskHandler,
-    [STATE.commitState]: (async (event: Parameters<typeof commitState>[0]) => {
-      const answer = await commitState(event);
-      committed = answer.committed;
-      if (committed.length)
-        print(
-          `Commit state: ${committed.map((cursor) => `${cursor.source}/${cursor.resource} → ${cursor.cursor}`).join(', ')}`,
-        );
-      return answer;
-    }) as TaskHandler,
-    [STATE.acquireLease]: runLease as TaskHandler,
-    [STATE.releaseLease]: runLease as TaskHandler,
-    [STATE.releaseAfterFailure]: runLease as TaskHandler,
-    // The run dead-letter queue, locally: a file per failed run.
-    [STATE.sendToDlq]: (async (message: { QueueUrl: string; MessageBody: unknown }) => {
-      const directory = join(options.dataDirectory, 'dead-letter');
-      mkdirSync(directory, { recursive: true });
-      deadLetterFile = join(directory, `${options.batchId}.json`);
-      writeFileSync(deadLetterFile, `${JSON.stringify(message.MessageBody, null, 2)}\n`);
-      print(`Dead-letter message: ${deadLetterFile}`);
-      return { MessageId: options.batchId };
-    }) as TaskHandler,
-  };
+  const observed: Observed = { extracts: [], validations: [], committed: [] };
+  const handlers = localTaskHandlers(options, printer, snowpipe, warehouse, observed);
 
   let status: LocalRunSummary['status'];
   let error: LocalRunSummary['error'];
@@ -263,12 +137,13 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     if (outcome.status === 'FAILED') error = { name: outcome.error, cause: outcome.cause };
 
     // The quality step loaded and modelled already; a run that failed before it has not.
-    if (!quality) {
-      print('Load (local Snowpipe: s3://transformed → DuckDB RAW) and models (CLEAN, ANALYTICS)');
+    if (!observed.quality) {
+      printer.loadingAfterFailure();
       await snowpipe.refresh();
       await warehouse.buildClean();
       await warehouse.buildAnalytics();
     }
+    const { counts, notice } = observed;
     const totals = counts?.totals;
     await warehouse.recordRun({
       batchId: options.batchId,
@@ -287,22 +162,13 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       rejected: totals?.rejected ?? 0,
       error: error ? `${error.name}: ${error.cause}` : undefined,
     });
-    const loadedRows = snowpipe.loaded.reduce((sum, file) => sum + file.rows, 0);
-    print(
-      `Loaded ${plural(snowpipe.loaded.length, 'file')} (${plural(loadedRows, 'row')}) into the warehouse${snowpipe.failed.size ? `; ${plural(snowpipe.failed.size, 'file')} could not load (above)` : ''}`,
-    );
+    printer.loaded(snowpipe.loaded, snowpipe.failed.size);
     return {
       status,
       batchId: options.batchId,
       logicalDate: options.logicalDate,
-      extracts,
-      validations,
-      counts,
-      notice,
-      quality,
-      committed,
+      ...observed,
       error,
-      deadLetterFile,
       loadedFiles: snowpipe.loaded,
       loadFailures: snowpipe.failuresWhere(() => true),
       layers: {
@@ -323,8 +189,108 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   }
 }
 
-const plural = (count: number, noun: string) =>
-  `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
+/** What the local task handlers saw of the run, for its summary. */
+interface Observed {
+  extracts: ExtractResult[];
+  validations: ValidateResult[];
+  counts?: ReconcileResult;
+  notice?: RunNotice;
+  quality?: QualityVerdict;
+  committed: CommittedCursor[];
+  deadLetterFile?: string;
+}
+
+/**
+ * The state machine's tasks, locally: each step's real handler, told to the user as it goes; the
+ * quality step first loads and models as Snowpipe and Snowflake's tasks would; the dead-letter queue is
+ * a file. What the handlers return is also kept in `observed`.
+ */
+function localTaskHandlers(
+  options: LocalRunOptions,
+  printer: RunPrinter,
+  snowpipe: LocalSnowpipe,
+  warehouse: LocalWarehouse,
+  observed: Observed,
+): Record<string, TaskHandler> {
+  const notify = async (input: RunNoticeInput) => {
+    const notice = (observed.notice = buildRunNotice(input, new Date()));
+    printer.notified(notice);
+    return { outcome: notice.outcome };
+  };
+  return {
+    [STATE.plan]: (async (event: Parameters<typeof plan>[0]) => {
+      const planned = await plan(event);
+      printer.planned(planned);
+      return planned;
+    }) as TaskHandler,
+    [STATE.extract]: (async (event: Parameters<typeof extract>[0]) => {
+      const began = Date.now();
+      let result: ExtractResult;
+      try {
+        result = await extract(event);
+      } catch (error) {
+        // Said where it happened, as it happens; the state machine then retries or fails the run.
+        const { source, resource } = event as { source: string; resource: string };
+        printer.extractFailed(source, resource, error as Error);
+        throw error;
+      }
+      observed.extracts.push(result);
+      printer.extracted(result, (Date.now() - began) / 1000);
+      return result;
+    }) as TaskHandler,
+    [STATE.validate]: (async (event: Parameters<typeof validate>[0]) => {
+      const result = await validate(event);
+      observed.validations.push(result);
+      printer.validated(result);
+      return result;
+    }) as TaskHandler,
+    [STATE.reconcile]: (async (event: Parameters<typeof reconcile>[0]) => {
+      const counts = (observed.counts = await reconcile(event));
+      printer.reconciled(counts);
+      return counts;
+    }) as TaskHandler,
+    // After the load, as in AWS: here the local Snowpipe and the models, then the checks on DuckDB.
+    [STATE.quality]: (async (event: { batchId: string }) => {
+      printer.qualityStarted();
+      await snowpipe.refresh();
+      // As in AWS, where the load check fails the run on a file of its batch Snowflake refused; other
+      // files' failures (another run's, the stream's) were reported and do not stop this run.
+      const ownFailures = snowpipe.failuresWhere((key) => key.includes(`/batch=${event.batchId}/`));
+      if (ownFailures.length)
+        throw failedLoadsError(ownFailures.map((failure) => ({ file: failure.key, error: failure.error })));
+      await warehouse.buildClean();
+      await warehouse.buildAnalytics();
+      const quality = (observed.quality = await runChecks(
+        warehouse.executor(),
+        loadChecks(options.checksDirectory ?? checksDirectory),
+        duckdbDialect,
+        event.batchId,
+      ));
+      printer.checked(quality);
+      return qualityGate(quality);
+    }) as TaskHandler,
+    [STATE.notifySuccess]: notify as TaskHandler,
+    [STATE.notifyFailure]: notify as TaskHandler,
+    [STATE.commitState]: (async (event: Parameters<typeof commitState>[0]) => {
+      const answer = await commitState(event);
+      observed.committed = answer.committed;
+      printer.committed(answer.committed);
+      return answer;
+    }) as TaskHandler,
+    [STATE.acquireLease]: runLease as TaskHandler,
+    [STATE.releaseLease]: runLease as TaskHandler,
+    [STATE.releaseAfterFailure]: runLease as TaskHandler,
+    // The run dead-letter queue, locally: a file per failed run.
+    [STATE.sendToDlq]: (async (message: { QueueUrl: string; MessageBody: unknown }) => {
+      const directory = join(options.dataDirectory, 'dead-letter');
+      mkdirSync(directory, { recursive: true });
+      const deadLetterFile = (observed.deadLetterFile = join(directory, `${options.batchId}.json`));
+      writeFileSync(deadLetterFile, `${JSON.stringify(message.MessageBody, null, 2)}\n`);
+      printer.deadLettered(deadLetterFile);
+      return { MessageId: options.batchId };
+    }) as TaskHandler,
+  };
+}
 
 /** Base URLs this process pointed at a fixture API, so a later run may replace them with its own. */
 const fixtureBaseUrls = new Set<string>();

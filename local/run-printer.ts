@@ -1,0 +1,125 @@
+import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
+import type { RunNotice } from '../lambdas/notify/run-notice';
+import type { QualityVerdict } from '../lambdas/quality/run-checks';
+import type {
+  ExtractResult,
+  ReconcileResult,
+  RunPlan,
+  ValidateResult,
+} from '../lambdas/shared/step-messages';
+
+export const plural = (count: number, noun: string) =>
+  `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
+
+/**
+ * What `npm start` tells the user as the run goes: one heading per step the first time it runs, one
+ * line per resource, warnings and failures where they happen. Only wording lives here; the run
+ * (local-run.ts) says when.
+ */
+export class RunPrinter {
+  private readonly shown = new Set<string>();
+
+  constructor(readonly print: (line: string) => void = () => undefined) {}
+
+  private heading(line: string): void {
+    if (!this.shown.has(line)) this.print(line);
+    this.shown.add(line);
+  }
+
+  leaseReleased(key: string): void {
+    this.print(`A previous run was interrupted: its lease ${key} is released`);
+  }
+
+  loadProblem(message: string): void {
+    this.print(`  ! ${message}`);
+  }
+
+  planned(plan: RunPlan): void {
+    this.print(
+      `Plan: ${plan.resources.length} resources, logical date ${plan.logicalDate}, batch ${plan.batchId}`,
+    );
+  }
+
+  extractFailed(source: string, resource: string, error: Error): void {
+    this.heading('Extract (API → s3://raw)');
+    this.print(`  ✗ ${`${source}/${resource}`.padEnd(32)} ${error.name}: ${error.message}`);
+  }
+
+  extracted(result: ExtractResult, seconds: number): void {
+    this.heading('Extract (API → s3://raw)');
+    const name = `${result.source}/${result.resource}`;
+    if (!result.done) {
+      this.print(
+        `  … ${name}: ${plural(result.pages, 'page')}, ${plural(result.records, 'record')} so far, continuing`,
+      );
+      return;
+    }
+    const retries = result.retries ? `, ${result.retries} retries` : '';
+    const cursor = result.pendingCursor !== undefined ? `, cursor → ${result.pendingCursor}` : '';
+    this.print(
+      `  ✓ ${name.padEnd(32)} ${plural(result.pages, 'page').padStart(10)} ${plural(result.records, 'record').padStart(15)}  ${seconds.toFixed(1)} s${retries}${cursor}`,
+    );
+  }
+
+  validated(result: ValidateResult): void {
+    this.heading('Validate (s3://raw → Parquet in s3://transformed, rejects in s3://failed)');
+    const tables = Object.entries(result.tables)
+      .map(([table, written]) => `${table} ${written.rows.toLocaleString('en')}`)
+      .join(', ');
+    const rejected = result.rejectedRecords + result.quarantinedPages;
+    this.print(
+      `  ${rejected ? '!' : '✓'} ${`${result.source}/${result.resource}`.padEnd(32)} ${plural(result.inputRecords, 'record').padStart(15)} → ${tables}${rejected ? `; ${rejected} rejected → s3://failed/${result.rejectKeys[0]}` : ''}`,
+    );
+  }
+
+  reconciled(counts: ReconcileResult): void {
+    for (const warning of counts.resources.flatMap((resource) => resource.warnings))
+      this.print(`  ! ${warning}`);
+    const { extracted, valid, rejected } = counts.totals;
+    this.print(
+      `Reconcile: ${extracted.toLocaleString('en')} extracted = ${valid.toLocaleString('en')} valid + ${rejected.toLocaleString('en')} rejected ✓`,
+    );
+  }
+
+  qualityStarted(): void {
+    this.heading('Quality (checks on CLEAN, in DuckDB)');
+  }
+
+  checked(quality: QualityVerdict): void {
+    const counted = (status: string) => quality.results.filter((result) => result.status === status).length;
+    this.print(
+      `  ${quality.results.length} checks: ${counted('pass')} passed, ${counted('warn')} warned, ${counted('fail')} failed`,
+    );
+    for (const result of quality.results.filter((result) => result.status !== 'pass'))
+      this.print(
+        `  ${result.status === 'fail' ? '✗' : '!'} ${result.table}: ${result.check} = ${result.metric} (expected ${result.threshold})${result.failingKeys ? ` [${result.failingKeys}]` : ''}`,
+      );
+  }
+
+  notified(notice: RunNotice): void {
+    this.heading('Notify (the alerts topic in AWS)');
+    this.print(`  ${notice.subject}`);
+  }
+
+  committed(cursors: CommittedCursor[]): void {
+    if (!cursors.length) return;
+    this.print(
+      `Commit state: ${cursors.map((cursor) => `${cursor.source}/${cursor.resource} → ${cursor.cursor}`).join(', ')}`,
+    );
+  }
+
+  deadLettered(file: string): void {
+    this.print(`Dead-letter message: ${file}`);
+  }
+
+  loadingAfterFailure(): void {
+    this.print('Load (local Snowpipe: s3://transformed → DuckDB RAW) and models (CLEAN, ANALYTICS)');
+  }
+
+  loaded(files: Array<{ rows: number }>, failedFiles: number): void {
+    const rows = files.reduce((sum, file) => sum + file.rows, 0);
+    this.print(
+      `Loaded ${plural(files.length, 'file')} (${plural(rows, 'row')}) into the warehouse${failedFiles ? `; ${plural(failedFiles, 'file')} could not load (above)` : ''}`,
+    );
+  }
+}
