@@ -115,6 +115,9 @@ export interface BatchStateMachineProps {
 /** How long a run may take before it fails (and alerts) instead of holding the day forever. */
 export const DEFAULT_RUN_TIMEOUT = Duration.seconds(RUN_TIMEOUT_SECONDS);
 
+/** Every Catch of the main path keeps the error where the failure path reads it. */
+const INTO_ERROR = { resultPath: '$.error' };
+
 /** Every task: three more attempts after 1, 2 and 4 s (with jitter), except for failures a retry cannot fix. */
 function withRetries<T extends TaskStateBase>(task: T): T {
   task.addRetry({ errors: [...NON_RETRYABLE_ERRORS], maxAttempts: 0 });
@@ -139,27 +142,75 @@ export class BatchStateMachine extends Construct {
   public readonly stateMachine: StateMachine;
   public readonly logGroup: LogGroup;
 
-  constructor(scope: Construct, id: string, props: BatchStateMachineProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: BatchStateMachineProps,
+  ) {
     super(scope, id);
-    const { functions } = props;
-    const invoke = (
-      name: string,
-      fn: IFunction,
-      options: Partial<ConstructorParameters<typeof LambdaInvoke>[2]> = {},
-    ) =>
-      withRetries(
-        new LambdaInvoke(this, name, {
-          stateName: name,
-          lambdaFunction: fn,
-          payloadResponseOnly: true,
-          // Lambda's own limit plus a margin: Step Functions' default would wait forever, a local run 60 s.
-          taskTimeout: Timeout.duration(Duration.minutes(16)),
-          retryOnServiceExceptions: false, // the States.ALL retrier covers Lambda's own transient errors
-          ...options,
-        }),
-      );
+    const releaseAfterFailure = this.failurePath();
+    const { plan, acquireLease } = this.planAndLease();
+    const extractAll = this.extractEveryResource();
+    const validateAll = this.validateEveryResource();
+    const { reconcile, quality, commitState, notifySuccess } = this.reconcileToNotice();
 
-    // Failure path, shared by every Catch.
+    for (const step of [
+      plan,
+      acquireLease,
+      extractAll,
+      validateAll,
+      reconcile,
+      quality,
+      commitState,
+      notifySuccess,
+    ])
+      step.addCatch(releaseAfterFailure, INTO_ERROR);
+
+    const definition = plan
+      .next(acquireLease)
+      .next(extractAll)
+      .next(validateAll)
+      .next(reconcile)
+      .next(props.warehouse ? this.waitForLoads(props.warehouse, quality, releaseAfterFailure) : quality);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+      timeout: props.timeout ?? DEFAULT_RUN_TIMEOUT,
+    });
+    this.acceptFindings();
+  }
+
+  /** A Lambda task with the house settings and retries. */
+  private invoke(
+    name: string,
+    fn: IFunction,
+    options: Partial<ConstructorParameters<typeof LambdaInvoke>[2]> = {},
+  ): LambdaInvoke {
+    return withRetries(
+      new LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: fn,
+        payloadResponseOnly: true,
+        // Lambda's own limit plus a margin: Step Functions' default would wait forever, a local run 60 s.
+        taskTimeout: Timeout.duration(Duration.minutes(16)),
+        retryOnServiceExceptions: false, // the States.ALL retrier covers Lambda's own transient errors
+        ...options,
+      }),
+    );
+  }
+
+  /**
+   * The failure path every Catch leads to: give the leases back, a failure notice, the execution's
+   * input and cause to the dead-letter queue, and a Fail state that keeps the original error name.
+   */
+  private failurePath(): LambdaInvoke {
+    const { functions } = this.props;
     const runFailed = new Fail(this, STATE.failed, {
       stateName: STATE.failed,
       errorPath: '$.error.Error',
@@ -168,7 +219,7 @@ export class BatchStateMachine extends Construct {
     const sendToDlq = withRetries(
       new SqsSendMessage(this, STATE.sendToDlq, {
         stateName: STATE.sendToDlq,
-        queue: props.deadLetterQueue,
+        queue: this.props.deadLetterQueue,
         messageBody: TaskInput.fromObject({
           executionArn: JsonPath.stringAt('$$.Execution.Id'),
           stateMachineArn: JsonPath.stringAt('$$.StateMachine.Id'),
@@ -178,7 +229,7 @@ export class BatchStateMachine extends Construct {
         resultPath: JsonPath.DISCARD,
       }),
     ).next(runFailed);
-    const notifyFailure = invoke(STATE.notifyFailure, functions.notify, {
+    const notifyFailure = this.invoke(STATE.notifyFailure, functions.notify, {
       payload: TaskInput.fromObject({
         status: 'failed',
         executionArn: JsonPath.stringAt('$$.Execution.Id'),
@@ -193,22 +244,26 @@ export class BatchStateMachine extends Construct {
     notifyFailure.next(sendToDlq);
     // A failed run gives its resources back first (only the leases it holds: a run stopped by another's
     // lease releases nothing); a lease that cannot be given back expires with the state machine's timeout.
-    const releaseAfterFailure = invoke(STATE.releaseAfterFailure, functions.runLease, {
+    const releaseAfterFailure = this.invoke(STATE.releaseAfterFailure, functions.runLease, {
       payload: TaskInput.fromObject({ action: 'release', batchId: JsonPath.stringAt('$$.Execution.Name') }),
       resultPath: JsonPath.DISCARD,
     });
     releaseAfterFailure.addCatch(notifyFailure, { resultPath: '$.releaseError' });
     releaseAfterFailure.next(notifyFailure);
-    const onFailure = { resultPath: '$.error' };
+    return releaseAfterFailure;
+  }
 
-    const plan = invoke(STATE.plan, functions.plan, {
+  /** The run's plan (day, resources), then a lease on each resource: one run per resource at a time. */
+  private planAndLease(): { plan: LambdaInvoke; acquireLease: LambdaInvoke } {
+    const { functions } = this.props;
+    const plan = this.invoke(STATE.plan, functions.plan, {
       payload: TaskInput.fromObject({
         batchId: JsonPath.stringAt('$$.Execution.Name'),
         input: JsonPath.objectAt('$'),
       }),
     });
-    // One run per resource: a second execution stops here, before extracting, naming the run it met.
-    const acquireLease = invoke(STATE.acquireLease, functions.runLease, {
+    // A second execution stops here, before extracting, naming the run it met.
+    const acquireLease = this.invoke(STATE.acquireLease, functions.runLease, {
       payload: TaskInput.fromObject({
         action: 'acquire',
         batchId: JsonPath.stringAt('$.batchId'),
@@ -217,9 +272,12 @@ export class BatchStateMachine extends Construct {
       }),
       resultPath: JsonPath.DISCARD,
     });
+    return { plan, acquireLease };
+  }
 
-    // One resource: call extract until it says done, each call resuming from the last continuation.
-    const extract = invoke(STATE.extract, functions.extract, { resultPath: '$.extract' });
+  /** Every resource, each calling extract until it says done, each call resuming from the last continuation. */
+  private extractEveryResource(): MapState {
+    const extract = this.invoke(STATE.extract, this.props.functions.extract, { resultPath: '$.extract' });
     const continueExtract = new Pass(this, STATE.continueExtract, {
       stateName: STATE.continueExtract,
       parameters: {
@@ -240,7 +298,7 @@ export class BatchStateMachine extends Construct {
     const extractDone = new Choice(this, STATE.extractDone, { stateName: STATE.extractDone })
       .when(Condition.booleanEquals('$.extract.done', true), keepExtractSummary)
       .otherwise(continueExtract);
-    const extractAll = new MapState(this, STATE.extractAll, {
+    return new MapState(this, STATE.extractAll, {
       stateName: STATE.extractAll,
       itemsPath: '$.resources',
       itemSelector: {
@@ -249,12 +307,14 @@ export class BatchStateMachine extends Construct {
         batchId: JsonPath.stringAt('$.batchId'),
         logicalDate: JsonPath.stringAt('$.logicalDate'),
       },
-      maxConcurrency: props.maxConcurrency,
+      maxConcurrency: this.props.maxConcurrency,
       resultPath: '$.extracted',
     }).itemProcessor(extract.next(extractDone));
+  }
 
-    // Every resource, each of its page groups in its own invocation.
-    const validate = invoke(STATE.validate, functions.validate);
+  /** Every resource, each of its page groups validated in its own invocation. */
+  private validateEveryResource(): MapState {
+    const validate = this.invoke(STATE.validate, this.props.functions.validate);
     const validateGroups = new MapState(this, STATE.validateGroups, {
       stateName: STATE.validateGroups,
       itemsPath: '$.extract.pageGroups',
@@ -265,17 +325,23 @@ export class BatchStateMachine extends Construct {
         logicalDate: JsonPath.stringAt('$.extract.logicalDate'),
         pageGroup: JsonPath.objectAt('$$.Map.Item.Value'),
       },
-      maxConcurrency: props.maxConcurrency,
+      maxConcurrency: this.props.maxConcurrency,
     }).itemProcessor(validate);
-    const validateAll = new MapState(this, STATE.validateAll, {
+    return new MapState(this, STATE.validateAll, {
       stateName: STATE.validateAll,
       itemsPath: '$.extracted',
       itemSelector: { extract: JsonPath.objectAt('$$.Map.Item.Value') },
-      maxConcurrency: props.maxConcurrency,
+      maxConcurrency: this.props.maxConcurrency,
       resultPath: '$.validated',
     }).itemProcessor(validateGroups);
+  }
 
-    const reconcile = invoke(STATE.reconcile, functions.reconcile, {
+  /**
+   * Reconcile the counts, then (after the load) the quality gate, the cursor commit, the leases given
+   * back and the success notice: state advances last.
+   */
+  private reconcileToNotice() {
+    const reconcile = this.invoke(STATE.reconcile, this.props.functions.reconcile, {
       payload: TaskInput.fromObject({
         batchId: JsonPath.stringAt('$.batchId'),
         logicalDate: JsonPath.stringAt('$.logicalDate'),
@@ -284,7 +350,7 @@ export class BatchStateMachine extends Construct {
       }),
       resultPath: '$.summary',
     });
-    const notifySuccess = invoke(STATE.notifySuccess, functions.notify, {
+    const notifySuccess = this.invoke(STATE.notifySuccess, this.props.functions.notify, {
       payload: TaskInput.fromObject({
         status: 'succeeded',
         executionArn: JsonPath.stringAt('$$.Execution.Id'),
@@ -296,96 +362,76 @@ export class BatchStateMachine extends Construct {
     });
     // After the load: every data-quality check; a failed `fail` check fails the run (through the
     // failure notice, which lists them), warnings ride along to the success notice.
-    const quality = invoke(STATE.quality, functions.quality, {
+    const quality = this.invoke(STATE.quality, this.props.functions.quality, {
       payload: TaskInput.fromObject({ batchId: JsonPath.stringAt('$.batchId') }),
       resultPath: '$.quality',
     });
     // State advances last: only a run that got this far moves the incremental cursors; the success
     // notice follows the commit, so a run is never announced and then failed.
-    const commitState = invoke(STATE.commitState, functions.commitState, {
+    const commitState = this.invoke(STATE.commitState, this.props.functions.commitState, {
       payload: TaskInput.fromObject({ extracted: JsonPath.listAt('$.extracted') }),
       resultPath: '$.committed',
     });
-    const releaseLease = invoke(STATE.releaseLease, functions.runLease, {
+    const releaseLease = this.invoke(STATE.releaseLease, this.props.functions.runLease, {
       payload: TaskInput.fromObject({ action: 'release', batchId: JsonPath.stringAt('$.batchId') }),
       resultPath: JsonPath.DISCARD,
     });
     // The data is in and the cursors moved: a lease that cannot be given back just expires.
     releaseLease.addCatch(notifySuccess, { resultPath: '$.releaseError' });
     quality.next(commitState);
-
-    for (const step of [
-      plan,
-      acquireLease,
-      extractAll,
-      validateAll,
-      reconcile,
-      quality,
-      commitState,
-      notifySuccess,
-    ])
-      step.addCatch(releaseAfterFailure, onFailure);
-
-    // With Snowflake: wait until Snowpipe has loaded every Parquet part of the batch (or one failed,
-    // or the checks ran out), then record the run in ANALYTICS.PIPELINE_RUNS.
     commitState
       .next(releaseLease)
       .next(notifySuccess)
       .next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
-    let afterReconcile: IChainable = quality;
-    if (props.warehouse) {
-      const checkLoads = invoke(STATE.checkLoads, props.warehouse.checkLoads, {
-        payload: TaskInput.fromObject({
-          summary: JsonPath.objectAt('$.summary'),
-          attempt: JsonPath.numberAt('$.loads.attempt'),
-        }),
-        resultPath: '$.loads',
-      });
-      const recordRun = invoke(STATE.recordRun, props.warehouse.recordRun, {
-        payload: TaskInput.fromObject({
-          summary: JsonPath.objectAt('$.summary'),
-          startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
-        }),
-        resultPath: JsonPath.DISCARD,
-      });
-      for (const step of [checkLoads, recordRun]) step.addCatch(releaseAfterFailure, onFailure);
-      const waitForLoads = new Wait(this, STATE.waitForLoads, {
-        stateName: STATE.waitForLoads,
-        time: WaitTime.duration(props.loadCheckInterval ?? Duration.minutes(1)),
-      }).next(checkLoads);
-      afterReconcile = new Pass(this, STATE.startLoadWait, {
-        stateName: STATE.startLoadWait,
-        result: Result.fromObject({ attempt: 0 }),
-        resultPath: '$.loads',
-      })
-        .next(checkLoads)
-        .next(
-          new Choice(this, STATE.loadsDone, { stateName: STATE.loadsDone })
-            .when(Condition.numberGreaterThan('$.loads.pending', 0), waitForLoads)
-            .otherwise(recordRun.next(quality)),
-        );
-    }
+    return { reconcile, quality, commitState, notifySuccess };
+  }
 
-    const definition = plan
-      .next(acquireLease)
-      .next(extractAll)
-      .next(validateAll)
-      .next(reconcile)
-      .next(afterReconcile);
+  /**
+   * With Snowflake: wait until Snowpipe has loaded every Parquet part of the batch (or one failed, or
+   * the checks ran out), then record the run in ANALYTICS.PIPELINE_RUNS, then the quality gate.
+   */
+  private waitForLoads(
+    warehouse: WarehouseFunctions,
+    quality: LambdaInvoke,
+    releaseAfterFailure: LambdaInvoke,
+  ): IChainable {
+    const checkLoads = this.invoke(STATE.checkLoads, warehouse.checkLoads, {
+      payload: TaskInput.fromObject({
+        summary: JsonPath.objectAt('$.summary'),
+        attempt: JsonPath.numberAt('$.loads.attempt'),
+      }),
+      resultPath: '$.loads',
+    });
+    const recordRun = this.invoke(STATE.recordRun, warehouse.recordRun, {
+      payload: TaskInput.fromObject({
+        summary: JsonPath.objectAt('$.summary'),
+        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
+      }),
+      resultPath: JsonPath.DISCARD,
+    });
+    for (const step of [checkLoads, recordRun]) step.addCatch(releaseAfterFailure, INTO_ERROR);
+    const waitForLoads = new Wait(this, STATE.waitForLoads, {
+      stateName: STATE.waitForLoads,
+      time: WaitTime.duration(this.props.loadCheckInterval ?? Duration.minutes(1)),
+    }).next(checkLoads);
+    return new Pass(this, STATE.startLoadWait, {
+      stateName: STATE.startLoadWait,
+      result: Result.fromObject({ attempt: 0 }),
+      resultPath: '$.loads',
+    })
+      .next(checkLoads)
+      .next(
+        new Choice(this, STATE.loadsDone, { stateName: STATE.loadsDone })
+          .when(Condition.numberGreaterThan('$.loads.pending', 0), waitForLoads)
+          .otherwise(recordRun.next(quality)),
+      );
+  }
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      definitionBody: DefinitionBody.fromChainable(definition),
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
-      timeout: props.timeout ?? DEFAULT_RUN_TIMEOUT,
-    });
+  /** cdk-nag findings accepted on purpose, each with its reason. */
+  private acceptFindings(): void {
     const reason =
       'the state machine may invoke the versions and aliases of the pipeline functions (CDK grants <arn>:*)';
-    for (const fn of [...Object.values(functions), ...Object.values(props.warehouse ?? {})]) {
+    for (const fn of [...Object.values(this.props.functions), ...Object.values(this.props.warehouse ?? {})]) {
       const cfn = fn.node.defaultChild as CfnElement;
       acceptFinding(this.stateMachine, `IAM5[Resource::${arnToken(cfn)}:*]`, reason);
     }
