@@ -23,7 +23,7 @@ import { RejectSink } from './reject-sink';
 import { SchemaRegistry } from './schema-registry';
 import { batchWarnings } from './batch-rules';
 import { ColumnSpec, lineageColumns, TableSpec, writtenColumns } from '../contracts/table-spec';
-import { planFastPath } from './fast-path/plan';
+import { planFastPath } from './fast-path/acceptance-sql';
 import { confirmFastPathRecord, runFastPathStage } from './fast-path/fast-path-stage';
 import type { ValidateResult } from '../shared/step-messages';
 

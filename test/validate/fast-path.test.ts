@@ -1,6 +1,6 @@
 import { extractResource } from '../../lambdas/extract/extract-resource';
 import { loadContracts } from '../../lambdas/contracts/contract';
-import { planFastPath } from '../../lambdas/validate/fast-path/plan';
+import { planFastPath } from '../../lambdas/validate/fast-path/acceptance-sql';
 import { validateResource, ValidateDeps } from '../../lambdas/validate/validate-resource';
 import type { ValidateResult } from '../../lambdas/shared/step-messages';
 import type { RejectLine } from '../../lambdas/validate/reject-sink';

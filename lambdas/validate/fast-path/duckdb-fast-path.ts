@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { FastPathPlan } from './plan';
+import type { FastPathPlan } from './acceptance-sql';
 import { sqlName, sqlString } from '../../shared/sql-text';
 
 /** The number in DuckDB's part file names (`data_0.parquet`, `data_1.parquet`, …). */

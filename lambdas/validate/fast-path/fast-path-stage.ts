@@ -6,7 +6,7 @@ import type { ManifestPage } from '../../raw-zone/raw-landing';
 import type { PipelineLogger } from '../../shared/logger';
 import { LocalPage, PageVerdicts, runFastPath } from './duckdb-fast-path';
 import { PartUploader } from './part-uploader';
-import type { FastPathPlan } from './plan';
+import type { FastPathPlan } from './acceptance-sql';
 import { DownloadedPage, downloadPages } from './page-download';
 import { recordHash } from '../../contracts/canonical-json';
 import type { ExactNumbers } from '../../shared/exact-json';
