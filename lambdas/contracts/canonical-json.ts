@@ -45,7 +45,7 @@ function numberText(value: number, holder: object, key: string, exact: ExactNumb
  * Compact JSON with keys in a fixed order at every level (the contract's order, then unknown keys
  * sorted): equal records give equal text whatever order their keys arrived in. The contract's order
  * rather than plain sorting because a compact record whose keys arrive in that order is already its
- * own canonical text, so validate's DuckDB path hashes the record's text as it is (fast-path/plan.ts).
+ * own canonical text, so validate's DuckDB path hashes the record's text as it is (fast-path/acceptance-sql.ts).
  */
 export function canonicalJson(
   value: unknown,

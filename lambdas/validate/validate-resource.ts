@@ -34,7 +34,7 @@ export interface ValidateDeps {
   failedBucket: string;
   contracts: Map<string, Contract>;
   logger: PipelineLogger;
-  /** Let DuckDB write the records it proves acceptable (fast-path/plan.ts); default on. */
+  /** Let DuckDB write the records it proves acceptable (fast-path/acceptance-sql.ts); default on. */
   fastPath?: boolean;
 }
 

@@ -75,7 +75,7 @@ function checkedRecords(plan: FastPathPlan, files: readonly string[]): string {
 
 /**
  * Lets DuckDB (one thread, bounded memory) write the Parquet of every record it proves the contract
- * accepts (fast-path/plan.ts), and tells which records of which pages it left for the JS path.
+ * accepts (fast-path/acceptance-sql.ts), and tells which records of which pages it left for the JS path.
  */
 export async function runFastPath(
   plan: FastPathPlan,
