@@ -2,7 +2,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanModels } from '../lambdas/warehouse/clean-models';
-import { checksDirectory, loadChecks } from '../lambdas/quality/check-config';
+import { catalogueChecks } from '../lambdas/quality/check-config';
 import { compiledChecksSql } from '../lambdas/quality/compiled-checks';
 import { snowflakeDialect } from '../lambdas/quality/dialect';
 import { loadContracts } from '../lambdas/contracts/contract';
@@ -16,7 +16,7 @@ export function generatedSqlFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const model of [...loadContracts().values()].flatMap(cleanModels))
     files.set(join(cleanModelsDirectory, `${model.table}.sql`), model.sql);
-  for (const [table, sql] of compiledChecksSql(loadChecks(checksDirectory), snowflakeDialect))
+  for (const [table, sql] of compiledChecksSql(catalogueChecks(), snowflakeDialect))
     files.set(join(compiledChecksDirectory, `${table}.sql`), sql);
   return files;
 }

@@ -101,13 +101,20 @@ export class PipelineStack extends Stack {
         ...more,
       });
     const sourcesVariable = config.sources.join(',');
+    // The source folders (settings, contracts, checks) travel with the steps that read them.
+    const withSources = { filesNextToHandler: { sources: 'sources' } };
     const functions = {
-      plan: fn('plan', config.memoryMb.small, { PIPELINE_SOURCES: sourcesVariable }),
-      extract: fn('extract', config.memoryMb.extract, {
-        RAW_BUCKET: raw.bucketName,
-        STATE_BUCKET: raw.bucketName,
-        PIPELINE_SECRET_ARN: sourceSecrets.secretArn,
-      }),
+      plan: fn('plan', config.memoryMb.small, { PIPELINE_SOURCES: sourcesVariable }, withSources),
+      extract: fn(
+        'extract',
+        config.memoryMb.extract,
+        {
+          RAW_BUCKET: raw.bucketName,
+          STATE_BUCKET: raw.bucketName,
+          PIPELINE_SECRET_ARN: sourceSecrets.secretArn,
+        },
+        withSources,
+      ),
       validate: fn(
         'validate',
         config.memoryMb.validate,
@@ -119,7 +126,7 @@ export class PipelineStack extends Stack {
           VALIDATE_FAST_PATH: 'on',
         },
         // The fast path runs DuckDB on a page group (up to 2 GiB of JSON, gzip) kept in /tmp.
-        { nativeModules: ['@duckdb/node-api'], ephemeralStorageMiB: 4096 },
+        { ...withSources, nativeModules: ['@duckdb/node-api'], ephemeralStorageMiB: 4096 },
       ),
       reconcile: fn('reconcile', config.memoryMb.small),
       quality: new PipelineFunction(this, 'qualityFunction', {
@@ -128,8 +135,8 @@ export class PipelineStack extends Stack {
         environment: snowflakeEnvironment(config.snowflake),
         logRetention,
         removalPolicy,
-        // The checks and the CLEAN models travel with the handler, which reads them next to itself.
-        filesNextToHandler: { checks: 'lambdas/quality/checks', clean: 'sql/models/clean' },
+        // The sources (their checks) and the CLEAN models travel with the handler, which reads them next to itself.
+        filesNextToHandler: { sources: 'sources', clean: 'sql/models/clean' },
       }),
       notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),

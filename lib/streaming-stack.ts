@@ -73,6 +73,8 @@ export class StreamingStack extends Stack {
       memorySize: 512,
       timeout: Duration.seconds(29), // API Gateway's own limit
       environment: { STREAM_NAME: this.stream.streamName, FAILED_BUCKET: failed.bucketName },
+      // The events contract is read from the source folders, which travel with the handler.
+      filesNextToHandler: { sources: 'sources' },
       logRetention,
       removalPolicy,
     });

@@ -6,7 +6,8 @@ import { logger } from '../lambdas/shared/logger';
 import { createS3Client } from '../lambdas/shared/s3-client';
 import { startFixtureApi, fixtureCredentials, FaultRule, FixtureApiOptions } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
-import { baseUrlOverrideVariable, builtInSources } from '../lambdas/sources';
+import { baseUrlOverrideVariable } from '../lambdas/sources';
+import { sourceFolders } from '../lambdas/sources/catalogue';
 import { handler as plan } from '../lambdas/plan/handler';
 import { handler as extract, resetContainer as resetExtract } from '../lambdas/extract/handler';
 import { handler as validate, resetContainer as resetValidate } from '../lambdas/validate/handler';
@@ -21,7 +22,7 @@ import { LocalWarehouse } from './warehouse/warehouse';
 import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
 import { RunPrinter } from './run-printer';
 import { failedLoadsError } from '../lambdas/snowflake-load/warehouse-loads';
-import { checksDirectory, loadChecks } from '../lambdas/quality/check-config';
+import { catalogueChecks, loadChecks } from '../lambdas/quality/check-config';
 import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate } from '../lambdas/quality/quality-gate';
 import { runChecks, QualityVerdict } from '../lambdas/quality/run-checks';
@@ -40,7 +41,7 @@ export interface LocalRunOptions {
   fresh?: boolean;
   /** Progress lines go here (stdout in the CLI, nowhere in tests). */
   print?: (line: string) => void;
-  /** Where the data-quality checks are (default: the shipped ones, lambdas/quality/checks). */
+  /** Where the data-quality checks are (default: every source's, sources/<source>/checks). */
   checksDirectory?: string;
 }
 
@@ -262,7 +263,7 @@ function localTaskHandlers(
       await warehouse.buildAnalytics();
       const quality = (observed.quality = await runChecks(
         warehouse.executor(),
-        loadChecks(options.checksDirectory ?? checksDirectory),
+        options.checksDirectory ? loadChecks(options.checksDirectory) : catalogueChecks(),
         duckdbDialect,
         event.batchId,
       ));
@@ -301,8 +302,10 @@ function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: stri
   process.env.STATE_BUCKET = localBuckets.raw;
   process.env.TRANSFORMED_BUCKET = localBuckets.transformed;
   process.env.FAILED_BUCKET = localBuckets.failed;
-  // Locally every built-in source is enabled; --source narrows the run through its input, as in AWS.
-  process.env.PIPELINE_SOURCES = builtInSources.map((source) => source.name).join(',');
+  // Locally every source of the catalogue is enabled; --source narrows the run through its input, as in AWS.
+  process.env.PIPELINE_SOURCES = sourceFolders()
+    .map((folder) => folder.name)
+    .join(',');
   for (const [source, url] of Object.entries(baseUrls)) {
     // A user who points a source at the real API keeps their own setting.
     const variable = baseUrlOverrideVariable(source);

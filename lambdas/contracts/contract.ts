@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { describeIssues } from '../shared/zod-issues';
-import { builtInContracts } from './built-in';
+import { sourceFolders } from '../sources/catalogue';
 import { EXTRA_COLUMN, JsonSchemaNode, TableSpec, tablesFromSchema } from './table-spec';
 
 /**
@@ -108,12 +108,32 @@ export function compileContract(source: string, resource: string, schema: unknow
   };
 }
 
-/** The contracts of every built-in resource, compiled once per container. */
-export function loadContracts(ajv: Ajv2020 = createValidator()): Map<string, Contract> {
+/** The contract of every resource of the catalogue (sources/<source>/contracts), and the stream's. */
+export function loadContracts(
+  ajv: Ajv2020 = createValidator(),
+  env: NodeJS.ProcessEnv = process.env,
+): Map<string, Contract> {
   const contracts = new Map<string, Contract>();
-  for (const [key, schema] of Object.entries(builtInContracts)) {
-    const [source, resource] = key.split('/') as [string, string];
-    contracts.set(key, compileContract(source, resource, schema, ajv));
-  }
+  for (const folder of sourceFolders(env))
+    for (const [resource, schema] of folder.contracts)
+      contracts.set(`${folder.name}/${resource}`, compileContract(folder.name, resource, schema, ajv));
+  const pulled = sourceFolders(env)
+    .find((folder) => folder.name === 'events_apikey')
+    ?.contracts.get('events') as Record<string, unknown> | undefined;
+  if (pulled)
+    contracts.set('stream/events', compileContract('stream', 'events', streamContractOf(pulled), ajv));
   return contracts;
+}
+
+/**
+ * Events pushed to POST /events (the streaming path, lambdas/ingest): the same shape as the pulled
+ * ones. Undeclared fields are kept in `_extra` (mode keep_extra): a request's verdict never depends
+ * on what earlier requests sent, and the stream's table never grows.
+ */
+function streamContractOf(pulled: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...pulled,
+    $id: 'contracts/stream/events',
+    'x-pipeline': { ...(pulled['x-pipeline'] as object), mode: 'keep_extra' },
+  };
 }

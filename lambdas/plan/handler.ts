@@ -32,7 +32,7 @@ export async function handler(event: PlanEvent): Promise<RunPlan> {
       throw new ConfigError(
         `PIPELINE_SOURCES names unknown source "${name}"`,
         {},
-        `use built-in sources: ${[...known.keys()].join(', ')}`,
+        `use one of the sources of sources/: ${[...known.keys()].join(', ')}`,
       );
     return source;
   });

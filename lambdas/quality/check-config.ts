@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
+import { sourceFolders } from '../sources/catalogue';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case column or table name');
 const severity = z.enum(['warn', 'fail']).default('fail');
@@ -178,5 +179,9 @@ export function loadChecks(directory: string): Check[] {
     .flatMap((file) => parseChecksFile(readFileSync(join(directory, file), 'utf8'), file));
 }
 
-/** The checks shipped with the pipeline. */
-export const checksDirectory = join(__dirname, 'checks');
+/** The checks of every source of the catalogue (sources/<source>/checks), checked at start-up. */
+export function catalogueChecks(env: NodeJS.ProcessEnv = process.env): Check[] {
+  return sourceFolders(env).flatMap((folder) =>
+    folder.checksDirectory ? loadChecks(folder.checksDirectory) : [],
+  );
+}

@@ -10,7 +10,7 @@ export function compiledChecksSql(checks: readonly Check[], dialect: Dialect): M
   const files = new Map<string, string[]>();
   for (const check of checks) {
     const statements = files.get(check.table) ?? [
-      `-- ${check.table}: the data-quality queries in ${dialect.name} SQL, generated from lambdas/quality/checks by npm run models; do not edit.`,
+      `-- ${check.table}: the data-quality queries in ${dialect.name} SQL, generated from sources/*/checks by npm run models; do not edit.`,
     ];
     if (check.kind === 'schema') {
       statements.push(`-- ${check.name}\n${dialect.columnsOf(check.table)};`);

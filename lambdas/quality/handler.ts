@@ -6,15 +6,15 @@ import { parseStepEvent } from '../shared/step-event';
 import { loadCleanModels } from '../warehouse/migrations';
 import { mergeFromStream } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
-import { checksDirectory, loadChecks } from './check-config';
+import { catalogueChecks } from './check-config';
 import { snowflakeDialect } from './dialect';
 import { qualityGate } from './quality-gate';
 import { QualityEvent, qualityEventSchema, QualitySummary } from '../shared/step-messages';
 import { runChecks } from './run-checks';
 
-// The bundle carries the checks and the CLEAN models next to it; from source they are in the repository.
+// The bundle carries the sources (their checks) and the CLEAN models next to it; from source they are in the repository.
 const bundled = (name: string) => join(__dirname, name);
-const checks = loadChecks(existsSync(bundled('checks')) ? bundled('checks') : checksDirectory);
+const checks = catalogueChecks();
 const cleanModelsDirectory = existsSync(bundled('clean'))
   ? bundled('clean')
   : join(__dirname, '..', '..', 'sql', 'models', 'clean');

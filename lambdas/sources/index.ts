@@ -1,20 +1,51 @@
+import { ConfigError } from '../shared/errors';
+import { SourceFolder, sourceFolders } from './catalogue';
 import { parseSourceConfig, SourceConfig, SourceConfigInput } from './source-config';
-import { eventsApikey, eventsOauth } from './events';
-import { fakestore } from './fakestore';
-import { gfn } from './gfn';
-
-/** Every source the pipeline ships. A new API is a new module here (see docs/sources.md). */
-export const builtInSources: readonly SourceConfigInput[] = [gfn, fakestore, eventsOauth, eventsApikey];
 
 /** `PIPELINE_BASE_URL_GFN=http://127.0.0.1:8080/gfn/v1` points a source elsewhere (fixture API, proxy). */
 export function baseUrlOverrideVariable(sourceName: string): string {
   return `PIPELINE_BASE_URL_${sourceName.toUpperCase()}`;
 }
 
+/**
+ * A source folder's settings, each resource with the primary key its contract declares: the key is
+ * declared once, where the records are described, and extract (which writes it in the manifest) and
+ * validate read the same one.
+ */
+export function sourceDefinition(folder: SourceFolder): SourceConfigInput {
+  const resources = (folder.config.resources ?? []) as Array<Record<string, unknown>>;
+  return {
+    ...folder.config,
+    resources: resources.map((resource) => {
+      const file = `${folder.directory}/contracts/${String(resource.name)}.json`;
+      if (Object.hasOwn(resource, 'primaryKey'))
+        throw new ConfigError(
+          `${folder.directory}/source.yml gives resource ${String(resource.name)} a primaryKey`,
+          { source: folder.name, resource: String(resource.name) },
+          `declare it once, in ${file} ("x-pipeline": { "primaryKey": [...] })`,
+        );
+      const contract = folder.contracts.get(String(resource.name)) as
+        { 'x-pipeline'?: { primaryKey?: unknown } } | undefined;
+      if (!contract)
+        throw new ConfigError(
+          `source ${folder.name} has no contract for its resource ${String(resource.name)}`,
+          { source: folder.name, resource: String(resource.name) },
+          `add ${file} (docs/contracts.md)`,
+        );
+      return { ...resource, primaryKey: contract['x-pipeline']?.primaryKey };
+    }),
+  } as SourceConfigInput;
+}
+
+/** Every source of the catalogue (the folders under sources/ and PIPELINE_SOURCES_PATH), unvalidated. */
+export function catalogueSources(env: NodeJS.ProcessEnv = process.env): SourceConfigInput[] {
+  return sourceFolders(env).map(sourceDefinition);
+}
+
 /** Validates every source once, at start-up, applying base-URL overrides from the environment. */
 export function loadSources(
   env: NodeJS.ProcessEnv = process.env,
-  definitions: readonly SourceConfigInput[] = builtInSources,
+  definitions: readonly SourceConfigInput[] = catalogueSources(env),
 ): Map<string, SourceConfig> {
   const sources = new Map<string, SourceConfig>();
   for (const definition of definitions) {

@@ -68,7 +68,7 @@ export async function validateResource(
     throw new ConfigError(
       `no contract for ${request.source}/${request.resource}`,
       { source: request.source, resource: request.resource },
-      `add lambdas/contracts/built-in/${request.source}/${request.resource}.json (docs/contracts.md)`,
+      `add sources/${request.source}/contracts/${request.resource}.json (docs/contracts.md)`,
     );
   }
   const batch = {

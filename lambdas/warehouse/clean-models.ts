@@ -29,7 +29,7 @@ export function cleanModels(contract: Contract): CleanModel[] {
     const key = isChild ? [...parentKey.map((column) => `_parent_${column}`), '_list_index'] : parentKey;
     const latest = `row_number() over (partition by ${key.join(', ')} order by _extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc) = 1`;
     const statements = [
-      `-- ${name}: generated from the contract ${contract.source}/${contract.resource} (lambdas/contracts/built-in) by npm run models; do not edit.`,
+      `-- ${name}: generated from sources/${contract.source}/contracts/${contract.resource}.json by npm run models; do not edit.`,
       `create table if not exists clean.${name} as\nselect ${columns.join(', ')}\nfrom raw.${name}\nwhere 1 = 0;`,
       [
         `merge into clean.${name} as t`,

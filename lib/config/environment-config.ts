@@ -1,9 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
-import { builtInSources } from '../../lambdas/sources';
+import { sourceFolders } from '../../lambdas/sources/catalogue';
 import { describeIssues } from '../../lambdas/shared/zod-issues';
 
-const sourceNames = builtInSources.map((source) => source.name);
+/** The catalogue: every folder under sources/. */
+const sourceNames = sourceFolders().map((folder) => folder.name);
 
 /** EventBridge Scheduler's cron: six fields, as `cron(0 6 * * ? *)`. */
 const CRON = /^cron\((\S+\s+){5}\S+\)$/;
@@ -12,11 +13,12 @@ const CRON = /^cron\((\S+\s+){5}\S+\)$/;
 export const environmentConfigSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lower-case letters, digits and -, 2–21 characters'),
-    /** Built-in sources this environment runs (lambdas/sources). */
+    /** The sources this environment runs, by folder name under sources/. @default every one */
     sources: z
       .array(z.enum(sourceNames as [string, ...string[]]))
       .min(1, 'at least one source')
-      .refine((names) => new Set(names).size === names.length, 'each source once'),
+      .refine((names) => new Set(names).size === names.length, 'each source once')
+      .default(sourceNames),
     schedule: z
       .object({
         expression: z.string().regex(CRON, 'a six-field cron expression such as "cron(0 6 * * ? *)"'),

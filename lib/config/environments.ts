@@ -9,7 +9,6 @@ const daily = { expression: 'cron(0 6 * * ? *)', enabled: true };
 export const environments: Record<string, unknown> = {
   dev: {
     name: 'dev',
-    sources: ['gfn', 'fakestore', 'events_oauth', 'events_apikey'],
     // Runs are started by hand in dev; enable to rehearse the schedule.
     schedule: { ...daily, enabled: false },
     retention: {
@@ -27,7 +26,6 @@ export const environments: Record<string, unknown> = {
   },
   staging: {
     name: 'staging',
-    sources: ['gfn', 'fakestore', 'events_oauth', 'events_apikey'],
     schedule: daily,
     retention: {
       logDays: 30,
@@ -43,7 +41,6 @@ export const environments: Record<string, unknown> = {
   },
   prod: {
     name: 'prod',
-    sources: ['gfn', 'fakestore', 'events_oauth', 'events_apikey'],
     schedule: daily,
     retention: {
       logDays: 90,

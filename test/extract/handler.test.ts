@@ -101,7 +101,7 @@ describe('extract handler', () => {
     ).rejects.toThrow(/logicalDate: must be YYYY-MM-DD/);
     await expect(
       handler({ source: 'nope', resource: 'years', batchId: 'x', logicalDate: '2026-11-20' }),
-    ).rejects.toThrow(/unknown source "nope".*gfn, fakestore, events_oauth, events_apikey/);
+    ).rejects.toThrow(/unknown source "nope".*events_apikey, events_oauth, fakestore, gfn/);
   });
 
   it('never writes a secret to the logs, even at DEBUG, on retries, token refreshes and failures', async () => {

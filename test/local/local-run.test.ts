@@ -8,7 +8,7 @@ import { LocalRunSummary, runLocalPipeline } from '../../local/local-run';
 import { LocalWarehouse } from '../../local/warehouse/warehouse';
 import { fixtureDirectory } from '../../local/fixture-api/fixture-data';
 import type { FaultRule } from '../../local/fixture-api/server';
-import { eventsOauth } from '../../lambdas/sources/events';
+import { loadSources } from '../../lambdas/sources';
 import { RunLeases } from '../../lambdas/run-lease/run-leases';
 import { createS3Client } from '../../lambdas/shared/s3-client';
 import { startLocalS3 } from '../../local/local-s3';
@@ -265,7 +265,7 @@ describe('npm start: the whole pipeline, locally', () => {
     );
     // The event API starts from its configured initial value, as on its very first run.
     expect(rerun.extracts.find((e) => e.source === 'events_oauth' && e.done)!.startCursor).toBe(
-      (eventsOauth.resources[0]!.incremental as { initialValue: string }).initialValue,
+      (loadSources().get('events_oauth')!.resources[0]!.incremental as { initialValue: string }).initialValue,
     );
     expect(rowsOf(rerun.layers.clean)).toMatchObject({ fakestore__carts: 7, events_oauth__events: 5000 });
   });

@@ -1,4 +1,4 @@
--- events_apikey__events: the data-quality queries in snowflake SQL, generated from lambdas/quality/checks by npm run models; do not edit.
+-- events_apikey__events: the data-quality queries in snowflake SQL, generated from sources/*/checks by npm run models; do not edit.
 
 -- row_count()
 select count(*) as metric from clean.events_apikey__events;

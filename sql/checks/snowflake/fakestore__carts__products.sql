@@ -1,4 +1,4 @@
--- fakestore__carts__products: the data-quality queries in snowflake SQL, generated from lambdas/quality/checks by npm run models; do not edit.
+-- fakestore__carts__products: the data-quality queries in snowflake SQL, generated from sources/*/checks by npm run models; do not edit.
 
 -- missing_count(_parent_id, _list_index, product_id)
 select count(*) as metric from clean.fakestore__carts__products where _parent_id is null or _list_index is null or product_id is null;

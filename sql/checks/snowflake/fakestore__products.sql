@@ -1,4 +1,4 @@
--- fakestore__products: the data-quality queries in snowflake SQL, generated from lambdas/quality/checks by npm run models; do not edit.
+-- fakestore__products: the data-quality queries in snowflake SQL, generated from sources/*/checks by npm run models; do not edit.
 
 -- row_count()
 select count(*) as metric from clean.fakestore__products;

@@ -1,4 +1,4 @@
--- events_oauth__events: generated from the contract events_oauth/events (lambdas/contracts/built-in) by npm run models; do not edit.
+-- events_oauth__events: generated from sources/events_oauth/contracts/events.json by npm run models; do not edit.
 
 create table if not exists clean.events_oauth__events as
 select id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _batch_id, _extracted_at, _source_key, _record_hash

@@ -1,4 +1,4 @@
--- fakestore__carts: generated from the contract fakestore/carts (lambdas/contracts/built-in) by npm run models; do not edit.
+-- fakestore__carts: generated from sources/fakestore/contracts/carts.json by npm run models; do not edit.
 
 create table if not exists clean.fakestore__carts as
 select id, user_id, date, v, _batch_id, _extracted_at, _source_key, _record_hash

@@ -1,4 +1,4 @@
--- fakestore__carts__products: generated from the contract fakestore/carts (lambdas/contracts/built-in) by npm run models; do not edit.
+-- fakestore__carts__products: generated from sources/fakestore/contracts/carts.json by npm run models; do not edit.
 
 create table if not exists clean.fakestore__carts__products as
 select _parent_id, _list_index, product_id, quantity, _batch_id, _extracted_at, _source_key, _record_hash

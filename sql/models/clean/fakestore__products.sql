@@ -1,4 +1,4 @@
--- fakestore__products: generated from the contract fakestore/products (lambdas/contracts/built-in) by npm run models; do not edit.
+-- fakestore__products: generated from sources/fakestore/contracts/products.json by npm run models; do not edit.
 
 create table if not exists clean.fakestore__products as
 select id, title, price, description, category, image, rating__rate, rating__count, _batch_id, _extracted_at, _source_key, _record_hash

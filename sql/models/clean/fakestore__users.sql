@@ -1,4 +1,4 @@
--- fakestore__users: generated from the contract fakestore/users (lambdas/contracts/built-in) by npm run models; do not edit.
+-- fakestore__users: generated from sources/fakestore/contracts/users.json by npm run models; do not edit.
 
 create table if not exists clean.fakestore__users as
 select id, email, username, name__firstname, name__lastname, address__geolocation__lat, address__geolocation__long, address__city, address__street, address__number, address__zipcode, phone, v, _batch_id, _extracted_at, _source_key, _record_hash

@@ -1,4 +1,4 @@
--- gfn__countries: generated from the contract gfn/countries (lambdas/contracts/built-in) by npm run models; do not edit.
+-- gfn__countries: generated from sources/gfn/contracts/countries.json by npm run models; do not edit.
 
 create table if not exists clean.gfn__countries as
 select id, version, country_code, country_name, short_name, isoa2, score, _batch_id, _extracted_at, _source_key, _record_hash

@@ -1,4 +1,4 @@
--- gfn__country_footprint: generated from the contract gfn/country_footprint (lambdas/contracts/built-in) by npm run models; do not edit.
+-- gfn__country_footprint: generated from sources/gfn/contracts/country_footprint.json by npm run models; do not edit.
 
 create table if not exists clean.gfn__country_footprint as
 select id, version, year, country_code, country_name, short_name, isoa2, record, crop_land, grazing_land, forest_land, fishing_ground, builtup_land, carbon, value, score, _batch_id, _extracted_at, _source_key, _record_hash

@@ -1,4 +1,4 @@
--- gfn__footprint_by_year: generated from the contract gfn/footprint_by_year (lambdas/contracts/built-in) by npm run models; do not edit.
+-- gfn__footprint_by_year: generated from sources/gfn/contracts/footprint_by_year.json by npm run models; do not edit.
 
 create table if not exists clean.gfn__footprint_by_year as
 select id, version, year, country_code, country_name, short_name, isoa2, record, crop_land, grazing_land, forest_land, fishing_ground, builtup_land, carbon, value, score, _batch_id, _extracted_at, _source_key, _record_hash

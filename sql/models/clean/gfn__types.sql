@@ -1,4 +1,4 @@
--- gfn__types: generated from the contract gfn/types (lambdas/contracts/built-in) by npm run models; do not edit.
+-- gfn__types: generated from sources/gfn/contracts/types.json by npm run models; do not edit.
 
 create table if not exists clean.gfn__types as
 select code, name, note, record, _batch_id, _extracted_at, _source_key, _record_hash

@@ -1,4 +1,4 @@
--- gfn__years: generated from the contract gfn/years (lambdas/contracts/built-in) by npm run models; do not edit.
+-- gfn__years: generated from sources/gfn/contracts/years.json by npm run models; do not edit.
 
 create table if not exists clean.gfn__years as
 select id, year, version, _batch_id, _extracted_at, _source_key, _record_hash

@@ -1,4 +1,4 @@
--- stream__events: generated from the contract stream/events (lambdas/contracts/built-in) by npm run models; do not edit.
+-- stream__events: generated from sources/stream/contracts/events.json by npm run models; do not edit.
 
 create table if not exists clean.stream__events as
 select id, type, user_id, amount, currency, occurred_at, updated_at, context__browser, context__page__path, context__page__referrer, tags, _extra, _batch_id, _extracted_at, _source_key, _record_hash
