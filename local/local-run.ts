@@ -51,6 +51,12 @@ export interface LayerCounts {
   analytics: Array<{ table: string; rows: number }>;
 }
 
+/** What the local task handlers saw of the run. */
+type Observed = Pick<
+  LocalRunSummary,
+  'extracts' | 'validations' | 'counts' | 'notice' | 'quality' | 'committed' | 'deadLetterFile'
+>;
+
 export interface LocalRunSummary {
   status: 'SUCCEEDED' | 'FAILED';
   batchId: string;
@@ -188,17 +194,6 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     await s3Server.stop();
     await api.close();
   }
-}
-
-/** What the local task handlers saw of the run, for its summary. */
-interface Observed {
-  extracts: ExtractResult[];
-  validations: ValidateResult[];
-  counts?: ReconcileResult;
-  notice?: RunNotice;
-  quality?: QualityVerdict;
-  committed: CommittedCursor[];
-  deadLetterFile?: string;
 }
 
 /**
