@@ -70,19 +70,7 @@ function readDirectory(directory: string): SourceFolder[] {
 
 function readFolder(directory: string, name: string): SourceFolder {
   const file = join(directory, 'source.yml');
-  let config: unknown;
-  try {
-    config = parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      `${file} is not YAML: ${(error as Error).message}`,
-      { source: name },
-      'fix the file',
-      {
-        cause: error,
-      },
-    );
-  }
+  const config = readParsed(file, 'YAML', parse, name);
   if (config === null || typeof config !== 'object' || Array.isArray(config))
     throw new ConfigError(`${file} holds no source settings`, { source: name }, 'see docs/sources.md');
   if ((config as { name?: unknown }).name !== name)
@@ -98,18 +86,7 @@ function readFolder(directory: string, name: string): SourceFolder {
       .filter((entry) => entry.endsWith('.json'))
       .sort()) {
       const path = join(contractsDirectory, contractFile);
-      try {
-        contracts.set(contractFile.replace(/\.json$/, ''), JSON.parse(readFileSync(path, 'utf8')));
-      } catch (error) {
-        throw new ConfigError(
-          `${path} is not JSON: ${(error as Error).message}`,
-          { source: name },
-          'fix the file',
-          {
-            cause: error,
-          },
-        );
-      }
+      contracts.set(contractFile.replace(/\.json$/, ''), readParsed(path, 'JSON', JSON.parse, name));
     }
   const checksDirectory = join(directory, 'checks');
   return {
@@ -119,4 +96,15 @@ function readFolder(directory: string, name: string): SourceFolder {
     contracts,
     ...(existsSync(checksDirectory) ? { checksDirectory } : {}),
   };
+}
+
+/** A file of a source folder, parsed, or a ConfigError naming the file and what is wrong with it. */
+function readParsed(path: string, kind: string, parse: (text: string) => unknown, source: string): unknown {
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${path} is not ${kind}: ${(error as Error).message}`, { source }, 'fix the file', {
+      cause: error,
+    });
+  }
 }
