@@ -92,6 +92,8 @@ describe('validate: the DuckDB fast path writes what the JS path writes', () => 
       expect(fast.writers[0]).toBe('DuckDB');
       if (share === 'all') expect(fast.writers.every((writer) => writer === 'DuckDB')).toBe(true);
     },
+    // country_footprint extracts 222 partitions and validates them twice: ~25 s alone on 2 cores.
+    90_000,
   );
 
   const event = (index: number, overrides: Record<string, unknown> = {}) => ({
