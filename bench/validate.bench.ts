@@ -15,7 +15,7 @@
  * RSS is its own.
  */
 import { spawn, ChildProcess, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -183,6 +183,8 @@ function bundleContenders(directory: string): string {
     external: ['@duckdb/node-api', 's3rver', 'esbuild'],
     logLevel: 'warning',
   });
+  // As in a Lambda bundle, the source folders (the contracts) travel next to the code that reads them.
+  cpSync(join(__dirname, '..', 'sources'), join(directory, 'sources'), { recursive: true });
   return outfile;
 }
 

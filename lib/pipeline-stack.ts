@@ -4,7 +4,11 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
 import { DataBuckets } from './constructs/data-buckets';
-import { PipelineFunction, PipelineFunctionProps } from './constructs/pipeline-function';
+import {
+  PipelineFunction,
+  PipelineFunctionProps,
+  sourceFoldersNextToHandler,
+} from './constructs/pipeline-function';
 import { BatchStateMachine, WarehouseFunctions } from './constructs/batch-state-machine';
 import { LEASE_TTL_SECONDS } from '../lambdas/run-lease/run-leases';
 import { DailySchedule } from './constructs/daily-schedule';
@@ -102,7 +106,7 @@ export class PipelineStack extends Stack {
       });
     const sourcesVariable = config.sources.join(',');
     // The source folders (settings, contracts, checks) travel with the steps that read them.
-    const withSources = { filesNextToHandler: { sources: 'sources' } };
+    const withSources = { filesNextToHandler: sourceFoldersNextToHandler() };
     const functions = {
       plan: fn('plan', config.memoryMb.small, { PIPELINE_SOURCES: sourcesVariable }, withSources),
       extract: fn(
@@ -135,8 +139,8 @@ export class PipelineStack extends Stack {
         environment: snowflakeEnvironment(config.snowflake),
         logRetention,
         removalPolicy,
-        // The sources (their checks) and the CLEAN models travel with the handler, which reads them next to itself.
-        filesNextToHandler: { sources: 'sources', clean: 'sql/models/clean' },
+        // The sources travel with the handler: their checks, and the contracts CLEAN's models come from.
+        ...withSources,
       }),
       notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),

@@ -20,7 +20,7 @@ import { EnvironmentConfig, removalPolicyOf } from './config/environment-config'
 import { alertsTopicName } from './constructs/alerting';
 import { dataBucketName } from './constructs/data-buckets';
 import { acceptFinding } from './constructs/nag-acknowledgements';
-import { PipelineFunction } from './constructs/pipeline-function';
+import { PipelineFunction, sourceFoldersNextToHandler } from './constructs/pipeline-function';
 import { retentionOf } from './constructs/retention';
 
 export interface StreamingStackProps extends StackProps {
@@ -74,7 +74,7 @@ export class StreamingStack extends Stack {
       timeout: Duration.seconds(29), // API Gateway's own limit
       environment: { STREAM_NAME: this.stream.streamName, FAILED_BUCKET: failed.bucketName },
       // The events contract is read from the source folders, which travel with the handler.
-      filesNextToHandler: { sources: 'sources' },
+      filesNextToHandler: sourceFoldersNextToHandler(),
       logRetention,
       removalPolicy,
     });

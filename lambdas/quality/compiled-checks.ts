@@ -4,13 +4,13 @@ import type { Dialect } from './dialect';
 
 /**
  * Every query the checks of one table run in a dialect, as one SQL file: what `npm run models` writes
- * to sql/checks/<dialect>/ so that CI can parse the Snowflake ones with sqlfluff's Snowflake grammar.
+ * to sql/generated/checks/ (Snowflake's) so that CI can parse them with sqlfluff's Snowflake grammar.
  */
 export function compiledChecksSql(checks: readonly Check[], dialect: Dialect): Map<string, string> {
   const files = new Map<string, string[]>();
   for (const check of checks) {
     const statements = files.get(check.table) ?? [
-      `-- ${check.table}: the data-quality queries in ${dialect.name} SQL, generated from sources/*/checks by npm run models; do not edit.`,
+      `-- ${check.table}: the data-quality queries in ${dialect.name} SQL, generated from sources/*/checks; change the checks, not this.`,
     ];
     if (check.kind === 'schema') {
       statements.push(`-- ${check.name}\n${dialect.columnsOf(check.table)};`);

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { logger } from '../shared/logger';
 import { connectedWarehouse, snowflakeConfigured } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
-import { loadCleanModels } from '../warehouse/migrations';
+import { cleanModelStatements } from '../warehouse/clean-models';
 import { mergeFromStream } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
 import { catalogueChecks } from './check-config';
@@ -12,12 +10,9 @@ import { qualityGate } from './quality-gate';
 import { QualityEvent, qualityEventSchema, QualitySummary } from '../shared/step-messages';
 import { runChecks } from './run-checks';
 
-// The bundle carries the sources (their checks) and the CLEAN models next to it; from source they are in the repository.
-const bundled = (name: string) => join(__dirname, name);
+// The bundle carries the sources next to it: their checks, and the contracts the CLEAN models come from.
 const checks = catalogueChecks();
-const cleanModelsDirectory = existsSync(bundled('clean'))
-  ? bundled('clean')
-  : join(__dirname, '..', '..', 'sql', 'models', 'clean');
+const cleanModels = cleanModelStatements();
 
 /**
  * Brings CLEAN up to date with what this run loaded: the same MERGE the tasks run every 5 minutes,
@@ -32,7 +27,7 @@ async function refreshClean(executor: SqlExecutor, database: string): Promise<vo
     ).map((row) => String(row.TABLE_NAME ?? row.table_name)),
   );
   await executor.execute(`USE DATABASE ${database}`);
-  for (const [table, [, merge, prune]] of loadCleanModels(cleanModelsDirectory)) {
+  for (const [table, [, merge, prune]] of cleanModels) {
     if (!tables.has(table) || !merge) continue;
     await executor.execute(mergeFromStream(merge, database, table));
     if (prune) await executor.execute(prune);

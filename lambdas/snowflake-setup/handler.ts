@@ -4,7 +4,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../warehouse/snowflake-connection';
-import { loadAnalyticsModels, loadCleanModels, loadMigrations } from '../warehouse/migrations';
+import { loadAnalyticsModels, loadMigrations } from '../warehouse/migrations';
+import { cleanModelStatements } from '../warehouse/clean-models';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
 import type { SnowpipeProperties } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
@@ -58,7 +59,7 @@ export async function onEvent(
         database: properties.database.toUpperCase(),
         warehouse: properties.warehouse.toUpperCase(),
       }),
-      cleanModels: loadCleanModels(join(sqlDirectory(), 'models', 'clean')),
+      cleanModels: cleanModelStatements(),
       analyticsModels: loadAnalyticsModels(join(sqlDirectory(), 'models', 'analytics')),
     });
     switch (event.RequestType) {

@@ -18,7 +18,7 @@ export interface SnowpipeAttributes {
 export interface SetupDeps {
   executor: SqlExecutor;
   migrations: Migration[];
-  /** sql/models/clean by table (upper case): the create-table, merge and (child tables) delete statements. */
+  /** The CLEAN models by table (upper case): the create-table, merge and (child tables) delete statements. */
   cleanModels: Map<string, string[]>;
   /** sql/models/analytics by model name (upper case): one statement each. */
   analyticsModels: Map<string, string>;
@@ -143,7 +143,10 @@ export class SnowpipeSetup {
    */
   private async createCleanModel(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
     const model = this.deps.cleanModels.get(table.name);
-    if (!model) throw new Error(`no CLEAN model for ${table.name} in sql/models/clean: run npm run models`);
+    if (!model)
+      throw new Error(
+        `no CLEAN model for ${table.name}: its source folder (with the contract the model comes from) is not bundled with this function; redeploy`,
+      );
     const [createTable, merge, prune] = model as [string, string, string | undefined];
     await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`);
     await this.run(`USE DATABASE ${objects.database}`);

@@ -1,7 +1,12 @@
-import type { Contract } from '../contracts/contract';
+import { Contract, loadContracts } from '../contracts/contract';
 import { primaryKeyColumns, writtenColumns } from '../contracts/table-spec';
+import { splitStatements } from './migrations';
 
-/** One CLEAN model: `sql/models/clean/<source>__<table>.sql`, statements for Snowflake and DuckDB alike. */
+/**
+ * One CLEAN model, `<source>__<table>`: statements for Snowflake and DuckDB alike, generated from its
+ * contract wherever it runs (so a new source folder needs no generated file; `npm run models` writes
+ * them out only for reading and for sqlfluff).
+ */
 export interface CleanModel {
   table: string;
   /** The RAW table it reads; in Snowflake its task reads this table's stream instead. */
@@ -29,7 +34,7 @@ export function cleanModels(contract: Contract): CleanModel[] {
     const key = isChild ? [...parentKey.map((column) => `_parent_${column}`), '_list_index'] : parentKey;
     const latest = `row_number() over (partition by ${key.join(', ')} order by _extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc) = 1`;
     const statements = [
-      `-- ${name}: generated from sources/${contract.source}/contracts/${contract.resource}.json by npm run models; do not edit.`,
+      `-- ${name}: generated from sources/${contract.source}/contracts/${contract.resource}.json; change the contract, not this.`,
       `create table if not exists clean.${name} as\nselect ${columns.join(', ')}\nfrom raw.${name}\nwhere 1 = 0;`,
       [
         `merge into clean.${name} as t`,
@@ -58,4 +63,14 @@ export function cleanModels(contract: Contract): CleanModel[] {
       sql: `${statements.join('\n\n')}\n`,
     };
   });
+}
+
+/** Every CLEAN model of the catalogue, parents before their children. */
+export function catalogueCleanModels(contracts: Iterable<Contract> = loadContracts().values()): CleanModel[] {
+  return [...contracts].flatMap(cleanModels);
+}
+
+/** The catalogue's CLEAN models by table name in upper case (as Snowflake names it): [create table, merge, delete?]. */
+export function cleanModelStatements(models = catalogueCleanModels()): Map<string, string[]> {
+  return new Map(models.map((model) => [model.table.toUpperCase(), splitStatements(model.sql)]));
 }

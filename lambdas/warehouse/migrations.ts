@@ -51,17 +51,6 @@ export function splitStatements(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The CLEAN models (sql/models/clean), by table name in upper case: [create table, merge, delete?]. */
-export function loadCleanModels(directory: string): Map<string, string[]> {
-  const models = new Map<string, string[]>();
-  for (const file of readdirSync(directory).filter((name) => name.endsWith('.sql')))
-    models.set(
-      file.replace(/\.sql$/, '').toUpperCase(),
-      splitStatements(readFileSync(join(directory, file), 'utf8')),
-    );
-  return models;
-}
-
 /** The ANALYTICS models (sql/models/analytics), by model name in upper case: one statement each. */
 export function loadAnalyticsModels(directory: string): Map<string, string> {
   const models = new Map<string, string>();

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { sourceFolders } from '../../lambdas/sources/catalogue';
 import { describeIssues } from '../../lambdas/shared/zod-issues';
 
-/** The catalogue: every folder under sources/. */
-const sourceNames = sourceFolders().map((folder) => folder.name);
+/** The catalogue's source names, read when a configuration is checked (so PIPELINE_SOURCES_PATH counts). */
+const catalogueNames = () => sourceFolders().map((folder) => folder.name);
 
 /** EventBridge Scheduler's cron: six fields, as `cron(0 6 * * ? *)`. */
 const CRON = /^cron\((\S+\s+){5}\S+\)$/;
@@ -15,10 +15,17 @@ export const environmentConfigSchema = z
     name: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lower-case letters, digits and -, 2–21 characters'),
     /** The sources this environment runs, by folder name under sources/. @default every one */
     sources: z
-      .array(z.enum(sourceNames as [string, ...string[]]))
+      .array(
+        z.string().refine((name) => catalogueNames().includes(name), {
+          error: (issue) =>
+            `no source folder is named "${String(issue.input)}"; the catalogue has ${catalogueNames()
+              .map((name) => `"${name}"`)
+              .join(', ')}`,
+        }),
+      )
       .min(1, 'at least one source')
       .refine((names) => new Set(names).size === names.length, 'each source once')
-      .default(sourceNames),
+      .default(() => catalogueNames()),
     schedule: z
       .object({
         expression: z.string().regex(CRON, 'a six-field cron expression such as "cron(0 6 * * ? *)"'),

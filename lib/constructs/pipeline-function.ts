@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import { sourceFolders } from '../../lambdas/sources/catalogue';
 import { acceptFinding } from './nag-acknowledgements';
 
 const repositoryRoot = join(__dirname, '..', '..');
@@ -23,8 +24,8 @@ export interface PipelineFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   /**
-   * Folders the handler reads next to itself at run time (migrations, models, checks): bundle path →
-   * repository path, copied into the bundle after esbuild.
+   * Folders the handler reads next to itself at run time (migrations, models, source folders): bundle
+   * path → path in the repository (or absolute), copied into the bundle after esbuild.
    * @default none
    */
   readonly filesNextToHandler?: Record<string, string>;
@@ -44,6 +45,15 @@ const pinnedVersions: Record<string, string> = (
   }
 ).dependencies;
 
+/**
+ * Every source folder the synth found, to travel with a handler that reads the catalogue: each as
+ * `sources/<name>`, from the repository's sources/ or from PIPELINE_SOURCES_PATH alike, so the
+ * function knows exactly the sources this deploy was made with.
+ */
+export function sourceFoldersNextToHandler(): Record<string, string> {
+  return Object.fromEntries(sourceFolders().map((folder) => [`sources/${folder.name}`, folder.directory]));
+}
+
 /** Commands run in the bundle after esbuild: copy the handler's files, install its native modules. */
 function afterBundlingHooks(files: Record<string, string>, nativeModules: readonly string[]) {
   return {
@@ -51,8 +61,8 @@ function afterBundlingHooks(files: Record<string, string>, nativeModules: readon
     beforeInstall: () => [],
     afterBundling: (_input: string, output: string) => [
       ...Object.entries(files).flatMap(([target, source]) => [
-        `mkdir -p ${dirname(join(output, target))}`,
-        `cp -r ${join(repositoryRoot, source)} ${join(output, target)}`,
+        `mkdir -p '${dirname(join(output, target))}'`,
+        `cp -r '${resolve(repositoryRoot, source)}' '${join(output, target)}'`,
       ]),
       // The bundle is made its own npm project first: without a package.json npm would walk up to
       // the repository's and install there, replacing this machine's binaries with Lambda's.

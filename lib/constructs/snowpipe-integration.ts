@@ -18,7 +18,8 @@ import { Construct } from 'constructs';
 import type { RawTableSpec, SnowpipeProperties } from '../../lambdas/warehouse/snowpipe-objects';
 import type { Contract } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
-import { PipelineFunction } from './pipeline-function';
+import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
+import { PipelineFunction, sourceFoldersNextToHandler } from './pipeline-function';
 import { acceptFinding, arnToken } from './nag-acknowledgements';
 
 const repositoryRoot = join(__dirname, '..', '..');
@@ -46,15 +47,19 @@ export function rawTablesOf(contracts: Iterable<Contract>): RawTableSpec[] {
   return tables;
 }
 
-/** A hash of the files under some folders of sql/: it changes when one of them does, and only then. */
-function sqlVersion(...folders: string[][]): string {
+/** A hash of named SQL texts: it changes when one of them does, and only then. */
+function versionOf(texts: Iterable<[name: string, sql: string | Buffer]>): string {
   const hash = createHash('sha256');
-  for (const folder of folders) {
-    const directory = join(repositoryRoot, 'sql', ...folder);
-    for (const file of readdirSync(directory).sort())
-      hash.update(file).update(readFileSync(join(directory, file)));
-  }
+  for (const [name, sql] of texts) hash.update(name).update(sql);
   return hash.digest('hex').slice(0, 16);
+}
+
+/** The files of one folder of sql/, by name, in name order. */
+function sqlFiles(...folder: string[]): [string, Buffer][] {
+  const directory = join(repositoryRoot, 'sql', ...folder);
+  return readdirSync(directory)
+    .sort()
+    .map((file) => [file, readFileSync(join(directory, file))]);
 }
 
 /** A column holds personal data when its field, or a field it is nested in, is listed in the contract. */
@@ -111,8 +116,13 @@ export class SnowpipeIntegration extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: { SNOWFLAKE_DISABLE_MINICORE: 'true' },
-      // The migrations and models travel with the handler, which reads them next to itself.
-      filesNextToHandler: { 'sql/migrations': 'sql/migrations', 'sql/models': 'sql/models' },
+      // The migrations, the ANALYTICS models and the sources (the contracts CLEAN's models come from)
+      // travel with the handler, which reads them next to itself.
+      filesNextToHandler: {
+        'sql/migrations': 'sql/migrations',
+        'sql/models/analytics': 'sql/models/analytics',
+        ...sourceFoldersNextToHandler(),
+      },
     });
     Secret.fromSecretCompleteArn(this, 'Credentials', props.secretArn).grantRead(this.setupFunction);
 
@@ -156,8 +166,11 @@ export class SnowpipeIntegration extends Construct {
       tables: rawTablesOf(props.contracts),
       removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain', // what the handler drops on Delete
       // A changed model or a new migration changes the properties, so CloudFormation runs Update.
-      modelsVersion: sqlVersion(['models', 'clean'], ['models', 'analytics']),
-      migrationsVersion: sqlVersion(['migrations']),
+      modelsVersion: versionOf([
+        ...catalogueCleanModels(props.contracts).map((model): [string, string] => [model.table, model.sql]),
+        ...sqlFiles('models', 'analytics'),
+      ]),
+      migrationsVersion: versionOf(sqlFiles('migrations')),
       loadErrors: {
         topicArn: this.loadErrorsTopic.topicArn,
         roleArn: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${errorsRoleName}`,

@@ -6,6 +6,7 @@ import { duckdbTypes, sqlName, sqlString } from '../../lambdas/shared/sql-text';
 import { loadContracts } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
+import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
 
 /**
  * The RAW table a transformed object loads into: `<source>/<table>/dt=…/batch=…/part-….parquet` from the
@@ -69,8 +70,7 @@ async function createWhenFree(path: string, options: OpenOptions): Promise<DuckD
   }
 }
 
-/** The models Snowflake runs too: CLEAN generated from the contracts (npm run models), ANALYTICS by hand. */
-export const cleanModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'clean');
+/** The ANALYTICS models, written by hand, which Snowflake runs too (CLEAN's are generated from the contracts). */
 export const analyticsModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'analytics');
 
 export interface RunRecord {
@@ -193,25 +193,21 @@ export class LocalWarehouse {
   }
 
   /**
-   * CLEAN from RAW with the models in sql/models/clean (the same files Snowflake's tasks run): each
-   * record's latest version by primary key, child rows following the parent version kept. A model runs
-   * once its RAW table exists; parents before children.
+   * CLEAN from RAW with the models generated from the contracts (the same SQL Snowflake's tasks run):
+   * each record's latest version by primary key, child rows following the parent version kept. A model
+   * runs once its RAW table exists; parents before children.
    */
-  async buildClean(): Promise<string[]> {
+  async buildClean(models = catalogueCleanModels()): Promise<string[]> {
     const built: string[] = [];
     const rawTables = new Set(
       (await this.rows(`select table_name from information_schema.tables where table_schema = 'raw'`)).map(
         (row) => String(row.table_name),
       ),
     );
-    const files = readdirSync(cleanModelsDirectory)
-      .filter((name) => name.endsWith('.sql'))
-      .sort((a, b) => a.split('__').length - b.split('__').length || a.localeCompare(b));
-    for (const file of files) {
-      const table = file.replace(/\.sql$/, '');
-      if (!rawTables.has(table)) continue;
-      await this.connection.run(readFileSync(join(cleanModelsDirectory, file), 'utf8'));
-      built.push(table);
+    for (const model of models) {
+      if (!rawTables.has(model.table)) continue;
+      await this.connection.run(model.sql);
+      built.push(model.table);
     }
     return built;
   }

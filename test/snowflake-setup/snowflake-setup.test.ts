@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { onEvent, sqlDirectory } from '../../lambdas/snowflake-setup/handler';
-import { loadAnalyticsModels, loadCleanModels, loadMigrations } from '../../lambdas/warehouse/migrations';
+import { loadAnalyticsModels, loadMigrations } from '../../lambdas/warehouse/migrations';
+import { cleanModelStatements } from '../../lambdas/warehouse/clean-models';
 import { SnowpipeSetup } from '../../lambdas/snowflake-setup/setup';
 import type { SnowpipeProperties } from '../../lambdas/warehouse/snowpipe-objects';
 import { parseSnowflakeSecret } from '../../lambdas/warehouse/snowflake-connection';
@@ -38,7 +39,7 @@ const migrations = loadMigrations(join(sqlDirectory(), 'migrations'), {
   database: 'PIPELINE_PROD',
   warehouse: 'PIPELINE_WH',
 });
-const cleanModels = loadCleanModels(join(sqlDirectory(), 'models', 'clean'));
+const cleanModels = cleanModelStatements();
 const analyticsModels = loadAnalyticsModels(join(sqlDirectory(), 'models', 'analytics'));
 
 function setup(executor = new RecordingExecutor()) {

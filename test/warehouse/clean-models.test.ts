@@ -1,27 +1,50 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cleanModels } from '../../lambdas/warehouse/clean-models';
+import { join, relative } from 'node:path';
+import { catalogueCleanModels, cleanModelStatements } from '../../lambdas/warehouse/clean-models';
 import { loadContracts } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
-import { cleanModelsDirectory, LocalWarehouse } from '../../local/warehouse/warehouse';
-import { compiledChecksDirectory, generatedSqlFiles } from '../../bin/generate-models';
+import { LocalWarehouse } from '../../local/warehouse/warehouse';
+import { generatedSqlDirectory, generatedSqlFiles } from '../../bin/generate-models';
 
 const contracts = loadContracts();
 
 describe('CLEAN models', () => {
-  it("and the checks' Snowflake SQL are committed exactly as generated (run npm run models after a change)", () => {
-    for (const [path, sql] of generatedSqlFiles()) expect(readFileSync(path, 'utf8')).toBe(sql);
-    expect(readdirSync(compiledChecksDirectory).length).toBeGreaterThan(5);
+  it('are generated from the contracts, one per table, each child after its parent', () => {
+    const models = catalogueCleanModels(contracts.values());
+    expect(models.map((model) => model.table).sort()).toEqual(
+      [...contracts.values()]
+        .flatMap((contract) => contract.tables.map((table) => `${contract.source}__${table.name}`))
+        .sort(),
+    );
+    for (const [index, model] of models.entries())
+      if (model.parentTable)
+        expect(models.slice(0, index).map((parent) => `clean.${parent.table}`)).toContain(model.parentTable);
   });
 
-  it('are committed exactly as the contracts generate them (run npm run models after changing a contract)', () => {
-    const generated = [...contracts.values()].flatMap(cleanModels);
-    expect(readdirSync(cleanModelsDirectory).sort()).toEqual(
-      generated.map((model) => `${model.table}.sql`).sort(),
+  it('split into create, merge and (for list items) delete, keyed as Snowflake names the table', () => {
+    const statements = cleanModelStatements();
+    expect(statements.get('FAKESTORE__CARTS')!.map((statement) => statement.split(' ')[0])).toEqual([
+      'create',
+      'merge',
+    ]);
+    expect(statements.get('FAKESTORE__CARTS__PRODUCTS')!.map((statement) => statement.split(' ')[0])).toEqual(
+      ['create', 'merge', 'delete'],
     );
-    for (const model of generated)
-      expect(readFileSync(join(cleanModelsDirectory, `${model.table}.sql`), 'utf8')).toBe(model.sql);
+  });
+
+  it("are written out by npm run models with the checks' Snowflake SQL, for reading and for sqlfluff", () => {
+    const files = [...generatedSqlFiles().keys()].map((path) => relative(generatedSqlDirectory, path));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'clean/fakestore__carts__products.sql',
+        'clean/stream__events.sql',
+        'checks/fakestore__carts.sql',
+      ]),
+    );
+    expect(files.filter((file) => file.startsWith('clean/'))).toHaveLength(
+      catalogueCleanModels(contracts.values()).length,
+    );
   });
 
   describe('on DuckDB', () => {
