@@ -1,5 +1,6 @@
-import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
@@ -9,7 +10,11 @@ import {
   PipelineFunctionProps,
   sourceFoldersNextToHandler,
 } from './constructs/pipeline-function';
-import { BatchStateMachine, WarehouseFunctions } from './constructs/batch-state-machine';
+import {
+  BatchStateMachine,
+  BatchStateMachineProps,
+  WarehouseFunctions,
+} from './constructs/batch-state-machine';
 import { LEASE_TTL_SECONDS } from '../lambdas/run-lease/run-leases';
 import { DailySchedule } from './constructs/daily-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
@@ -33,6 +38,15 @@ export interface PipelineStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
 
+/** What every function and log group of an environment shares. */
+interface Lifecycle {
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/** The run's step functions, by the state machine's name for them. */
+type StepFunctions = BatchStateMachineProps['functions'];
+
 /**
  * One environment of the pipeline: storage, then the step functions, then the state machine that joins
  * them, then the schedule that starts it and the monitoring that watches it.
@@ -45,70 +59,101 @@ export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const removalPolicy = removalPolicyOf(config);
-    const logRetention = retentionOf(config.retention.logDays);
-
+    const lifecycle: Lifecycle = {
+      removalPolicy: removalPolicyOf(config),
+      logRetention: retentionOf(config.retention.logDays),
+    };
     this.buckets = new DataBuckets(this, 'Buckets', {
       environment: config.name,
       retention: config.retention,
-      removalPolicy,
+      removalPolicy: lifecycle.removalPolicy,
     });
-    const { raw, transformed, failed } = this.buckets;
-    const alerts = new AlertsTopic(this, 'Alerts', {
+    this.alerts = new AlertsTopic(this, 'Alerts', {
       environment: config.name,
       alertEmail: config.alertEmail,
-      removalPolicy,
+      removalPolicy: lifecycle.removalPolicy,
     });
-    this.alerts = alerts;
-    const deadLetterQueue = (name: string) => {
-      const queue = new Queue(this, name, {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-        removalPolicy,
-      });
-      acceptFinding(
-        queue,
-        'SQS3',
-        'this queue is itself a dead-letter queue; one behind it would only hide messages',
-      );
-      return queue;
+    const deadLetterQueues = {
+      run: this.deadLetterQueue('RunDeadLetterQueue', lifecycle),
+      schedule: this.deadLetterQueue('ScheduleDeadLetterQueue', lifecycle),
     };
-    const runDlq = deadLetterQueue('RunDeadLetterQueue');
-    const scheduleDlq = deadLetterQueue('ScheduleDeadLetterQueue');
+    const sourceSecrets = this.sourceCredentials(config, lifecycle);
+    const functions = this.stepFunctions(config, sourceSecrets, lifecycle);
+    const snowflakeSecret = this.grantLeastPrivilege(config, functions, sourceSecrets);
+    const warehouse = snowflakeSecret && this.snowflakeSide(config, snowflakeSecret, lifecycle);
 
-    // One JSON secret holds every source credential (docs/deploy.md lists the keys to put in it).
-    const sourceSecrets = new Secret(this, 'SourceCredentials', {
+    this.batch = new BatchStateMachine(this, 'Batch', {
+      functions,
+      warehouse,
+      deadLetterQueue: deadLetterQueues.run,
+      maxConcurrency: config.maxConcurrency,
+      ...lifecycle,
+    });
+    new DailySchedule(this, 'Daily', {
+      stateMachine: this.batch.stateMachine,
+      expression: config.schedule.expression,
+      enabled: config.schedule.enabled,
+      deadLetterQueue: deadLetterQueues.schedule,
+    });
+    new PipelineMonitoring(this, 'Monitoring', {
+      dashboardName: `pipeline-${config.name}`,
+      stateMachine: this.batch.stateMachine,
+      functions: { ...functions, ...(warehouse ?? {}) },
+      deadLetterQueues,
+      sources: config.sources,
+      topic: this.alerts.topic,
+    });
+    this.outputs(sourceSecrets, deadLetterQueues.run);
+  }
+
+  private deadLetterQueue(id: string, lifecycle: Lifecycle): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: lifecycle.removalPolicy,
+    });
+    acceptFinding(
+      queue,
+      'SQS3',
+      'this queue is itself a dead-letter queue; one behind it would only hide messages',
+    );
+    return queue;
+  }
+
+  /** One JSON secret holds every source credential (docs/deploy.md lists the keys to put in it). */
+  private sourceCredentials(config: EnvironmentConfig, lifecycle: Lifecycle): Secret {
+    const secret = new Secret(this, 'SourceCredentials', {
       description: `API credentials of the pipeline's sources (${config.name}): one JSON object, one key per secret name`,
       // Starts as an empty JSON object for operators to fill (docs/deploy.md); later deploys leave it alone.
       secretObjectValue: {},
-      removalPolicy,
+      removalPolicy: lifecycle.removalPolicy,
     });
     acceptFinding(
-      sourceSecrets,
+      secret,
       'SMG4',
       'third-party API keys and client secrets are issued by the API owners and cannot be rotated by a Lambda here; rotate them with the owner and put-secret-value',
     );
+    return secret;
+  }
 
+  private stepFunctions(
+    config: EnvironmentConfig,
+    sourceSecrets: Secret,
+    lifecycle: Lifecycle,
+  ): StepFunctions {
+    const { raw, transformed, failed } = this.buckets;
     const fn = (
       step: string,
       memorySize: number,
       environment: Record<string, string> = {},
       more: Partial<PipelineFunctionProps> = {},
     ) =>
-      new PipelineFunction(this, `${step}Function`, {
-        step,
-        memorySize,
-        environment,
-        logRetention,
-        removalPolicy,
-        ...more,
-      });
-    const sourcesVariable = config.sources.join(',');
+      new PipelineFunction(this, `${step}Function`, { step, memorySize, environment, ...lifecycle, ...more });
     // The source folders (settings, contracts, checks) travel with the steps that read them.
     const withSources = { filesNextToHandler: sourceFoldersNextToHandler() };
-    const functions = {
-      plan: fn('plan', config.memoryMb.small, { PIPELINE_SOURCES: sourcesVariable }, withSources),
+    return {
+      plan: fn('plan', config.memoryMb.small, { PIPELINE_SOURCES: config.sources.join(',') }, withSources),
       extract: fn(
         'extract',
         config.memoryMb.extract,
@@ -133,16 +178,9 @@ export class PipelineStack extends Stack {
         { ...withSources, nativeModules: ['@duckdb/node-api'], ephemeralStorageMiB: 4096 },
       ),
       reconcile: fn('reconcile', config.memoryMb.small),
-      quality: new PipelineFunction(this, 'qualityFunction', {
-        step: 'quality',
-        memorySize: config.memoryMb.small,
-        environment: snowflakeEnvironment(config.snowflake),
-        logRetention,
-        removalPolicy,
-        // The sources travel with the handler: their checks, and the contracts CLEAN's models come from.
-        ...withSources,
-      }),
-      notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: alerts.topic.topicArn }),
+      // The sources travel with the handler: their checks, and the contracts CLEAN's models come from.
+      quality: fn('quality', config.memoryMb.small, snowflakeEnvironment(config.snowflake), withSources),
+      notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: this.alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),
       runLease: fn('run-lease', config.memoryMb.small, {
         STATE_BUCKET: raw.bucketName,
@@ -150,8 +188,18 @@ export class PipelineStack extends Stack {
         RUN_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS),
       }),
     };
+  }
 
-    // Least privilege: each step touches only its sources' prefixes and the state it owns.
+  /**
+   * Least privilege: each step touches only its sources' prefixes and the state it owns. Returns the
+   * one handle on the Snowflake secret (for every function that connects), where Snowflake is configured.
+   */
+  private grantLeastPrivilege(
+    config: EnvironmentConfig,
+    functions: StepFunctions,
+    sourceSecrets: Secret,
+  ): ISecret | undefined {
+    const { raw, transformed, failed } = this.buckets;
     for (const source of config.sources) {
       grantPrefix(raw, functions.extract, source, 'readWrite');
       grantPrefix(raw, functions.validate, source, 'read');
@@ -164,88 +212,68 @@ export class PipelineStack extends Stack {
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
     grantPrefix(transformed, functions.validate, '_stats', 'readWrite');
     sourceSecrets.grantRead(functions.extract);
-    // One handle on the Snowflake secret, for every function that connects (quality, the warehouse steps).
     const snowflakeSecret =
       config.snowflake &&
       Secret.fromSecretCompleteArn(this, 'SnowflakeCredentials', config.snowflake.secretArn);
     snowflakeSecret?.grantRead(functions.quality);
-    alerts.topic.grantPublish(functions.notify);
+    this.alerts.topic.grantPublish(functions.notify);
     acceptFinding(
       functions.notify,
       'IAM5[Action::kms:GenerateDataKey*]',
       'publishing to the encrypted alerts topic needs the GenerateDataKey family on that one key only',
     );
+    return snowflakeSecret;
+  }
 
-    // The Snowflake side and the run's warehouse steps, only where Snowflake is configured.
-    let warehouse: WarehouseFunctions | undefined;
-    if (config.snowflake) {
-      const { secretArn, database, warehouse: snowflakeWarehouse } = config.snowflake;
-      // The enabled sources' tables, and the streaming path's where it is deployed.
-      const contracts = [...loadContracts().values()].filter(
-        (contract) =>
-          config.sources.includes(contract.source) ||
-          (contract.source === 'stream' && Boolean(config.streaming)),
-      );
-      new SnowpipeIntegration(this, 'Snowflake', {
-        environment: config.name,
-        transformedBucket: transformed,
-        contracts,
-        secretArn,
-        database,
-        warehouse: snowflakeWarehouse,
-        logRetention,
-        removalPolicy,
-        alertsTopic: alerts.topic,
-        alertEmail: config.alertEmail,
-      });
-      const warehouseStep = (id: string, handler: string) => {
-        const created = new PipelineFunction(this, id, {
-          step: 'snowflake-load',
-          handler,
-          memorySize: config.memoryMb.small,
-          timeout: Duration.minutes(2),
-          environment: snowflakeEnvironment(config.snowflake),
-          logRetention,
-          removalPolicy,
-        });
-        snowflakeSecret!.grantRead(created);
-        return created;
-      };
-      warehouse = {
-        checkLoads: warehouseStep('checkLoadsFunction', 'checkLoads'),
-        recordRun: warehouseStep('recordRunFunction', 'recordRunInWarehouse'),
-      };
-    }
-
-    this.batch = new BatchStateMachine(this, 'Batch', {
-      functions,
+  /** The Snowflake side (integration, stage, pipes, models) and the run's warehouse steps. */
+  private snowflakeSide(
+    config: EnvironmentConfig,
+    snowflakeSecret: ISecret,
+    lifecycle: Lifecycle,
+  ): WarehouseFunctions {
+    const { secretArn, database, warehouse } = config.snowflake!;
+    // The enabled sources' tables, and the streaming path's where it is deployed.
+    const contracts = [...loadContracts().values()].filter(
+      (contract) =>
+        config.sources.includes(contract.source) ||
+        (contract.source === 'stream' && Boolean(config.streaming)),
+    );
+    new SnowpipeIntegration(this, 'Snowflake', {
+      environment: config.name,
+      transformedBucket: this.buckets.transformed,
+      contracts,
+      secretArn,
+      database,
       warehouse,
-      deadLetterQueue: runDlq,
-      maxConcurrency: config.maxConcurrency,
-      logRetention,
-      removalPolicy,
+      ...lifecycle,
+      alertsTopic: this.alerts.topic,
+      alertEmail: config.alertEmail,
     });
-    new DailySchedule(this, 'Daily', {
-      stateMachine: this.batch.stateMachine,
-      expression: config.schedule.expression,
-      enabled: config.schedule.enabled,
-      deadLetterQueue: scheduleDlq,
-    });
-    new PipelineMonitoring(this, 'Monitoring', {
-      dashboardName: `pipeline-${config.name}`,
-      stateMachine: this.batch.stateMachine,
-      functions: { ...functions, ...(warehouse ?? {}) },
-      deadLetterQueues: { run: runDlq, schedule: scheduleDlq },
-      sources: config.sources,
-      topic: alerts.topic,
-    });
+    const warehouseStep = (id: string, handler: string) => {
+      const created = new PipelineFunction(this, id, {
+        step: 'snowflake-load',
+        handler,
+        memorySize: config.memoryMb.small,
+        timeout: Duration.minutes(2),
+        environment: snowflakeEnvironment(config.snowflake),
+        ...lifecycle,
+      });
+      snowflakeSecret.grantRead(created);
+      return created;
+    };
+    return {
+      checkLoads: warehouseStep('checkLoadsFunction', 'checkLoads'),
+      recordRun: warehouseStep('recordRunFunction', 'recordRunInWarehouse'),
+    };
+  }
 
+  private outputs(sourceSecrets: Secret, runDeadLetterQueue: Queue): void {
     new CfnOutput(this, 'StateMachineArn', { value: this.batch.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'RawBucketName', { value: raw.bucketName });
-    new CfnOutput(this, 'TransformedBucketName', { value: transformed.bucketName });
-    new CfnOutput(this, 'FailedBucketName', { value: failed.bucketName });
+    new CfnOutput(this, 'RawBucketName', { value: this.buckets.raw.bucketName });
+    new CfnOutput(this, 'TransformedBucketName', { value: this.buckets.transformed.bucketName });
+    new CfnOutput(this, 'FailedBucketName', { value: this.buckets.failed.bucketName });
     new CfnOutput(this, 'SourceCredentialsSecretArn', { value: sourceSecrets.secretArn });
-    new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn });
-    new CfnOutput(this, 'RunDeadLetterQueueUrl', { value: runDlq.queueUrl });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn });
+    new CfnOutput(this, 'RunDeadLetterQueueUrl', { value: runDeadLetterQueue.queueUrl });
   }
 }
