@@ -45,42 +45,151 @@ export interface ExtractRequest {
  * as received, with a manifest. Stops at the deadline with a continuation rather than being killed.
  */
 export async function extractResource(deps: ExtractDeps, request: ExtractRequest): Promise<ExtractResult> {
-  const now = deps.now ?? Date.now;
-  const startedAt = now();
-  const { source } = request;
-  const resource = findResource(source, request.resource);
-  const batch: BatchCoordinates = {
-    source: source.name,
-    resource: resource.name,
-    logicalDate: request.logicalDate,
-    batchId: request.batchId,
-  };
-  const landing = new RawLanding(deps.s3, deps.rawBucket);
-  const thisManifestKey = manifestKey(batch);
+  const extraction = await ResourceExtraction.start(deps, request);
+  try {
+    await extraction.walkPartitions();
+  } catch (error) {
+    await extraction.keepFailedManifest(error as Error);
+    throw error;
+  }
+  return extraction.finish();
+}
 
-  const manifest = await startingManifest(deps, request, resource, landing, thisManifestKey);
-  const { startCursor, stateEtag } = request.continuation ?? (await readStartCursor(deps, source, resource));
-  manifest.startCursor = startCursor;
+/** A partition to walk: from its first page, or from where an earlier invocation paused it. */
+type PartitionJob = { partition: Partition; start: { state?: PageState; nextPage?: number } };
 
-  const client = createSourceClient(source, deps);
-  const reader = new ResourcePageReader(source, resource, client, startCursor);
-  const partitions = await resolvePartitions(resource.partitions, {
-    startCursor,
-    currentYear: new Date(now()).getUTCFullYear(),
-    parentValues: (parent, field) => parentValues(deps, source, batch, parent, field, client, landing),
-  });
+/** What an extraction starts from, read before its first request. */
+interface ExtractionParts {
+  startedAt: number;
+  resource: ResourceConfig;
+  batch: BatchCoordinates;
+  manifest: Manifest;
+  start: { startCursor?: CursorValue; stateEtag?: string };
+  reader: ResourcePageReader;
+  partitions: Partition[];
+  landing: RawLanding;
+}
 
-  const pageKeys: string[] = [];
-  let retries = 0;
-  let pagesThisInvocation = 0;
-  const shouldPause = () =>
-    (request.deadline !== undefined && now() >= request.deadline) ||
-    (request.maxPagesPerInvocation !== undefined && pagesThisInvocation >= request.maxPagesPerInvocation);
+/** One invocation's extraction of a resource: what it landed so far, and where it stopped. */
+class ResourceExtraction {
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  private readonly resource: ResourceConfig;
+  private readonly batch: BatchCoordinates;
+  private readonly manifest: Manifest;
+  private readonly start: { startCursor?: CursorValue; stateEtag?: string };
+  private readonly reader: ResourcePageReader;
+  private readonly partitions: Partition[];
+  private readonly landing: RawLanding;
+  private readonly pageKeys: string[] = [];
+  private readonly paused: PausedPartition[] = [];
+  private retries = 0;
+  private pagesThisInvocation = 0;
+  private nextPartition: number;
+  /** Partitions not yet started by this invocation: paused ones resume first, then untouched ones. */
+  private readonly queue: PartitionJob[];
 
-  const onPage = async (page: FetchedPage) => {
-    const key = rawPageKey(batch, page.pageNumber, page.partition.label);
-    pagesThisInvocation += 1;
-    retries += page.http.attempts - 1;
+  private constructor(
+    private readonly deps: ExtractDeps,
+    private readonly request: ExtractRequest,
+    parts: ExtractionParts,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.startedAt = parts.startedAt;
+    this.resource = parts.resource;
+    this.batch = parts.batch;
+    this.manifest = parts.manifest;
+    this.start = parts.start;
+    this.reader = parts.reader;
+    this.partitions = parts.partitions;
+    this.landing = parts.landing;
+    this.nextPartition = request.continuation?.nextPartition ?? 0;
+    this.queue = [
+      ...(request.continuation?.paused ?? []).map((paused) => ({
+        partition: partitionAt(this.partitions, paused.partition),
+        start: { state: paused.state, nextPage: paused.nextPage },
+      })),
+      ...this.partitions.slice(this.nextPartition).map((partition) => ({ partition, start: {} })),
+    ];
+  }
+
+  /** Reads the manifest so far (on a continuation) and the committed cursor, and lists the partitions. */
+  static async start(deps: ExtractDeps, request: ExtractRequest): Promise<ResourceExtraction> {
+    const now = deps.now ?? Date.now;
+    const startedAt = now();
+    const { source } = request;
+    const resource = findResource(source, request.resource);
+    const batch: BatchCoordinates = {
+      source: source.name,
+      resource: resource.name,
+      logicalDate: request.logicalDate,
+      batchId: request.batchId,
+    };
+    const landing = new RawLanding(deps.s3, deps.rawBucket);
+    const manifest = await startingManifest(deps, request, resource, landing, manifestKey(batch));
+    const start = request.continuation ?? (await readStartCursor(deps, source, resource));
+    manifest.startCursor = start.startCursor;
+    const client = createSourceClient(source, deps);
+    const reader = new ResourcePageReader(source, resource, client, start.startCursor);
+    const partitions = await resolvePartitions(resource.partitions, {
+      startCursor: start.startCursor,
+      currentYear: new Date(now()).getUTCFullYear(),
+      parentValues: (parent, field) => parentValues(deps, source, batch, parent, field, client, landing),
+    });
+    return new ResourceExtraction(deps, request, {
+      startedAt,
+      resource,
+      batch,
+      manifest,
+      start: { startCursor: start.startCursor, stateEtag: start.stateEtag },
+      reader,
+      partitions,
+      landing,
+    });
+  }
+
+  /** Walks the queued partitions, at most `concurrency` at a time, until done or told to pause. */
+  async walkPartitions(): Promise<void> {
+    const worker = async () => {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        if (this.shouldPause()) {
+          this.queue.unshift(job);
+          return;
+        }
+        if (!job.start.state) this.nextPartition = Math.max(this.nextPartition, job.partition.index + 1);
+        const outcome: WalkOutcome = await this.reader.walk(
+          job.partition,
+          job.start,
+          (page) => this.landPage(page),
+          () => this.shouldPause(),
+        );
+        if (!outcome.done)
+          this.paused.push({
+            partition: job.partition.index,
+            state: outcome.state,
+            nextPage: outcome.nextPage,
+          });
+      }
+    };
+    const workers = Math.min(this.request.source.rateLimit.concurrency, Math.max(this.queue.length, 1));
+    await Promise.all(Array.from({ length: workers }, worker));
+    await this.landing.flush();
+  }
+
+  private shouldPause(): boolean {
+    const { deadline, maxPagesPerInvocation } = this.request;
+    return (
+      (deadline !== undefined && this.now() >= deadline) ||
+      (maxPagesPerInvocation !== undefined && this.pagesThisInvocation >= maxPagesPerInvocation)
+    );
+  }
+
+  /** One page into raw, exactly as received, listed in the manifest; the pending cursor follows its records. */
+  private async landPage(page: FetchedPage): Promise<void> {
+    const { source } = this.request;
+    const key = rawPageKey(this.batch, page.pageNumber, page.partition.label);
+    this.pagesThisInvocation += 1;
+    this.retries += page.http.attempts - 1;
     const records = page.records?.length ?? null;
     const entry: ManifestPage = {
       key,
@@ -92,35 +201,34 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       status: page.http.status,
       ...(page.problem ? { problem: page.problem } : {}),
     };
-    await landing.landPage(key, page.http.body, {
+    await this.landing.landPage(key, page.http.body, {
       source: source.name,
-      resource: resource.name,
+      resource: this.resource.name,
       page: String(page.pageNumber),
       ...(page.partition.label ? { partition: page.partition.label } : {}),
       'request-url': page.http.safeUrl,
       status: String(page.http.status),
-      [FETCHED_AT_METADATA]: new Date(now()).toISOString(),
+      [FETCHED_AT_METADATA]: new Date(this.now()).toISOString(),
       'record-count': records === null ? 'unknown' : String(records),
       // Kept for forensics only: validate and the warehouse never read an unreadable page as records.
       ...(page.problem ? { readable: 'false' } : {}),
     });
-    manifest.pages.push(entry);
-    pageKeys.push(key);
-    if (resource.incremental && page.records) {
-      for (const record of page.records) {
-        manifest.pendingCursor = laterCursor(
-          resource.incremental,
-          manifest.pendingCursor,
-          cursorOf(resource.incremental, record),
+    this.manifest.pages.push(entry);
+    this.pageKeys.push(key);
+    const { incremental } = this.resource;
+    if (incremental && page.records)
+      for (const record of page.records)
+        this.manifest.pendingCursor = laterCursor(
+          incremental,
+          this.manifest.pendingCursor,
+          cursorOf(incremental, record),
         );
-      }
-    }
     if (page.problem)
-      deps.logger.error('unreadable page landed for forensics; the resource fails', {
+      this.deps.logger.error('unreadable page landed for forensics; the resource fails', {
         key,
         problem: page.problem,
       });
-    deps.logger.debug('page landed', {
+    this.deps.logger.debug('page landed', {
       key,
       page: page.pageNumber,
       records,
@@ -128,103 +236,79 @@ export async function extractResource(deps: ExtractDeps, request: ExtractRequest
       attempts: page.http.attempts,
       durationMs: page.http.durationMs,
     });
-  };
+  }
 
-  // Paused partitions resume first, then untouched ones, at most `concurrency` at a time.
-  const queue: Array<{ partition: Partition; start: { state?: PageState; nextPage?: number } }> = [
-    ...(request.continuation?.paused ?? []).map((paused) => ({
-      partition: partitionAt(partitions, paused.partition),
-      start: { state: paused.state, nextPage: paused.nextPage },
-    })),
-    ...partitions
-      .slice(request.continuation?.nextPartition ?? 0)
-      .map((partition) => ({ partition, start: {} })),
-  ];
-  const totalQueued = queue.length;
-  const paused: PausedPartition[] = [];
-  let nextPartition = request.continuation?.nextPartition ?? 0;
-  const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      if (shouldPause()) {
-        queue.unshift(job);
-        return;
-      }
-      if (!job.start.state) nextPartition = Math.max(nextPartition, job.partition.index + 1);
-      const outcome: WalkOutcome = await reader.walk(job.partition, job.start, onPage, shouldPause);
-      if (!outcome.done)
-        paused.push({ partition: job.partition.index, state: outcome.state, nextPage: outcome.nextPage });
-    }
-  };
-  const workers = Math.min(source.rateLimit.concurrency, Math.max(totalQueued, 1));
-  try {
-    await Promise.all(Array.from({ length: workers }, worker));
-    await landing.flush();
-  } catch (error) {
-    // The pages landed so far, the unreadable one included, stay listed for whoever investigates;
-    // the manifest stays incomplete, so validate refuses it and the resource's cursor stays put.
-    await landing.flush().catch(() => undefined);
-    manifest.complete = false;
-    manifest.failure = (error as Error).message;
-    manifest.pages.sort(byKey);
-    await landing.writeManifest(thisManifestKey, manifest).catch((writeError: unknown) => {
-      deps.logger.warn('could not write the failed manifest', { error: (writeError as Error).message });
+  /**
+   * The pages landed so far, the unreadable one included, stay listed for whoever investigates; the
+   * manifest stays incomplete, so validate refuses it and the resource's cursor stays put.
+   */
+  async keepFailedManifest(error: Error): Promise<void> {
+    await this.landing.flush().catch(() => undefined);
+    this.manifest.complete = false;
+    this.manifest.failure = error.message;
+    this.manifest.pages.sort(byKey);
+    await this.landing.writeManifest(manifestKey(this.batch), this.manifest).catch((writeError: unknown) => {
+      this.deps.logger.warn('could not write the failed manifest', { error: (writeError as Error).message });
     });
-    throw error;
-  }
-  // Jobs never started (paused before their turn) go back as untouched partitions or paused ones.
-  for (const job of queue) {
-    if (job.start.state)
-      paused.push({
-        partition: job.partition.index,
-        state: job.start.state,
-        nextPage: job.start.nextPage ?? 1,
-      });
-    else nextPartition = Math.min(nextPartition, job.partition.index);
   }
 
-  const done = paused.length === 0 && nextPartition >= partitions.length;
-  manifest.pages.sort(byKey);
-  manifest.records = manifest.pages.reduce((sum, page) => sum + (page.records ?? 0), 0);
-  manifest.complete = done;
-  await landing.writeManifest(thisManifestKey, manifest);
+  /** Writes the manifest (complete when nothing is left) and says what landed, or where to go on. */
+  async finish(): Promise<ExtractResult> {
+    const { manifest, request, start } = this;
+    // Jobs never started (paused before their turn) go back as untouched partitions or paused ones.
+    for (const job of this.queue) {
+      if (job.start.state)
+        this.paused.push({
+          partition: job.partition.index,
+          state: job.start.state,
+          nextPage: job.start.nextPage ?? 1,
+        });
+      else this.nextPartition = Math.min(this.nextPartition, job.partition.index);
+    }
+    const done = this.paused.length === 0 && this.nextPartition >= this.partitions.length;
+    manifest.pages.sort(byKey);
+    manifest.records = manifest.pages.reduce((sum, page) => sum + (page.records ?? 0), 0);
+    manifest.complete = done;
+    await this.landing.writeManifest(manifestKey(this.batch), manifest);
 
-  const result: ExtractResult = {
-    source: source.name,
-    resource: resource.name,
-    batchId: request.batchId,
-    logicalDate: request.logicalDate,
-    done,
-    ...(done
-      ? {}
-      : {
-          continuation: {
-            nextPartition,
-            paused: paused.sort((a, b) => a.partition - b.partition),
-            startCursor,
-            stateEtag,
-          },
-        }),
-    manifestKey: thisManifestKey,
-    pageKeys,
-    pages: manifest.pages.length,
-    unreadablePages: manifest.pages.filter((page) => page.records === null).length,
-    records: manifest.records,
-    startCursor,
-    pendingCursor: manifest.pendingCursor ?? startCursor,
-    stateEtag,
-    ...(done ? { pageGroups: planPageGroups(manifest.pages) } : {}),
-    retries,
-    durationMs: now() - startedAt,
-  };
-  deps.logger.info(done ? 'resource extracted' : 'resource paused, continuation returned', {
-    pagesThisInvocation,
-    pages: result.pages,
-    records: result.records,
-    retries,
-    durationMs: result.durationMs,
-    pendingCursor: result.pendingCursor,
-  });
-  return result;
+    const result: ExtractResult = {
+      source: request.source.name,
+      resource: this.resource.name,
+      batchId: request.batchId,
+      logicalDate: request.logicalDate,
+      done,
+      ...(done
+        ? {}
+        : {
+            continuation: {
+              nextPartition: this.nextPartition,
+              paused: this.paused.sort((a, b) => a.partition - b.partition),
+              startCursor: start.startCursor,
+              stateEtag: start.stateEtag,
+            },
+          }),
+      manifestKey: manifestKey(this.batch),
+      pageKeys: this.pageKeys,
+      pages: manifest.pages.length,
+      unreadablePages: manifest.pages.filter((page) => page.records === null).length,
+      records: manifest.records,
+      startCursor: start.startCursor,
+      pendingCursor: manifest.pendingCursor ?? start.startCursor,
+      stateEtag: start.stateEtag,
+      ...(done ? { pageGroups: planPageGroups(manifest.pages) } : {}),
+      retries: this.retries,
+      durationMs: this.now() - this.startedAt,
+    };
+    this.deps.logger.info(done ? 'resource extracted' : 'resource paused, continuation returned', {
+      pagesThisInvocation: this.pagesThisInvocation,
+      pages: result.pages,
+      records: result.records,
+      retries: this.retries,
+      durationMs: result.durationMs,
+      pendingCursor: result.pendingCursor,
+    });
+    return result;
+  }
 }
 
 const byKey = (a: ManifestPage, b: ManifestPage) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
