@@ -1,9 +1,9 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { bodyFaultKinds, FaultInjector, FaultRule } from './faults';
-import { eventsBetween, firstIndexUpdatedSince } from './events';
 import { FakestoreData, GfnData, gfnTypes, loadFakestoreData, loadGfnData } from './fixture-data';
+import { HttpAnswer, json, write, writeFaultyBody } from './http-answer';
+import { EventApis } from './event-apis';
 
 /**
  * A local stand-in for the four APIs the pipeline ships sources for, on loopback, from real data:
@@ -49,199 +49,60 @@ export interface FixtureApi {
   close(): Promise<void>;
 }
 
-class HttpAnswer {
-  constructor(
-    readonly status: number,
-    readonly body: Buffer | string,
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
-
-const json = (value: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new HttpAnswer(status, JSON.stringify(value), {
-    'content-type': 'application/json; charset=utf-8',
-    ...headers,
-  });
+/** Faults that replace the answer before any route runs; body faults spoil a 200 afterwards. */
+const REQUEST_FAULTS = [
+  '429',
+  '500',
+  '502',
+  '503',
+  'slow',
+  'reset',
+  'expire_token',
+  'redirect_away',
+] as const;
 
 export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<FixtureApi> {
-  const settings = {
-    eventCount: options.eventCount ?? 5_000,
-    gfnApiKey: options.gfnApiKey ?? fixtureCredentials.GFN_API_KEY,
-    eventsApiKey: options.eventsApiKey ?? fixtureCredentials.EVENTS_API_KEY,
-    clientId: options.oauthClientId ?? fixtureCredentials.EVENTS_OAUTH_CLIENT_ID,
-    clientSecret: options.oauthClientSecret ?? fixtureCredentials.EVENTS_OAUTH_CLIENT_SECRET,
-    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
-    maxPageSize: options.maxPageSize ?? 1000,
-  };
+  const gfnApiKey = options.gfnApiKey ?? fixtureCredentials.GFN_API_KEY;
   const gfn = loadGfnData();
   const fakestore = loadFakestoreData();
   const faults = new FaultInjector();
-  const requests: FixtureApi['requests'] = [];
-  const tokens = new Map<string, number>();
-  const pendingTimers = new Set<NodeJS.Timeout>();
-
+  const events = new EventApis(
+    {
+      eventCount: options.eventCount ?? 5_000,
+      eventsApiKey: options.eventsApiKey ?? fixtureCredentials.EVENTS_API_KEY,
+      clientId: options.oauthClientId ?? fixtureCredentials.EVENTS_OAUTH_CLIENT_ID,
+      clientSecret: options.oauthClientSecret ?? fixtureCredentials.EVENTS_OAUTH_CLIENT_SECRET,
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+      maxPageSize: options.maxPageSize ?? 1000,
+    },
+    faults,
+  );
   const route = (request: IncomingMessage, url: URL, body: string): HttpAnswer => {
     const path = url.pathname;
-    if (path.startsWith('/gfn/v1/'))
-      return gfnRoute(gfn, settings.gfnApiKey, request, path.slice('/gfn/v1'.length));
+    if (path.startsWith('/gfn/v1/')) return gfnRoute(gfn, gfnApiKey, request, path.slice('/gfn/v1'.length));
     if (path.startsWith('/fakestore/'))
       return fakestoreRoute(fakestore, path.slice('/fakestore'.length), url);
-    if (path === '/events-oauth/oauth/token') return issueToken(request, body);
-    if (path.startsWith('/events-oauth/v1/events')) return oauthEvents(request, url);
-    if (path.startsWith('/events-apikey/v1/events')) return apikeyEvents(request, url);
+    if (path === '/events-oauth/oauth/token') return events.issueToken(request, body);
+    if (path.startsWith('/events-oauth/v1/events')) return events.oauthEvents(request, url);
+    if (path.startsWith('/events-apikey/v1/events'))
+      return events.apikeyEvents(request, url, path.slice('/events-apikey/v1/events'.length));
     return json({ error: 'not found', path }, 404);
   };
 
-  const issueToken = (request: IncomingMessage, body: string): HttpAnswer => {
-    const form = new URLSearchParams(body);
-    let clientId = form.get('client_id');
-    let clientSecret = form.get('client_secret');
-    const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '');
-    if (basic) {
-      const [id, secret] = Buffer.from(basic[1]!, 'base64')
-        .toString('utf8')
-        .split(':')
-        .map(decodeURIComponent);
-      clientId = id ?? null;
-      clientSecret = secret ?? null;
-    }
-    if (form.get('grant_type') !== 'client_credentials')
-      return json({ error: 'unsupported_grant_type' }, 400);
-    if (clientId !== settings.clientId || clientSecret !== settings.clientSecret) {
-      return json({ error: 'invalid_client' }, 401);
-    }
-    const token = randomBytes(16).toString('hex');
-    tokens.set(token, Date.now() + settings.tokenTtlSeconds * 1000);
-    return json({ access_token: token, token_type: 'Bearer', expires_in: settings.tokenTtlSeconds });
-  };
-
-  const oauthEvents = (request: IncomingMessage, url: URL): HttpAnswer => {
-    const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    const expiresAt = bearer ? tokens.get(bearer) : undefined;
-    if (!expiresAt || expiresAt <= Date.now()) return json({ error: 'invalid_token' }, 401);
-    const limit = pageSize(url.searchParams.get('limit'));
-    const cursor = url.searchParams.get('cursor');
-    const start = cursor
-      ? decodeCursor(cursor)
-      : firstIndexUpdatedSince(url.searchParams.get('updated_since'));
-    if (start === undefined) return json({ error: 'invalid cursor' }, 400);
-    const end = Math.min(start + limit, settings.eventCount);
-    const hasMore = end < settings.eventCount;
-    const repeat = hasMore && cursor !== null && faults.take(url.pathname, ['repeat_cursor']);
-    const nextCursor = hasMore ? (repeat ? cursor : encodeCursor(end)) : null;
-    return json({ data: eventsBetween(start, end), next_cursor: nextCursor, has_more: hasMore });
-  };
-
-  const apikeyEvents = (request: IncomingMessage, url: URL): HttpAnswer => {
-    const key = request.headers['x-api-key'] ?? url.searchParams.get('api_key');
-    if (key !== settings.eventsApiKey) return json({ error: 'missing or invalid API key' }, 401);
-    const since = firstIndexUpdatedSince(url.searchParams.get('updated_since'));
-    const total = Math.max(0, settings.eventCount - since);
-    const route = url.pathname.slice('/events-apikey/v1/events'.length);
-    if (route === '') {
-      const limit = pageSize(url.searchParams.get('limit'));
-      const offset = Math.max(0, Number(url.searchParams.get('offset') ?? 0) || 0);
-      const start = since + offset;
-      return json({
-        items: eventsBetween(start, Math.min(start + limit, settings.eventCount)),
-        total,
-        offset,
-        limit,
-      });
-    }
-    const perPage = pageSize(url.searchParams.get('per_page'));
-    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
-    const start = since + (page - 1) * perPage;
-    const events = eventsBetween(start, Math.min(start + perPage, settings.eventCount));
-    const totalPages = Math.ceil(total / perPage);
-    if (route === '/by-page')
-      return json({ results: events, page, per_page: perPage, total_pages: totalPages });
-    if (route === '/linked') {
-      const next = new URL(url.toString());
-      next.searchParams.set('page', String(page + 1));
-      next.searchParams.set('per_page', String(perPage));
-      next.searchParams.delete('api_key');
-      // The body's link is relative; the header's is absolute: a client must handle both.
-      const nextRelative = page < totalPages ? `${next.pathname}${next.search}` : null;
-      const headers: Record<string, string> = nextRelative
-        ? { link: `<http://${request.headers.host}${nextRelative}>; rel="next"` }
-        : {};
-      return json({ records: events, links: { next: nextRelative } }, 200, headers);
-    }
-    return json({ error: 'not found' }, 404);
-  };
-
-  const pageSize = (asked: string | null) =>
-    Math.min(settings.maxPageSize, Math.max(1, Number(asked ?? 100) || 100));
-
+  const elsewhere = await startElsewhere();
+  const served = new ServedRequests(faults, events, elsewhere.url, route);
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const url = new URL(request.url ?? '/', 'http://fixture.local');
-      const record = (status: number) => {
-        // Bounded, so a long `--serve` or a benchmark does not grow it without end.
-        if (requests.length >= 10_000) requests.shift();
-        requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, status });
-      };
-      const fault = faults.take(url.pathname, [
-        '429',
-        '500',
-        '502',
-        '503',
-        'slow',
-        'reset',
-        'expire_token',
-        'redirect_away',
-      ]);
-      if (fault?.kind === 'reset') {
-        record(0);
-        request.socket.destroy();
-        return;
-      }
-      if (fault?.kind === 'expire_token') tokens.clear();
-      if (fault?.kind === 'redirect_away') {
-        record(302);
-        write(
-          response,
-          new HttpAnswer(302, '', { location: `${elsewhere.url}${url.pathname}${url.search}` }),
-        );
-        return;
-      }
-      if (fault && /^\d+$/.test(fault.kind)) {
-        const status = Number(fault.kind);
-        record(status);
-        const headers: Record<string, string> =
-          status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {};
-        write(response, json({ error: `injected ${status}` }, status, headers));
-        return;
-      }
-      const answer = route(request, url, Buffer.concat(chunks).toString('utf8'));
-      record(answer.status);
-      const send = () => {
-        const bodyFault = answer.status === 200 ? faults.take(url.pathname, bodyFaultKinds) : undefined;
-        if (bodyFault) writeFaultyBody(response, answer, bodyFault.kind as (typeof bodyFaultKinds)[number]);
-        else write(response, answer);
-      };
-      if (fault?.kind === 'slow') {
-        const timer = setTimeout(() => {
-          pendingTimers.delete(timer);
-          if (!response.destroyed) send();
-        }, fault.delayMs ?? 5000);
-        pendingTimers.add(timer);
-      } else {
-        send();
-      }
-    });
+    request.on('end', () => served.answer(request, response, Buffer.concat(chunks).toString('utf8')));
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const elsewhere = await startElsewhere();
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
     faults,
-    requests,
+    requests: served.requests,
     elsewhere: { url: elsewhere.url, requests: elsewhere.requests },
     baseUrls: {
       gfn: `${url}/gfn/v1`,
@@ -250,7 +111,7 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
       events_apikey: `${url}/events-apikey`,
     },
     close: async () => {
-      for (const timer of pendingTimers) clearTimeout(timer);
+      served.cancelDelayed();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await elsewhere.close();
@@ -258,53 +119,73 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
   };
 }
 
-export type { FaultRule };
+/** Answers each request, through the faults scheduled for its path, and remembers what it answered. */
+class ServedRequests {
+  /** The requests served (the latest 10,000, so a long `--serve` or a benchmark does not grow it without end). */
+  readonly requests: FixtureApi['requests'] = [];
+  private readonly pendingTimers = new Set<NodeJS.Timeout>();
 
-function write(response: ServerResponse, answer: HttpAnswer): void {
-  const body = Buffer.from(answer.body);
-  response.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
-  response.end(body);
-}
+  constructor(
+    private readonly faults: FaultInjector,
+    private readonly events: EventApis,
+    private readonly elsewhereUrl: string,
+    private readonly route: (request: IncomingMessage, url: URL, body: string) => HttpAnswer,
+  ) {}
 
-/** A 200 answer spoiled the ways real APIs spoil them. */
-function writeFaultyBody(
-  response: ServerResponse,
-  answer: HttpAnswer,
-  kind: (typeof bodyFaultKinds)[number],
-): void {
-  const body = Buffer.from(answer.body);
-  const half = body.subarray(0, Math.floor(body.length / 2));
-  switch (kind) {
-    case 'truncate':
-      // Promises the whole body, sends half, and hangs up: the client sees a transport error.
-      response.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
-      response.write(half, () => response.socket?.destroy());
+  answer(request: IncomingMessage, response: ServerResponse, body: string): void {
+    const url = new URL(request.url ?? '/', 'http://fixture.local');
+    const record = (status: number) => {
+      if (this.requests.length >= 10_000) this.requests.shift();
+      this.requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, status });
+    };
+    const fault = this.faults.take(url.pathname, [...REQUEST_FAULTS]);
+    if (fault?.kind === 'reset') {
+      record(0);
+      request.socket.destroy();
       return;
-    case 'cut_short':
-      // Chunked, no length to compare, and a clean end: only parsing can tell the body is incomplete.
-      response.writeHead(answer.status, { ...answer.headers, 'transfer-encoding': 'chunked' });
-      response.end(half);
-      return;
-    case 'wrong_shape':
-      write(response, json({ status: 'ok', message: 'this API now answers another shape' }));
-      return;
-    case 'html':
+    }
+    if (fault?.kind === 'expire_token') this.events.expireTokens();
+    if (fault?.kind === 'redirect_away') {
+      record(302);
       write(
         response,
-        new HttpAnswer(
-          200,
-          '<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>',
-          {
-            'content-type': 'text/html; charset=utf-8',
-          },
-        ),
+        new HttpAnswer(302, '', { location: `${this.elsewhereUrl}${url.pathname}${url.search}` }),
       );
       return;
-    case 'empty':
-      write(response, new HttpAnswer(200, '', { 'content-type': 'application/json' }));
+    }
+    if (fault && /^\d+$/.test(fault.kind)) {
+      const status = Number(fault.kind);
+      record(status);
+      const headers: Record<string, string> =
+        status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {};
+      write(response, json({ error: `injected ${status}` }, status, headers));
       return;
+    }
+    const answer = this.route(request, url, body);
+    record(answer.status);
+    const send = () => {
+      const bodyFault = answer.status === 200 ? this.faults.take(url.pathname, bodyFaultKinds) : undefined;
+      if (bodyFault) writeFaultyBody(response, answer, bodyFault.kind as (typeof bodyFaultKinds)[number]);
+      else write(response, answer);
+    };
+    if (fault?.kind === 'slow') {
+      const timer = setTimeout(() => {
+        this.pendingTimers.delete(timer);
+        if (!response.destroyed) send();
+      }, fault.delayMs ?? 5000);
+      this.pendingTimers.add(timer);
+    } else {
+      send();
+    }
+  }
+
+  /** Answers held back by the `slow` fault are never sent. */
+  cancelDelayed(): void {
+    for (const timer of this.pendingTimers) clearTimeout(timer);
   }
 }
+
+export type { FaultRule };
 
 /** The other origin `redirect_away` points at: 401 for everyone, every request's headers kept. */
 async function startElsewhere(): Promise<{
@@ -334,13 +215,6 @@ async function startElsewhere(): Promise<{
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-const encodeCursor = (index: number) => Buffer.from(`i:${index}`).toString('base64url');
-
-function decodeCursor(cursor: string): number | undefined {
-  const match = /^i:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match ? Number(match[1]) : undefined;
 }
 
 function gfnRoute(data: GfnData, apiKey: string, request: IncomingMessage, path: string): HttpAnswer {
