@@ -251,7 +251,7 @@ export class PipelineStack extends Stack {
     });
     const warehouseStep = (id: string, handler: string) => {
       const created = new PipelineFunction(this, id, {
-        step: 'snowflake-load',
+        step: 'load-audit',
         handler,
         memorySize: config.memoryMb.small,
         timeout: Duration.minutes(2),

@@ -21,7 +21,7 @@ import { runExecution, STATE, synthesizedDefinition, TaskHandler } from './local
 import { LocalWarehouse } from './warehouse/warehouse';
 import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
 import { RunPrinter } from './run-printer';
-import { failedLoadsError } from '../lambdas/snowflake-load/warehouse-loads';
+import { failedLoadsError } from '../lambdas/load-audit/warehouse-loads';
 import { catalogueChecks, loadChecks } from '../lambdas/quality/check-config';
 import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate } from '../lambdas/quality/quality-gate';

@@ -5,7 +5,7 @@ import {
   StateMachineDefinition,
   stateMachineDefinitionFrom,
 } from '../../lib/state-machine-definition';
-import { checkLoads, recordRunInWarehouse, useWarehouse } from '../../lambdas/snowflake-load/handler';
+import { checkLoads, recordRunInWarehouse, useWarehouse } from '../../lambdas/load-audit/handler';
 import { RecordingExecutor } from '../support/recording-executor';
 import { handler as plan } from '../../lambdas/plan/handler';
 import { handler as reconcile } from '../../lambdas/reconcile/handler';

@@ -1,5 +1,5 @@
-import { checkBatchLoaded, loadStatus } from '../../lambdas/snowflake-load/warehouse-loads';
-import { recordRun } from '../../lambdas/snowflake-load/pipeline-runs';
+import { checkBatchLoaded, loadStatus } from '../../lambdas/load-audit/warehouse-loads';
+import { recordRun } from '../../lambdas/load-audit/pipeline-runs';
 import { RecordingExecutor } from '../support/recording-executor';
 
 const keys = [
