@@ -1,9 +1,10 @@
+import { delimiter } from 'node:path';
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { describeIssues } from '../shared/zod-issues';
-import { sourceFolders } from '../sources/catalogue';
+import { sourceDirectories, sourceFolders } from '../sources/catalogue';
 import { EXTRA_COLUMN, JsonSchemaNode, TableSpec, tablesFromSchema } from './table-spec';
 
 /**
@@ -108,11 +109,23 @@ export function compileContract(source: string, resource: string, schema: unknow
   };
 }
 
-/** The contract of every resource of the catalogue (sources/<source>/contracts), and the stream's. */
-export function loadContracts(
-  ajv: Ajv2020 = createValidator(),
-  env: NodeJS.ProcessEnv = process.env,
-): Map<string, Contract> {
+const compiled = new Map<string, Map<string, Contract>>();
+
+/**
+ * The contract of every resource of the catalogue (sources/<source>/contracts), and the stream's.
+ * Compiled once per process for each list of source directories (as the catalogue is read once):
+ * compiling the validators takes a few hundred milliseconds.
+ */
+export function loadContracts(ajv?: Ajv2020, env: NodeJS.ProcessEnv = process.env): Map<string, Contract> {
+  if (ajv) return compileContracts(ajv, env);
+  const key = sourceDirectories(env).join(delimiter);
+  let contracts = compiled.get(key);
+  if (!contracts) compiled.set(key, (contracts = compileContracts(createValidator(), env)));
+  // A map of its own for each caller, who may add to it (tests add contracts of their own).
+  return new Map(contracts);
+}
+
+function compileContracts(ajv: Ajv2020, env: NodeJS.ProcessEnv): Map<string, Contract> {
   const contracts = new Map<string, Contract>();
   for (const folder of sourceFolders(env))
     for (const [resource, schema] of folder.contracts)

@@ -12,7 +12,8 @@ import { runChecks } from './run-checks';
 
 // The bundle carries the sources next to it: their checks, and the contracts the CLEAN models come from.
 const checks = catalogueChecks();
-const cleanModels = cleanModelStatements();
+// Generated on the first refresh, not at cold start: only a run with Snowflake needs them.
+let cleanModels: Map<string, string[]> | undefined;
 
 /**
  * Brings CLEAN up to date with what this run loaded: the same MERGE the tasks run every 5 minutes,
@@ -27,7 +28,7 @@ async function refreshClean(executor: SqlExecutor, database: string): Promise<vo
     ).map((row) => String(row.TABLE_NAME ?? row.table_name)),
   );
   await executor.execute(`USE DATABASE ${database}`);
-  for (const [table, [, merge, prune]] of cleanModels) {
+  for (const [table, [, merge, prune]] of (cleanModels ??= cleanModelStatements())) {
     if (!tables.has(table) || !merge) continue;
     await executor.execute(mergeFromStream(merge, database, table));
     if (prune) await executor.execute(prune);
