@@ -1,9 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
+import { EnvironmentConfig, removalPolicyOf, sourcesWithoutEndpoint } from './config/environment-config';
+import { SOURCE_SETTINGS_VARIABLE } from '../lambdas/sources/source-settings';
 import { DataBuckets } from './constructs/data-buckets';
 import {
   PipelineFunction,
@@ -16,7 +17,7 @@ import {
   WarehouseFunctions,
 } from './constructs/batch-state-machine';
 import { LEASE_TTL_SECONDS } from '../lambdas/run-lease/run-leases';
-import { DailySchedule } from './constructs/daily-schedule';
+import { RunSchedule } from './constructs/run-schedule';
 import { AlertsTopic, PipelineMonitoring } from './constructs/alerting';
 import { acceptFinding, grantPrefix } from './constructs/nag-acknowledgements';
 import { SnowpipeIntegration } from './constructs/snowpipe-integration';
@@ -32,6 +33,18 @@ function snowflakeEnvironment(snowflake: EnvironmentConfig['snowflake']): Record
     SNOWFLAKE_WAREHOUSE: snowflake.warehouse,
     SNOWFLAKE_DISABLE_MINICORE: 'true',
   };
+}
+
+/** The hourly sources' runs start on the hour (EventBridge Scheduler cron, UTC). */
+const HOURLY = 'cron(0 * * * ? *)';
+
+/**
+ * The deployed sources' settings, for the functions that read the catalogue (plan, extract); nothing
+ * when the environment sets none, so source.yml rules alone.
+ */
+function sourceSettingsEnvironment(config: EnvironmentConfig): Record<string, string> {
+  const deployed = Object.entries(config.sourceSettings).filter(([name]) => config.sources.includes(name));
+  return deployed.length ? { [SOURCE_SETTINGS_VARIABLE]: JSON.stringify(Object.fromEntries(deployed)) } : {};
 }
 
 export interface PipelineStackProps extends StackProps {
@@ -89,12 +102,7 @@ export class PipelineStack extends Stack {
       maxConcurrency: config.maxConcurrency,
       ...lifecycle,
     });
-    new DailySchedule(this, 'Daily', {
-      stateMachine: this.batch.stateMachine,
-      expression: config.schedule.expression,
-      enabled: config.schedule.enabled,
-      deadLetterQueue: deadLetterQueues.schedule,
-    });
+    this.schedules(config, deadLetterQueues.schedule);
     new PipelineMonitoring(this, 'Monitoring', {
       dashboardName: `pipeline-${config.name}`,
       stateMachine: this.batch.stateMachine,
@@ -104,6 +112,38 @@ export class PipelineStack extends Stack {
       topic: this.alerts.topic,
     });
     this.outputs(sourceSecrets, deadLetterQueues.run);
+    for (const source of sourcesWithoutEndpoint(config))
+      Annotations.of(this).addInfo(
+        `source "${source}" is not deployed: its base URL is a placeholder (set sourceSettings.${source}.baseUrl to deploy it)`,
+      );
+  }
+
+  /**
+   * The daily run, and where a source is set to run hourly, an hourly run of those sources (the daily
+   * one then leaves them out, so no resource is extracted by two runs at once).
+   */
+  private schedules(config: EnvironmentConfig, deadLetterQueue: Queue): void {
+    const hourly = config.sources.filter((name) => config.sourceSettings[name]?.schedule === 'hourly');
+    const daily = config.sources.filter((name) => !hourly.includes(name));
+    const common = {
+      stateMachine: this.batch.stateMachine,
+      enabled: config.schedule.enabled,
+      deadLetterQueue,
+    };
+    if (daily.length)
+      new RunSchedule(this, 'Daily', {
+        ...common,
+        description: 'Starts the daily pipeline run',
+        expression: config.schedule.expression,
+        ...(hourly.length ? { sources: daily } : {}),
+      });
+    if (hourly.length)
+      new RunSchedule(this, 'Hourly', {
+        ...common,
+        description: `Starts the hourly run of ${hourly.join(', ')}`,
+        expression: HOURLY,
+        sources: hourly,
+      });
   }
 
   private deadLetterQueue(id: string, lifecycle: Lifecycle): Queue {
@@ -152,8 +192,14 @@ export class PipelineStack extends Stack {
       new PipelineFunction(this, `${step}Function`, { step, memorySize, environment, ...lifecycle, ...more });
     // The source folders (settings, contracts, checks) travel with the steps that read them.
     const withSources = { filesNextToHandler: sourceFoldersNextToHandler() };
+    const settings = sourceSettingsEnvironment(config);
     return {
-      plan: fn('plan', config.memoryMb.small, { PIPELINE_SOURCES: config.sources.join(',') }, withSources),
+      plan: fn(
+        'plan',
+        config.memoryMb.small,
+        { PIPELINE_SOURCES: config.sources.join(','), ...settings },
+        withSources,
+      ),
       extract: fn(
         'extract',
         config.memoryMb.extract,
@@ -161,6 +207,7 @@ export class PipelineStack extends Stack {
           RAW_BUCKET: raw.bucketName,
           STATE_BUCKET: raw.bucketName,
           PIPELINE_SECRET_ARN: sourceSecrets.secretArn,
+          ...settings,
         },
         withSources,
       ),
@@ -212,6 +259,13 @@ export class PipelineStack extends Stack {
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
     grantPrefix(transformed, functions.validate, '_stats', 'readWrite');
     sourceSecrets.grantRead(functions.extract);
+    for (const source of config.sources) {
+      const secretArn = config.sourceSettings[source]?.secretArn;
+      if (secretArn)
+        Secret.fromSecretCompleteArn(this, `${source}SourceCredentials`, secretArn).grantRead(
+          functions.extract,
+        );
+    }
     const snowflakeSecret =
       config.snowflake &&
       Secret.fromSecretCompleteArn(this, 'SnowflakeCredentials', config.snowflake.secretArn);

@@ -5,33 +5,29 @@ import { logger } from '../shared/logger';
 import { parseStepEvent, withStepLogging } from '../shared/step-event';
 import { ExtractEvent, extractEventSchema, ExtractResult } from '../shared/step-messages';
 import { createS3Client } from '../shared/s3-client';
-import { defaultSecretResolver } from '../shared/secrets';
 import { StateStore } from '../shared/state-store';
 import { ExtractDeps, extractResource } from './extract-resource';
 import { loadSources } from '../sources';
+import { SourceSecrets } from './source-secrets';
 
 /** Leaves time to flush uploads and write the manifest before Lambda's hard stop. */
 const SAFETY_MARGIN_MS = 60_000;
 const DEFAULT_MAX_PAGES_PER_INVOCATION = 500;
 
 // Created once per container: clients, secrets cache and validated sources outlive an invocation.
-let deps: ExtractDeps | undefined;
+let deps: Omit<ExtractDeps, 'secrets'> | undefined;
 let sources: ReturnType<typeof loadSources> | undefined;
+let secrets: SourceSecrets | undefined;
 
-function containerDeps(): { deps: ExtractDeps; sources: NonNullable<typeof sources> } {
+function containerDeps() {
   const rawBucket = requiredEnv('RAW_BUCKET');
   sources ??= loadSources();
+  secrets ??= new SourceSecrets();
   if (!deps) {
     const s3 = createS3Client();
-    deps = {
-      s3,
-      rawBucket,
-      stateStore: new StateStore(s3, stateBucketName()),
-      secrets: defaultSecretResolver(),
-      logger,
-    };
+    deps = { s3, rawBucket, stateStore: new StateStore(s3, stateBucketName()), logger };
   }
-  return { deps, sources };
+  return { deps, sources, secrets };
 }
 
 export async function handler(
@@ -44,7 +40,7 @@ export async function handler(
     'extract',
     '{ source, resource, batchId, logicalDate } (and continuation when resuming)',
   );
-  const { deps: shared, sources: known } = containerDeps();
+  const { deps: shared, sources: known, secrets: sourceSecrets } = containerDeps();
   const source = known.get(input.source);
   if (!source) {
     throw new ConfigError(
@@ -55,15 +51,18 @@ export async function handler(
   }
   return withStepLogging('extract', input, () => {
     const remaining = context?.getRemainingTimeInMillis();
-    return extractResource(shared, {
-      source,
-      resource: input.resource,
-      batchId: input.batchId,
-      logicalDate: input.logicalDate,
-      continuation: input.continuation ?? undefined,
-      deadline: remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS,
-      maxPagesPerInvocation: input.maxPagesPerInvocation ?? DEFAULT_MAX_PAGES_PER_INVOCATION,
-    });
+    return extractResource(
+      { ...shared, secrets: sourceSecrets.of(source.name) },
+      {
+        source,
+        resource: input.resource,
+        batchId: input.batchId,
+        logicalDate: input.logicalDate,
+        continuation: input.continuation ?? undefined,
+        deadline: remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS,
+        maxPagesPerInvocation: input.maxPagesPerInvocation ?? DEFAULT_MAX_PAGES_PER_INVOCATION,
+      },
+    );
   });
 }
 
@@ -71,4 +70,5 @@ export async function handler(
 export function resetContainer(): void {
   deps = undefined;
   sources = undefined;
+  secrets = undefined;
 }

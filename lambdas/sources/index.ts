@@ -1,6 +1,7 @@
 import { ConfigError } from '../shared/errors';
 import { SourceFolder, sourceFolders } from './catalogue';
 import { parseSourceConfig, SourceConfig, SourceConfigInput } from './source-config';
+import { settingsFromEnvironment, withSettings } from './source-settings';
 
 /** `PIPELINE_BASE_URL_GFN=http://127.0.0.1:8080/gfn/v1` points a source elsewhere (fixture API, proxy). */
 export function baseUrlOverrideVariable(sourceName: string): string {
@@ -42,16 +43,22 @@ export function catalogueSources(env: NodeJS.ProcessEnv = process.env): SourceCo
   return sourceFolders(env).map(sourceDefinition);
 }
 
-/** Validates every source once, at start-up, applying base-URL overrides from the environment. */
+/**
+ * Validates every source once, at start-up, with the environment's settings applied
+ * (`PIPELINE_SOURCE_SETTINGS`, from lib/config/environments.ts); a `PIPELINE_BASE_URL_<NAME>`
+ * variable points a source elsewhere over both (local mode's fixture API, a proxy).
+ */
 export function loadSources(
   env: NodeJS.ProcessEnv = process.env,
   definitions: readonly SourceConfigInput[] = catalogueSources(env),
 ): Map<string, SourceConfig> {
+  const settings = settingsFromEnvironment(env);
   const sources = new Map<string, SourceConfig>();
   for (const definition of definitions) {
+    const configured = withSettings(definition, settings[definition.name]);
     const override = env[baseUrlOverrideVariable(definition.name)];
     const source = parseSourceConfig(
-      override ? { ...definition, baseUrl: override } : definition,
+      override ? { ...configured, baseUrl: override } : configured,
       `"${definition.name}"`,
     );
     sources.set(source.name, source);

@@ -1,10 +1,23 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { sourceFolders } from '../../lambdas/sources/catalogue';
+import { catalogueSources } from '../../lambdas/sources';
+import {
+  isPlaceholderUrl,
+  secretsManagerArn,
+  SourceSettings,
+  sourceSettingsSchema,
+  withSettings,
+} from '../../lambdas/sources/source-settings';
 import { describeIssues } from '../../lambdas/shared/zod-issues';
 
 /** The catalogue's source names, read when a configuration is checked (so PIPELINE_SOURCES_PATH counts). */
 const catalogueNames = () => sourceFolders().map((folder) => folder.name);
+
+const catalogueHas = () =>
+  `the catalogue has ${catalogueNames()
+    .map((name) => `"${name}"`)
+    .join(', ')}`;
 
 /** EventBridge Scheduler's cron: six fields, as `cron(0 6 * * ? *)`. */
 const CRON = /^cron\((\S+\s+){5}\S+\)$/;
@@ -13,19 +26,24 @@ const CRON = /^cron\((\S+\s+){5}\S+\)$/;
 export const environmentConfigSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lower-case letters, digits and -, 2–21 characters'),
-    /** The sources this environment runs, by folder name under sources/. @default every one */
+    /**
+     * The sources this environment runs, by folder name under sources/. @default every source whose
+     * base URL (source.yml's, or `sourceSettings.<name>.baseUrl`) is a real one
+     */
     sources: z
       .array(
         z.string().refine((name) => catalogueNames().includes(name), {
-          error: (issue) =>
-            `no source folder is named "${String(issue.input)}"; the catalogue has ${catalogueNames()
-              .map((name) => `"${name}"`)
-              .join(', ')}`,
+          error: (issue) => `no source folder is named "${String(issue.input)}"; ${catalogueHas()}`,
         }),
       )
       .min(1, 'at least one source')
       .refine((names) => new Set(names).size === names.length, 'each source once')
-      .default(() => catalogueNames()),
+      .optional(),
+    /** Per source: where its API is here, which resources run, how fast, how often (docs/deploy.md). */
+    sourceSettings: z
+      // Names are checked against the catalogue in deployedSources (a record's key refinement loses its message).
+      .record(z.string(), sourceSettingsSchema)
+      .default({}),
     schedule: z
       .object({
         expression: z.string().regex(CRON, 'a six-field cron expression such as "cron(0 6 * * ? *)"'),
@@ -86,19 +104,70 @@ export const environmentConfigSchema = z
     snowflake: z
       .object({
         /** Secrets Manager secret with the connection: {account, user, privateKey[, role]} (docs/snowflake.md). */
-        secretArn: z
-          .string()
-          .regex(
-            /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-            'a Secrets Manager secret ARN',
-          ),
+        secretArn: secretsManagerArn,
         database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain Snowflake identifier'),
         warehouse: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain Snowflake identifier'),
       })
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .transform((config, ctx) => ({ ...config, sources: deployedSources(config, ctx) }));
+
+/**
+ * The sources an environment deploys: the ones it names, or every one with a real base URL. A named
+ * source whose URL is a placeholder (events.example.com) fails the synth: its first run could reach no API.
+ */
+function deployedSources(
+  config: { sources?: string[]; sourceSettings: Record<string, SourceSettings> },
+  ctx: z.RefinementCtx,
+): string[] {
+  const definitions = new Map(catalogueSources().map((definition) => [definition.name, definition]));
+  for (const [name, settings] of Object.entries(config.sourceSettings)) {
+    if (!definitions.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sourceSettings', name],
+        message: `no source folder is named "${name}"; ${catalogueHas()}`,
+      });
+      continue;
+    }
+    const offered = definitions.get(name)?.resources.map((resource) => resource.name) ?? [];
+    for (const resource of settings.resources ?? []) {
+      if (offered.includes(resource)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sourceSettings', name, 'resources'],
+        message: `source "${name}" has no resource "${resource}"; its source.yml has ${offered.join(', ')}`,
+      });
+    }
+  }
+  const baseUrlOf = (name: string) =>
+    withSettings(definitions.get(name)!, config.sourceSettings[name]).baseUrl ?? '';
+  const known = (config.sources ?? [...definitions.keys()]).filter((name) => definitions.has(name));
+  if (!config.sources) return known.filter((name) => !isPlaceholderUrl(baseUrlOf(name)));
+  for (const name of known.filter((name) => isPlaceholderUrl(baseUrlOf(name)))) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sourceSettings', name, 'baseUrl'],
+      message:
+        `source "${name}" is enabled but its base URL ${baseUrlOf(name) || '(none)'} is a placeholder: ` +
+        `set where its API is, e.g. -c overrides='{"sourceSettings":{"${name}":{"baseUrl":"https://…"}}}', ` +
+        `or leave it out of sources`,
+    });
+  }
+  return known;
+}
+
+/** The catalogue's sources an environment leaves out because their base URL is a placeholder. */
+export function sourcesWithoutEndpoint(config: EnvironmentConfig): string[] {
+  return catalogueSources()
+    .filter((definition) => !config.sources.includes(definition.name))
+    .filter((definition) =>
+      isPlaceholderUrl(withSettings(definition, config.sourceSettings[definition.name]).baseUrl ?? ''),
+    )
+    .map((definition) => definition.name);
+}
 
 export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
 

@@ -44,3 +44,48 @@ describe('environment configuration', () => {
     );
   });
 });
+
+describe('sources per environment', () => {
+  const EVENTS_URL = 'https://events.acme.io/oauth-api';
+
+  it.each(Object.keys(environments))(
+    'deploys by default only the sources of %s with a real base URL',
+    (name) => {
+      expect(environmentConfig(name).sources).toEqual(['fakestore', 'gfn']);
+    },
+  );
+
+  it('deploys a placeholder source once its settings give it a URL', () => {
+    const config = environmentConfig('prod', { sourceSettings: { events_oauth: { baseUrl: EVENTS_URL } } });
+    expect(config.sources).toEqual(['events_oauth', 'fakestore', 'gfn']);
+  });
+
+  it('refuses a listed source whose URL is a placeholder, naming the setting to give', () => {
+    expect(() => environmentConfig('staging', { sources: ['gfn', 'events_apikey'] })).toThrow(
+      /environment "staging" is misconfigured: sourceSettings\.events_apikey\.baseUrl: source "events_apikey" is enabled but its base URL https:\/\/events\.example\.com\/apikey-api is a placeholder: .*"sourceSettings":\{"events_apikey":\{"baseUrl"/,
+    );
+    expect(() =>
+      environmentConfig('dev', {
+        sources: ['gfn'],
+        sourceSettings: { gfn: { baseUrl: 'https://sandbox.test/v1' } },
+      }),
+    ).toThrow(/sourceSettings\.gfn\.baseUrl: .*https:\/\/sandbox\.test\/v1 is a placeholder/);
+  });
+
+  it('names settings for a source or resource the catalogue does not have', () => {
+    expect(() => environmentConfig('dev', { sourceSettings: { nope: { schedule: 'hourly' } } })).toThrow(
+      /sourceSettings\.nope: no source folder is named "nope"/,
+    );
+    expect(() =>
+      environmentConfig('dev', { sourceSettings: { gfn: { resources: ['countries', 'moons'] } } }),
+    ).toThrow(
+      /sourceSettings\.gfn\.resources: source "gfn" has no resource "moons"; its source.yml has countries, years/,
+    );
+    expect(() => environmentConfig('dev', { sourceSettings: { gfn: { schedule: 'weekly' } } })).toThrow(
+      /sourceSettings\.gfn\.schedule/,
+    );
+    expect(() => environmentConfig('dev', { sourceSettings: { gfn: { secretArn: 'gfn-key' } } })).toThrow(
+      /sourceSettings\.gfn\.secretArn: a Secrets Manager secret ARN/,
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { allStates, stateMachineDefinitionFrom } from '../../lib/state-machine-definition';
 import { STATE } from '../../lib/constructs/batch-state-machine';
 import { NON_RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
@@ -32,6 +32,54 @@ describe('schedule', () => {
   it('is off in dev, where runs are started by hand', () => {
     const dev = pipelineTemplate('dev');
     dev.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
+  });
+
+  it('runs an hourly source in a run of its own every hour, and leaves it out of the daily run', () => {
+    const OWN_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:events-AbCdEf';
+    const sourceSettings = {
+      events_oauth: { baseUrl: 'https://events.acme.io/oauth', schedule: 'hourly', secretArn: OWN_SECRET },
+    };
+    const { stack } = pipelineStack('prod', { overrides: { sourceSettings } });
+    const hourly = Template.fromStack(stack);
+    const inputs = Object.values(hourly.findResources('AWS::Scheduler::Schedule')).map((schedule) => [
+      schedule.Properties.ScheduleExpression,
+      JSON.parse(schedule.Properties.Target.Input),
+    ]);
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        [
+          'cron(0 6 * * ? *)',
+          { scheduledTime: '<aws.scheduler.scheduled-time>', sources: ['fakestore', 'gfn'] },
+        ],
+        ['cron(0 * * * ? *)', { scheduledTime: '<aws.scheduler.scheduled-time>', sources: ['events_oauth'] }],
+      ]),
+    );
+    expect(inputs).toHaveLength(2);
+    // Plan and extract read the settings; extract may read the source's own secret, and only extract.
+    const functions = Object.entries(hourly.findResources('AWS::Lambda::Function'));
+    const withSettings = functions
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.PIPELINE_SOURCE_SETTINGS)
+      .map(([id, fn]) => [
+        id.replace(/Function.*$/, ''),
+        JSON.parse(fn.Properties.Environment.Variables.PIPELINE_SOURCE_SETTINGS),
+      ]);
+    expect(withSettings).toEqual([
+      ['plan', sourceSettings],
+      ['extract', sourceSettings],
+    ]);
+    const readers = Object.entries(hourly.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes(OWN_SECRET))
+      .map(([id]) => id);
+    expect(readers).toEqual([expect.stringMatching(/^extractFunction/)]);
+  });
+
+  it('says which sources it leaves out for their placeholder URL', () => {
+    const { stack } = pipelineStack('prod');
+    const notes = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('is not deployed'));
+    expect(notes.map((note) => note.entry.data)).toEqual([
+      expect.stringContaining('source "events_apikey" is not deployed: its base URL is a placeholder'),
+      expect.stringContaining('sourceSettings.events_oauth.baseUrl'),
+    ]);
   });
 });
 
