@@ -9,7 +9,7 @@ export interface StateMachineDefinition {
   [field: string]: unknown;
 }
 
-type TemplatePart = string | { 'Fn::GetAtt'?: [string, string]; Ref?: string; [fn: string]: unknown };
+export type TemplatePart = string | { 'Fn::GetAtt'?: [string, string]; Ref?: string; [fn: string]: unknown };
 
 interface TemplateResource {
   Type: string;
@@ -17,7 +17,7 @@ interface TemplateResource {
 }
 
 /** `arn:aws:lambda:…:function:<LogicalId>` for a function ARN, the logical id for anything else. */
-function standIn(part: Exclude<TemplatePart, string>): string {
+export function standIn(part: Exclude<TemplatePart, string>): string {
   const getAtt = part['Fn::GetAtt'];
   if (getAtt) {
     const [logicalId, attribute] = getAtt;

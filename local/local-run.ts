@@ -6,8 +6,7 @@ import { logger } from '../lambdas/shared/logger';
 import { createS3Client } from '../lambdas/shared/s3-client';
 import { startFixtureApi, fixtureCredentials, FaultRule, FixtureApiOptions } from './fixture-api/server';
 import { startLocalS3 } from './local-s3';
-import { baseUrlOverrideVariable } from '../lambdas/sources';
-import { sourceFolders } from '../lambdas/sources/catalogue';
+import { baseUrlOverrideVariable, loadSources } from '../lambdas/sources';
 import { handler as plan } from '../lambdas/plan/handler';
 import { handler as extract, resetContainer as resetExtract } from '../lambdas/extract/handler';
 import { handler as validate, resetContainer as resetValidate } from '../lambdas/validate/handler';
@@ -17,17 +16,25 @@ import { handler as runLease, resetContainer as resetLease } from '../lambdas/ru
 import { buildRunNotice, RunNotice, RunNoticeInput } from '../lambdas/notify/run-notice';
 import type { ExtractResult, ReconcileResult, ValidateResult } from '../lambdas/shared/step-messages';
 import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
-import { runExecution, STATE, synthesizedDefinition, TaskHandler } from './local-state-machine';
+import {
+  runExecution,
+  STATE,
+  SynthesizedPipeline,
+  synthesizedPipeline,
+  TaskHandler,
+} from './local-state-machine';
+import { FunctionEnvironments } from './function-environment';
+import { localBuckets } from './local-buckets';
 import { LocalWarehouse } from './warehouse/warehouse';
 import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
 import { RunPrinter } from './run-printer';
 import { failedLoadsError } from '../lambdas/load-audit/warehouse-loads';
 import { catalogueChecks, loadChecks } from '../lambdas/quality/check-config';
 import { duckdbDialect } from '../lambdas/quality/dialect';
-import { qualityGate } from '../lambdas/quality/quality-gate';
+import { qualityGate, qualitySummary } from '../lambdas/quality/quality-gate';
 import { runChecks, QualityVerdict } from '../lambdas/quality/run-checks';
 
-export const localBuckets = { raw: 'raw', transformed: 'transformed', failed: 'failed' } as const;
+export { localBuckets };
 
 export interface LocalRunOptions {
   dataDirectory: string;
@@ -43,6 +50,8 @@ export interface LocalRunOptions {
   print?: (line: string) => void;
   /** Where the data-quality checks are (default: every source's, sources/<source>/checks). */
   checksDirectory?: string;
+  /** The deployed pipeline to run (default: `cdk synth -c env=dev`'s); tests change it to see what breaks. */
+  pipeline?: SynthesizedPipeline;
 }
 
 export interface LayerCounts {
@@ -54,7 +63,7 @@ export interface LayerCounts {
 /** What the local task handlers saw of the run. */
 type Observed = Pick<
   LocalRunSummary,
-  'extracts' | 'validations' | 'counts' | 'notice' | 'quality' | 'committed' | 'deadLetterFile'
+  'extracts' | 'validations' | 'counts' | 'notice' | 'quality' | 'committed' | 'deadLetterFile' | 'failedStep'
 >;
 
 export interface LocalRunSummary {
@@ -73,6 +82,8 @@ export interface LocalRunSummary {
   /** Cursors moved by this run; none when it failed (state advances last). */
   committed: CommittedCursor[];
   error?: { name: string; cause: string };
+  /** The state that failed, on a failed run (the failure path's `$.failedStep`). */
+  failedStep?: string;
   /** Where the failed run's dead-letter message was written. */
   deadLetterFile?: string;
   /** Parquet files the local Snowpipe loaded during this run. */
@@ -104,7 +115,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   }
   mkdirSync(s3Directory, { recursive: true });
 
-  const definition = synthesizedDefinition();
+  const pipeline = options.pipeline ?? synthesizedPipeline();
   const api = await startFixtureApi(options.fixture);
   const s3Server = await startLocalS3({ directory: s3Directory, buckets: Object.values(localBuckets) });
   const warehouse = await LocalWarehouse.open(warehousePath, { onWait: printer.print });
@@ -120,18 +131,24 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   for (const key of await leftovers.releaseWhere(() => true)) printer.leaseReleased(key);
 
   const observed: Observed = { extracts: [], validations: [], committed: [] };
-  const handlers = localTaskHandlers(options, printer, snowpipe, warehouse, observed);
+  const functionEnvironments = new FunctionEnvironments();
+  const handlers = inFunctionEnvironments(
+    localTaskHandlers(options, printer, snowpipe, warehouse, observed),
+    pipeline.environments,
+    localSubstitutions(api.baseUrls, s3Server.endpoint),
+    functionEnvironments,
+  );
 
   let status: LocalRunSummary['status'];
   let error: LocalRunSummary['error'];
   try {
-    configureEnvironment(api.baseUrls, s3Server.endpoint);
+    functionEnvironments.install();
     // The handlers read their environment once per container, as in Lambda: start fresh containers.
     resetExtract();
     resetValidate();
     resetCommit();
     resetLease();
-    const outcome = await runExecution(definition, {
+    const outcome = await runExecution(pipeline.definition, {
       name: options.batchId,
       input: {
         logicalDate: options.logicalDate,
@@ -140,6 +157,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       },
       handlers,
     });
+    functionEnvironments.uninstall();
     status = outcome.status;
     if (outcome.status === 'FAILED') error = { name: outcome.error, cause: outcome.cause };
 
@@ -150,24 +168,22 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       await warehouse.buildClean();
       await warehouse.buildAnalytics();
     }
-    const { counts, notice } = observed;
-    const totals = counts?.totals;
+    // The run's row, as the record step writes it in AWS (the same statement), its outcome by the same rule.
     await warehouse.recordRun({
       batchId: options.batchId,
       logicalDate: options.logicalDate,
-      status:
-        status === 'FAILED'
-          ? 'FAILED'
-          : (notice?.outcome ?? 'SUCCEEDED') === 'PARTIAL'
-            ? 'PARTIAL'
-            : 'SUCCEEDED',
-      startedAt: new Date(started),
-      finishedAt: new Date(),
-      resources: counts?.resources.length ?? 0,
-      extracted: totals?.extracted ?? 0,
-      valid: totals?.valid ?? 0,
-      rejected: totals?.rejected ?? 0,
-      error: error ? `${error.name}: ${error.cause}` : undefined,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date().toISOString(),
+      counts: observed.counts,
+      quality: observed.quality && qualitySummary(observed.quality),
+      ...(error
+        ? {
+            failure: {
+              step: observed.failedStep ?? 'unknown',
+              error: { Error: error.name, Cause: error.cause },
+            },
+          }
+        : {}),
     });
     printer.loaded(snowpipe.loaded, snowpipe.failed.size);
     return {
@@ -189,6 +205,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    functionEnvironments.uninstall();
     client.destroy();
     warehouse.close();
     await s3Server.stop();
@@ -209,6 +226,7 @@ function localTaskHandlers(
   observed: Observed,
 ): Record<string, TaskHandler> {
   const notify = async (input: RunNoticeInput) => {
+    observed.failedStep = input.failedStep;
     const notice = (observed.notice = buildRunNotice(input, new Date()));
     printer.notified(notice);
     return { outcome: notice.outcome };
@@ -288,29 +306,66 @@ function localTaskHandlers(
   };
 }
 
-/** Base URLs this process pointed at a fixture API, so a later run may replace them with its own. */
-const fixtureBaseUrls = new Set<string>();
+/**
+ * Each task runs with its function's variables from the template, as in Lambda, plus what only this
+ * machine can say: where the endpoints are, the secrets' values, and the runtime's own variables. A task
+ * with no function (the dead-letter queue) runs as it is.
+ */
+function inFunctionEnvironments(
+  handlers: Record<string, TaskHandler>,
+  environments: SynthesizedPipeline['environments'],
+  substitutions: Record<string, string>,
+  functionEnvironments: FunctionEnvironments,
+): Record<string, TaskHandler> {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]) => {
+      const variables = environments[state];
+      if (!variables) return [state, handler];
+      const environment = { ...variables, ...substitutions };
+      return [
+        state,
+        ((event: never) => functionEnvironments.run(environment, () => handler(event))) as TaskHandler,
+      ];
+    }),
+  );
+}
 
-function configureEnvironment(baseUrls: Record<string, string>, s3Endpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;
-  process.env.RAW_BUCKET = localBuckets.raw;
-  process.env.STATE_BUCKET = localBuckets.raw;
-  process.env.TRANSFORMED_BUCKET = localBuckets.transformed;
-  process.env.FAILED_BUCKET = localBuckets.failed;
-  // Locally every source of the catalogue is enabled; --source narrows the run through its input, as in AWS.
-  process.env.PIPELINE_SOURCES = sourceFolders()
-    .map((folder) => folder.name)
-    .join(',');
-  for (const [source, url] of Object.entries(baseUrls)) {
-    // A user who points a source at the real API keeps their own setting.
+/** What Lambda's runtime sets, or the bundle stands for, that a local task needs from this shell. */
+const RUNTIME_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'PIPELINE_SOURCES_PATH'];
+
+/**
+ * The endpoints and credentials of this machine, and nothing else: the local S3; each source's base URL
+ * (this shell's `PIPELINE_BASE_URL_<SOURCE>` where set, to reach a real API, else the fixture API);
+ * each secret the sources name (this shell's value, else the fixture API's); the runtime's variables.
+ */
+function localSubstitutions(
+  baseUrls: Record<string, string>,
+  s3Endpoint: string,
+  shell: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const variables: Record<string, string> = { AWS_REGION: shell.AWS_REGION ?? 'us-east-1' };
+  for (const name of RUNTIME_VARIABLES) if (shell[name] !== undefined) variables[name] = shell[name]!;
+  variables.AWS_ENDPOINT_URL_S3 = s3Endpoint;
+  const sources = loadSources({ PIPELINE_SOURCES_PATH: shell.PIPELINE_SOURCES_PATH });
+  for (const source of sources.keys()) {
     const variable = baseUrlOverrideVariable(source);
-    const current = process.env[variable];
-    if (current === undefined || fixtureBaseUrls.has(current)) {
-      process.env[variable] = url;
-      fixtureBaseUrls.add(url);
-    }
+    const url = shell[variable] ?? baseUrls[source];
+    if (url) variables[variable] = url;
   }
-  for (const [name, value] of Object.entries(fixtureCredentials)) process.env[name] ??= value;
+  for (const name of [...sources.values()].flatMap(secretNames)) {
+    const value = shell[name] ?? (fixtureCredentials as Record<string, string>)[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  return variables;
+}
+
+/** The secret names a source's settings refer to (`{ secret: NAME }`, wherever they are). */
+function secretNames(settings: unknown): string[] {
+  if (Array.isArray(settings)) return settings.flatMap(secretNames);
+  if (typeof settings !== 'object' || settings === null) return [];
+  const { secret } = settings as { secret?: unknown };
+  if (typeof secret === 'string') return [secret];
+  return Object.values(settings).flatMap(secretNames);
 }
 
 async function countObjects(client: S3Client, bucket: string): Promise<number> {

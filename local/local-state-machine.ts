@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { environmentConfig } from '../lib/config/environments';
 import { PipelineStack } from '../lib/pipeline-stack';
@@ -8,30 +9,77 @@ import {
   StateMachineDefinition,
   stateMachineDefinitionFrom,
 } from '../lib/state-machine-definition';
+import { catalogueSources } from '../lambdas/sources';
+import { isPlaceholderUrl } from '../lambdas/sources/source-settings';
+import { localBuckets } from './local-buckets';
+import { taskEnvironments } from './task-environments';
 
 /**
- * The batch state machine exactly as `cdk deploy -c env=dev` ships it: the app is synthesized (without
- * bundling the Lambdas, which changes nothing in the definition) and the definition read back from the
- * template.
+ * The batch pipeline exactly as `cdk deploy -c env=dev` ships it, read back from the synthesized template
+ * (without bundling the Lambdas, which changes neither): the state machine's definition, and the
+ * environment each Task state's function gets.
  */
-export function synthesizedDefinition(): StateMachineDefinition {
-  // One synthesis per process: the app does not change while it runs (a second run reuses it).
-  synthesized ??= JSON.stringify(synthesize());
-  // A fresh copy per run, parsed in this realm: structuredClone's objects (under jest, another realm's)
-  // are not plain objects to aws-local-stepfunctions, which then leaves their JSONPaths unresolved.
-  return JSON.parse(synthesized) as StateMachineDefinition;
+export interface SynthesizedPipeline {
+  definition: StateMachineDefinition;
+  /** By Task state name: the function's variables, with the template's references made local. */
+  environments: Record<string, Record<string, string>>;
 }
 
-let synthesized: string | undefined;
+export function synthesizedPipeline(): SynthesizedPipeline {
+  // One synthesis per process and catalogue: the app does not change while it runs.
+  const overrides = localOverrides();
+  const key = JSON.stringify(overrides);
+  let text = synthesized.get(key);
+  if (!text) synthesized.set(key, (text = JSON.stringify(synthesize(overrides))));
+  // A fresh copy per run, parsed in this realm: structuredClone's objects (under jest, another realm's)
+  // are not plain objects to aws-local-stepfunctions, which then leaves their JSONPaths unresolved.
+  return JSON.parse(text) as SynthesizedPipeline;
+}
 
-function synthesize(): StateMachineDefinition {
+const synthesized = new Map<string, string>();
+
+/**
+ * dev, with every source of the catalogue: locally each one has an endpoint (the fixture API), so a
+ * source whose source.yml URL is a placeholder gets a loopback stand-in, replaced at run time by its
+ * `PIPELINE_BASE_URL_<SOURCE>` as any endpoint is.
+ */
+function localOverrides(): object {
+  const definitions = catalogueSources();
+  const placeholders = definitions.filter((definition) => isPlaceholderUrl(definition.baseUrl ?? ''));
+  return {
+    sources: definitions.map((definition) => definition.name),
+    sourceSettings: Object.fromEntries(
+      placeholders.map((definition) => [
+        definition.name,
+        { baseUrl: `http://127.0.0.1/endpoint-of/${definition.name}` },
+      ]),
+    ),
+  };
+}
+
+function synthesize(overrides: object): SynthesizedPipeline {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new PipelineStack(app, 'Pipeline-local', {
-    config: environmentConfig('dev'),
+    config: environmentConfig('dev', overrides),
     env: { account: '000000000000', region: 'us-east-1' },
   });
   const template = app.synth().getStackByName(stack.stackName).template as Record<string, unknown>;
-  return stateMachineDefinitionFrom(template);
+  const definition = stateMachineDefinitionFrom(template);
+  return { definition, environments: taskEnvironments(template, definition, localReferences(stack)) };
+}
+
+/**
+ * What the template's references in function variables are locally: the buckets are the local S3's,
+ * and the source credentials secret is none (its values come from this shell's variables).
+ */
+function localReferences(stack: PipelineStack): Record<string, string | null> {
+  const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  return {
+    [logicalId(stack.buckets.raw)]: localBuckets.raw,
+    [logicalId(stack.buckets.transformed)]: localBuckets.transformed,
+    [logicalId(stack.buckets.failed)]: localBuckets.failed,
+    [logicalId(stack.node.findChild('SourceCredentials'))]: null,
+  };
 }
 
 export type TaskHandler = (input: never) => Promise<unknown>;

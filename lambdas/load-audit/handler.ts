@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { logger } from '../shared/logger';
 import { connectedWarehouse } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
-import { reconcileResultSchema } from '../shared/step-messages';
+import { qualitySummarySchema, reconcileResultSchema, runRequestSchema } from '../shared/step-messages';
 import { checkBatchLoaded, LoadCheck } from './warehouse-loads';
-import { recordRun } from './pipeline-runs';
+import { PipelineRun, recordRun } from '../warehouse/pipeline-runs';
+import { runOutcome } from '../shared/run-outcome';
 
 export { useWarehouse } from '../warehouse/snowflake-warehouse';
 
@@ -21,20 +22,50 @@ export async function checkLoads(event: z.input<typeof checkEventSchema>): Promi
   return check;
 }
 
-const recordEventSchema = z.object({ summary: reconcileResultSchema, startedAt: z.string() });
+const recordEventSchema = z.object({
+  batchId: z.string().min(1),
+  startedAt: z.string().min(1),
+  /** The execution's input: the day it was asked for, where the run failed before planning it. */
+  input: runRequestSchema.nullish(),
+  /** All the run holds when it ends: its day, counts and quality, or the step that failed and its error. */
+  run: z
+    .object({
+      logicalDate: z.string().optional(),
+      summary: reconcileResultSchema.optional(),
+      quality: qualitySummarySchema.optional(),
+      failedStep: z.string().optional(),
+      error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose().optional(),
+    })
+    .loose(),
+});
 
-/** The run's row in ANALYTICS.PIPELINE_RUNS, once its files are in. */
+/** `2026-11-01` from a date or an ISO time, where it is one. */
+const dayOf = (text: string | undefined) =>
+  text && !Number.isNaN(Date.parse(text)) ? new Date(Date.parse(text)).toISOString().slice(0, 10) : undefined;
+
+/**
+ * The run's row in ANALYTICS.PIPELINE_RUNS, its last write on every path: SUCCEEDED or PARTIAL after the
+ * commit, FAILED with the step that failed and its error after a failure.
+ */
 export async function recordRunInWarehouse(
   event: z.input<typeof recordEventSchema>,
-): Promise<{ recorded: string }> {
-  const input = parseStepEvent(recordEventSchema, event, 'record-run', '{ summary, startedAt }');
+): Promise<{ recorded: string; status: string }> {
+  const input = parseStepEvent(recordEventSchema, event, 'record-run', '{ batchId, startedAt, input, run }');
+  const { run } = input;
   const { executor, database } = await connectedWarehouse();
-  await recordRun(executor, database, {
-    batchId: input.summary.batchId,
-    logicalDate: input.summary.logicalDate,
+  const recorded: PipelineRun = {
+    batchId: input.batchId,
+    // A run that failed before its plan has no day of its own: the one it was asked for, or its start's.
+    // (Before the plan, the run's logicalDate is the input's, which may be what the plan refused.)
+    logicalDate: dayOf(run.logicalDate) ?? dayOf(input.input?.scheduledTime) ?? dayOf(input.startedAt)!,
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
-    counts: input.summary,
-  });
-  return { recorded: input.summary.batchId };
+    counts: run.summary,
+    quality: run.quality,
+    ...(run.error ? { failure: { step: run.failedStep ?? 'unknown', error: run.error } } : {}),
+  };
+  await recordRun(executor, database, recorded);
+  const status = runOutcome({ failed: Boolean(run.error), counts: run.summary, quality: run.quality });
+  logger.info('run recorded', { batchId: input.batchId, status, failedStep: run.failedStep });
+  return { recorded: input.batchId, status };
 }

@@ -16,6 +16,11 @@ const notifyEventSchema = z
     summary: reconcileResultSchema.optional(),
     quality: qualitySummarySchema.optional(),
     error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose().optional(),
+    failedStep: z.string().optional(),
+    recorded: z
+      .object({ recorded: z.string().optional(), Error: z.string().optional(), Cause: z.string().optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 

@@ -1,7 +1,7 @@
 import type { QualitySummary, ReconcileResult } from '../shared/step-messages';
+import { CaughtError, describeError, RunOutcome, runOutcome } from '../shared/run-outcome';
 
-/** How a run ended, as operators read it: all good, good but with rejects to look at, or failed. */
-export type RunOutcome = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+export type { RunOutcome };
 
 export interface RunNoticeInput {
   status: 'succeeded' | 'failed';
@@ -15,7 +15,11 @@ export interface RunNoticeInput {
   /** The quality step's answer: checks that warned are listed in the notice. */
   quality?: QualitySummary;
   /** The error Step Functions caught, on failure (`Cause` is often a JSON string from Lambda). */
-  error?: { Error?: string; Cause?: string };
+  error?: CaughtError;
+  /** The state that failed, on failure. */
+  failedStep?: string;
+  /** With a warehouse: the record step's answer, or the error it failed with. */
+  recorded?: { recorded?: string } & CaughtError;
 }
 
 export interface RunNotice {
@@ -37,16 +41,10 @@ function describeDuration(milliseconds: number): string {
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-/** Lambda puts the thrown error in `Cause` as JSON; its message says what to do next. */
-function describeCause(cause: string | undefined): string {
-  if (!cause) return 'no cause given';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string; errorType?: string };
-    if (parsed.errorMessage) return parsed.errorMessage;
-  } catch {
-    // not JSON: a Step Functions cause is plain text
-  }
-  return cause;
+/** A line for a run whose PIPELINE_RUNS row could not be written (none when it was, or there is no warehouse). */
+function recordProblem(recorded: RunNoticeInput['recorded']): string[] {
+  if (!recorded?.Error) return [];
+  return [`Not recorded in ANALYTICS.PIPELINE_RUNS: ${describeError(recorded)}`, ''];
 }
 
 /** SNS subjects: at most 100 ASCII characters, no line breaks. */
@@ -60,7 +58,7 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
   const link = consoleLink(input.executionArn);
 
   if (input.status === 'failed' || !input.summary) {
-    const reason = `${input.error?.Error ?? 'Error'}: ${describeCause(input.error?.Cause)}`;
+    const reason = `${input.failedStep ? `${input.failedStep} failed. ` : ''}${describeError(input.error)}`;
     return {
       outcome: 'FAILED',
       subject: subjectOf(`Pipeline FAILED${logicalDate ? ` ${logicalDate}` : ''} (batch ${batchId})`),
@@ -69,6 +67,7 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
         '',
         reason,
         '',
+        ...recordProblem(input.recorded),
         'Incremental state was not advanced: re-running the day is safe (docs/runbook.md).',
         `Execution: ${link}`,
       ].join('\n'),
@@ -81,8 +80,7 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
     ...resources.flatMap((resource) => resource.warnings ?? []),
     ...(input.quality?.warned ?? []),
   ];
-  const outcome: RunOutcome =
-    totals.rejected > 0 || totals.quarantinedPages > 0 || warned.length > 0 ? 'PARTIAL' : 'SUCCEEDED';
+  const outcome = runOutcome({ failed: false, counts: input.summary, quality: input.quality });
   const lines = resources.map((resource) => {
     const rejects =
       resource.rejected || resource.quarantinedPages
@@ -110,6 +108,7 @@ export function buildRunNotice(input: RunNoticeInput, now: Date): RunNotice {
       ...(warned.length
         ? [`Warnings (${warned.length}):`, ...warned.map((line) => `  warn ${line}`), '']
         : []),
+      ...recordProblem(input.recorded),
       `Execution: ${link}`,
     ].join('\n'),
     attributes: { outcome, batchId },

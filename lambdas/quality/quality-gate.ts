@@ -11,8 +11,8 @@ const describe = (result: QualityVerdict['results'][number]) =>
  * checks); `warn` and `pass` let it go on, the warnings reported in the run notice.
  */
 export function qualityGate(outcome: QualityVerdict): QualitySummary {
-  const failed = outcome.results.filter((result) => result.status === 'fail').map(describe);
-  const warned = outcome.results.filter((result) => result.status === 'warn').map(describe);
+  const summary = qualitySummary(outcome);
+  const { failed } = summary;
   if (outcome.verdict === 'fail') {
     throw new QualityGateError(
       `${failed.length} data-quality check(s) failed: ${failed.join('; ')}`.slice(0, 3500),
@@ -20,5 +20,12 @@ export function qualityGate(outcome: QualityVerdict): QualitySummary {
       'the data is loaded but the run is not accepted: look at ANALYTICS.DQ_CHECK_RESULTS for this batch, fix the source or the check, and re-run the day',
     );
   }
+  return summary;
+}
+
+/** The verdict and the checks that did not pass, as the notice and the run's record read them. */
+export function qualitySummary(outcome: QualityVerdict): QualitySummary {
+  const failed = outcome.results.filter((result) => result.status === 'fail').map(describe);
+  const warned = outcome.results.filter((result) => result.status === 'warn').map(describe);
   return { verdict: outcome.verdict, checks: outcome.results.length, failed, warned };
 }

@@ -50,6 +50,7 @@ export const STATE = {
   loadsDone: 'Warehouse loads done?',
   waitForLoads: 'Wait for warehouse loads',
   recordRun: 'Record run in warehouse',
+  recordFailedRun: 'Record failed run in warehouse',
   quality: 'Check data quality',
   notifySuccess: 'Notify success',
   commitState: 'Commit state',
@@ -70,6 +71,7 @@ export const TASK_STEPS = {
   [STATE.reconcile]: 'reconcile',
   [STATE.checkLoads]: 'load-audit',
   [STATE.recordRun]: 'load-audit',
+  [STATE.recordFailedRun]: 'load-audit',
   [STATE.quality]: 'quality',
   [STATE.notifySuccess]: 'notify',
   [STATE.commitState]: 'commit-state',
@@ -93,8 +95,12 @@ export interface BatchFunctions {
 /** The Snowflake steps, present only in an environment with Snowflake configured. */
 export interface WarehouseFunctions {
   readonly checkLoads: IFunction;
+  /** Writes the run's PIPELINE_RUNS row, as the last step of a run that succeeded and of one that failed. */
   readonly recordRun: IFunction;
 }
+
+/** The Pass state every Catch of a step leads through: it keeps the step's name for the failure path. */
+export const failedAt = (step: string) => `Failed at ${step}`;
 
 export interface BatchStateMachineProps {
   readonly functions: BatchFunctions;
@@ -152,26 +158,28 @@ export class BatchStateMachine extends Construct {
     const { plan, acquireLease } = this.planAndLease();
     const extractAll = this.extractEveryResource();
     const validateAll = this.validateEveryResource();
-    const { reconcile, quality, commitState, notifySuccess } = this.reconcileToNotice();
+    const { reconcile, quality, commitState, checkLoads, notifySuccess } = this.reconcileToNotice();
 
-    for (const step of [
-      plan,
-      acquireLease,
-      extractAll,
-      validateAll,
-      reconcile,
-      quality,
-      commitState,
-      notifySuccess,
-    ])
-      step.addCatch(releaseAfterFailure, INTO_ERROR);
+    // Every step of the main path fails into the failure path, naming itself for the run's record.
+    const mainPath: Array<[string, TaskStateBase | MapState | undefined]> = [
+      [STATE.plan, plan],
+      [STATE.acquireLease, acquireLease],
+      [STATE.extractAll, extractAll],
+      [STATE.validateAll, validateAll],
+      [STATE.reconcile, reconcile],
+      [STATE.checkLoads, checkLoads],
+      [STATE.quality, quality],
+      [STATE.commitState, commitState],
+      [STATE.notifySuccess, notifySuccess],
+    ];
+    for (const [name, step] of mainPath) if (step) this.catchInto(step, name, releaseAfterFailure);
 
     const definition = plan
       .next(acquireLease)
       .next(extractAll)
       .next(validateAll)
       .next(reconcile)
-      .next(props.warehouse ? this.waitForLoads(props.warehouse, quality, releaseAfterFailure) : quality);
+      .next(checkLoads ? this.waitForLoads(checkLoads, quality) : quality);
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -235,22 +243,64 @@ export class BatchStateMachine extends Construct {
         executionArn: JsonPath.stringAt('$$.Execution.Id'),
         startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
         batchId: JsonPath.stringAt('$$.Execution.Name'),
+        failedStep: JsonPath.stringAt('$.failedStep'),
         error: JsonPath.objectAt('$.error'),
+        ...this.recordedField(),
       }),
       resultPath: JsonPath.DISCARD,
     });
     // A notice that cannot be sent must not keep the run's cause from the dead-letter queue.
     notifyFailure.addCatch(sendToDlq, { resultPath: '$.notifyError' });
     notifyFailure.next(sendToDlq);
+    // The failed run's row is written after its leases are given back; one that cannot be written is
+    // said in the notice.
+    const afterRelease = this.props.warehouse
+      ? this.recordRun(STATE.recordFailedRun, this.props.warehouse.recordRun, notifyFailure)
+      : notifyFailure;
     // A failed run gives its resources back first (only the leases it holds: a run stopped by another's
     // lease releases nothing); a lease that cannot be given back expires with the state machine's timeout.
     const releaseAfterFailure = this.invoke(STATE.releaseAfterFailure, functions.runLease, {
       payload: TaskInput.fromObject({ action: 'release', batchId: JsonPath.stringAt('$$.Execution.Name') }),
       resultPath: JsonPath.DISCARD,
     });
-    releaseAfterFailure.addCatch(notifyFailure, { resultPath: '$.releaseError' });
-    releaseAfterFailure.next(notifyFailure);
+    releaseAfterFailure.addCatch(afterRelease, { resultPath: '$.releaseError' });
+    releaseAfterFailure.next(afterRelease);
     return releaseAfterFailure;
+  }
+
+  /** Catches every error of `step` into the failure path, through a Pass state that names the step. */
+  private catchInto(step: TaskStateBase | MapState, name: string, failurePath: IChainable): void {
+    const marker = new Pass(this, failedAt(name), {
+      stateName: failedAt(name),
+      result: Result.fromString(name),
+      resultPath: '$.failedStep',
+    }).next(failurePath);
+    step.addCatch(marker, INTO_ERROR);
+  }
+
+  /**
+   * The run's PIPELINE_RUNS row (lambdas/load-audit): the execution's name, start and input, and all the
+   * run holds by then (day, counts, quality, the failed step and its error). Its answer, or the error it
+   * failed with, is `$.recorded` for the notice that follows.
+   */
+  private recordRun(name: string, fn: IFunction, next: IChainable): LambdaInvoke {
+    const record = this.invoke(name, fn, {
+      payload: TaskInput.fromObject({
+        batchId: JsonPath.stringAt('$$.Execution.Name'),
+        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
+        input: JsonPath.objectAt('$$.Execution.Input'),
+        run: JsonPath.objectAt('$'),
+      }),
+      resultPath: '$.recorded',
+    });
+    record.addCatch(next, { resultPath: '$.recorded' });
+    record.next(next);
+    return record;
+  }
+
+  /** With Snowflake, the notices say whether the run's row was written (`$.recorded`). */
+  private recordedField(): Record<string, unknown> {
+    return this.props.warehouse ? { recorded: JsonPath.objectAt('$.recorded') } : {};
   }
 
   /** The run's plan (day, resources), then a lease on each resource: one run per resource at a time. */
@@ -338,10 +388,11 @@ export class BatchStateMachine extends Construct {
 
   /**
    * Reconcile the counts, then (after the load) the quality gate, the cursor commit, the leases given
-   * back and the success notice: state advances last.
+   * back, the run's row in the warehouse and the success notice: state advances last, the record after it.
    */
   private reconcileToNotice() {
-    const reconcile = this.invoke(STATE.reconcile, this.props.functions.reconcile, {
+    const { functions, warehouse } = this.props;
+    const reconcile = this.invoke(STATE.reconcile, functions.reconcile, {
       payload: TaskInput.fromObject({
         batchId: JsonPath.stringAt('$.batchId'),
         logicalDate: JsonPath.stringAt('$.logicalDate'),
@@ -350,66 +401,60 @@ export class BatchStateMachine extends Construct {
       }),
       resultPath: '$.summary',
     });
-    const notifySuccess = this.invoke(STATE.notifySuccess, this.props.functions.notify, {
+    const notifySuccess = this.invoke(STATE.notifySuccess, functions.notify, {
       payload: TaskInput.fromObject({
         status: 'succeeded',
         executionArn: JsonPath.stringAt('$$.Execution.Id'),
         startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
         summary: JsonPath.objectAt('$.summary'),
         quality: JsonPath.objectAt('$.quality'),
+        ...this.recordedField(),
       }),
       resultPath: JsonPath.DISCARD,
     });
+    notifySuccess.next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
     // After the load: every data-quality check; a failed `fail` check fails the run (through the
     // failure notice, which lists them), warnings ride along to the success notice.
-    const quality = this.invoke(STATE.quality, this.props.functions.quality, {
+    const quality = this.invoke(STATE.quality, functions.quality, {
       payload: TaskInput.fromObject({ batchId: JsonPath.stringAt('$.batchId') }),
       resultPath: '$.quality',
     });
     // State advances last: only a run that got this far moves the incremental cursors; the success
     // notice follows the commit, so a run is never announced and then failed.
-    const commitState = this.invoke(STATE.commitState, this.props.functions.commitState, {
+    const commitState = this.invoke(STATE.commitState, functions.commitState, {
       payload: TaskInput.fromObject({ extracted: JsonPath.listAt('$.extracted') }),
       resultPath: '$.committed',
     });
-    const releaseLease = this.invoke(STATE.releaseLease, this.props.functions.runLease, {
+    const releaseLease = this.invoke(STATE.releaseLease, functions.runLease, {
       payload: TaskInput.fromObject({ action: 'release', batchId: JsonPath.stringAt('$.batchId') }),
       resultPath: JsonPath.DISCARD,
     });
+    // The run's row is its last write: the data is in and the cursors moved. A row that cannot be
+    // written does not undo that; the notice says so.
+    const afterRelease = warehouse
+      ? this.recordRun(STATE.recordRun, warehouse.recordRun, notifySuccess)
+      : notifySuccess;
     // The data is in and the cursors moved: a lease that cannot be given back just expires.
-    releaseLease.addCatch(notifySuccess, { resultPath: '$.releaseError' });
+    releaseLease.addCatch(afterRelease, { resultPath: '$.releaseError' });
     quality.next(commitState);
-    commitState
-      .next(releaseLease)
-      .next(notifySuccess)
-      .next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
-    return { reconcile, quality, commitState, notifySuccess };
+    commitState.next(releaseLease).next(afterRelease);
+    const checkLoads =
+      warehouse &&
+      this.invoke(STATE.checkLoads, warehouse.checkLoads, {
+        payload: TaskInput.fromObject({
+          summary: JsonPath.objectAt('$.summary'),
+          attempt: JsonPath.numberAt('$.loads.attempt'),
+        }),
+        resultPath: '$.loads',
+      });
+    return { reconcile, quality, commitState, checkLoads, notifySuccess };
   }
 
   /**
    * With Snowflake: wait until Snowpipe has loaded every Parquet part of the batch (or one failed, or
-   * the checks ran out), then record the run in ANALYTICS.PIPELINE_RUNS, then the quality gate.
+   * the checks ran out), then the quality gate.
    */
-  private waitForLoads(
-    warehouse: WarehouseFunctions,
-    quality: LambdaInvoke,
-    releaseAfterFailure: LambdaInvoke,
-  ): IChainable {
-    const checkLoads = this.invoke(STATE.checkLoads, warehouse.checkLoads, {
-      payload: TaskInput.fromObject({
-        summary: JsonPath.objectAt('$.summary'),
-        attempt: JsonPath.numberAt('$.loads.attempt'),
-      }),
-      resultPath: '$.loads',
-    });
-    const recordRun = this.invoke(STATE.recordRun, warehouse.recordRun, {
-      payload: TaskInput.fromObject({
-        summary: JsonPath.objectAt('$.summary'),
-        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
-      }),
-      resultPath: JsonPath.DISCARD,
-    });
-    for (const step of [checkLoads, recordRun]) step.addCatch(releaseAfterFailure, INTO_ERROR);
+  private waitForLoads(checkLoads: LambdaInvoke, quality: LambdaInvoke): IChainable {
     const waitForLoads = new Wait(this, STATE.waitForLoads, {
       stateName: STATE.waitForLoads,
       time: WaitTime.duration(this.props.loadCheckInterval ?? Duration.minutes(1)),
@@ -423,7 +468,7 @@ export class BatchStateMachine extends Construct {
       .next(
         new Choice(this, STATE.loadsDone, { stateName: STATE.loadsDone })
           .when(Condition.numberGreaterThan('$.loads.pending', 0), waitForLoads)
-          .otherwise(recordRun.next(quality)),
+          .otherwise(quality),
       );
   }
 

@@ -7,6 +7,7 @@ import { loadContracts } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
+import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
 
 /**
  * The RAW table a transformed object loads into: `<source>/<table>/dt=…/batch=…/part-….parquet` from the
@@ -73,19 +74,6 @@ async function createWhenFree(path: string, options: OpenOptions): Promise<DuckD
 /** The ANALYTICS models, written by hand, which Snowflake runs too (CLEAN's are generated from the contracts). */
 export const analyticsModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'analytics');
 
-export interface RunRecord {
-  batchId: string;
-  logicalDate: string;
-  status: 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
-  startedAt: Date;
-  finishedAt: Date;
-  resources: number;
-  extracted: number;
-  valid: number;
-  rejected: number;
-  error?: string;
-}
-
 /**
  * The local warehouse: one DuckDB file with Snowflake's three layers. RAW gets each transformed Parquet
  * file as it arrives, once (the load history is Snowpipe's "a file loads once"); CLEAN keeps the latest
@@ -119,8 +107,10 @@ export class LocalWarehouse {
         batch_id varchar primary key, logical_date date not null, status varchar not null,
         started_at timestamptz not null, finished_at timestamptz not null, duration_seconds double not null,
         resources integer not null, extracted bigint not null, valid bigint not null, rejected bigint not null,
-        error varchar
+        error varchar, failed_step varchar
       );
+      -- Warehouse files from before failed runs kept their step (sql/migrations/V004 in Snowflake).
+      alter table analytics.pipeline_runs add column if not exists failed_step varchar;
       create table if not exists analytics.dq_check_results (
         batch_id varchar not null, table_name varchar not null, check_name varchar not null, severity varchar not null,
         status varchar not null, metric_value double, threshold varchar, failing_keys varchar, checked_at timestamptz not null
@@ -253,12 +243,12 @@ export class LocalWarehouse {
     return built;
   }
 
-  async recordRun(run: RunRecord): Promise<void> {
-    await this.connection.run(`insert or replace into analytics.pipeline_runs values (
-      ${sqlString(run.batchId)}, ${sqlString(run.logicalDate)}, ${sqlString(run.status)},
-      ${sqlString(run.startedAt.toISOString())}, ${sqlString(run.finishedAt.toISOString())},
-      ${(run.finishedAt.getTime() - run.startedAt.getTime()) / 1000}, ${run.resources}, ${run.extracted},
-      ${run.valid}, ${run.rejected}, ${run.error === undefined ? 'null' : sqlString(run.error.slice(0, 2000))})`);
+  /** The run's row in ANALYTICS.PIPELINE_RUNS: the statement the Snowflake step runs, on DuckDB. */
+  async recordRun(run: PipelineRun): Promise<void> {
+    const [{ database }] = (await this.rows('select current_database() as database')) as [
+      { database: string },
+    ];
+    await recordRun(this.executor(), sqlName(database), run);
   }
 
   async rows(

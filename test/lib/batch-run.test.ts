@@ -12,6 +12,7 @@ import { handler as reconcile } from '../../lambdas/reconcile/handler';
 import { QualityGateError, RunInProgressError, TransportError } from '../../lambdas/shared/errors';
 import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
 import { Template } from 'aws-cdk-lib/assertions';
+import { buildRunNotice, RunNoticeInput } from '../../lambdas/notify/run-notice';
 
 // The definition CloudFormation would deploy, read back from the synthesized dev template, run by
 // aws-local-stepfunctions. Plan and reconcile are the real handlers; extract, validate, notify, the
@@ -76,7 +77,7 @@ interface Recorded {
   dlqMessages: Array<Record<string, unknown>>;
   commits: Array<{ extracted: Array<Record<string, unknown>> }>;
   leases: Array<{ action: string; batchId: string; resources?: unknown[] }>;
-  /** The order of the run's last steps: lease, commit, notice. */
+  /** The order of the run's last steps: lease, commit, record, notice. */
   order: string[];
   reconcileCalls: number;
 }
@@ -133,6 +134,15 @@ async function run(
     }) as Handler,
     ...handlers,
   };
+  // The run's record, where the warehouse steps are bound, takes its place in the order of the last steps.
+  for (const state of [STATE.recordRun, STATE.recordFailedRun]) {
+    const record = bindings[state];
+    if (record)
+      bindings[state] = (async (event: never) => {
+        recorded.order.push('record');
+        return record(event);
+      }) as Handler;
+  }
   const machine = new StateMachine(machineDefinition as never);
   const tasks = [...allStates(machineDefinition)]
     .filter(([, state]) => state.Type === 'Task')
@@ -407,7 +417,17 @@ describe('the batch state machine with Snowflake, run locally', () => {
     [STATE.validate]: validateWithParts as Handler,
     [STATE.checkLoads]: checkLoads as Handler,
     [STATE.recordRun]: recordRunInWarehouse as Handler,
+    [STATE.recordFailedRun]: recordRunInWarehouse as Handler,
   });
+
+  /** The PIPELINE_RUNS rows written, as column → value. */
+  const runRows = (executor: RecordingExecutor) =>
+    executor.calls
+      .filter((call) => call.sqlText.startsWith('MERGE INTO PIPELINE_DEV.ANALYTICS.PIPELINE_RUNS'))
+      .map((call) => {
+        const names = [...call.sqlText.matchAll(/CAST\(\? AS \w+\) AS (\w+)/g)].map((match) => match[1]!);
+        return Object.fromEntries(names.map((name, index) => [name, call.binds![index]]));
+      });
 
   it('waits until Snowpipe has loaded every part of the batch, records the run, then commits and notifies', async () => {
     const executor = snowflakeLoading(2);
@@ -425,6 +445,77 @@ describe('the batch state machine with Snowflake, run locally', () => {
     expect(merge?.binds?.slice(0, 3)).toEqual(['run-1', '2026-11-01', 'PARTIAL']);
     expect(recorded.notices[0]).toMatchObject({ status: 'succeeded' });
     expect(recorded.commits).toHaveLength(1);
+  });
+
+  it("writes the run's row last: after the commit and the leases, before the notice", async () => {
+    const executor = snowflakeLoading(0);
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01' },
+      warehouseRunHandlers(),
+      withWarehouse,
+    );
+    expect(error).toBeUndefined();
+    expect(recorded.order).toEqual(['acquire', 'commit', 'release', 'record', 'notify succeeded']);
+    expect(runRows(executor)).toEqual([
+      expect.objectContaining({ batch_id: 'run-1', status: 'PARTIAL', extracted: 60, failed_step: null }),
+    ]);
+    expect(recorded.notices[0]).toMatchObject({ recorded: { recorded: 'run-1' } });
+  });
+
+  it('records a failed run as FAILED with the step that failed and its error, then notifies', async () => {
+    const executor = snowflakeLoading(0, 'Load failed');
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01' },
+      warehouseRunHandlers(),
+      withWarehouse,
+    );
+    expect(error?.name).toBe('WarehouseLoadError');
+    expect(recorded.order).toEqual(['acquire', 'release', 'record', 'notify failed']);
+    expect(runRows(executor)).toEqual([
+      expect.objectContaining({
+        batch_id: 'run-1',
+        logical_date: '2026-11-01',
+        status: 'FAILED',
+        failed_step: STATE.checkLoads,
+        error: expect.stringMatching(
+          /^WarehouseLoadError: the warehouse failed to load 3 file\(s\).*File could not be read/,
+        ),
+      }),
+    ]);
+    expect(recorded.notices[0]).toMatchObject({ status: 'failed', failedStep: STATE.checkLoads });
+  });
+
+  it('records a run that failed before its plan, on the day it was started', async () => {
+    const executor = snowflakeLoading(0);
+    const { error } = await run({ logicalDate: 'yesterday' }, warehouseRunHandlers(), withWarehouse);
+    expect(error?.name).toBe('ConfigError');
+    const [row] = runRows(executor);
+    expect(row?.logical_date).toBe(String(row?.started_at).slice(0, 10));
+    expect(runRows(executor)).toEqual([
+      expect.objectContaining({
+        status: 'FAILED',
+        failed_step: STATE.plan,
+        resources: 0,
+        error: expect.stringContaining('"yesterday" is not a date'),
+      }),
+    ]);
+  });
+
+  it('still succeeds when its row cannot be written, and says so in the notice', async () => {
+    const executor = snowflakeLoading(0);
+    executor.failOn = /^MERGE INTO PIPELINE_DEV\.ANALYTICS\.PIPELINE_RUNS/;
+    const { error, recorded } = await run(
+      { logicalDate: '2026-11-01' },
+      warehouseRunHandlers(),
+      withWarehouse,
+    );
+    expect(error).toBeUndefined();
+    expect(recorded.commits).toHaveLength(1);
+    const notice = recorded.notices[0] as unknown as RunNoticeInput;
+    expect(notice.recorded?.Error).toBe('Error');
+    expect(buildRunNotice(notice, new Date('2026-11-22T06:10:00Z')).message).toMatch(
+      /Not recorded in ANALYTICS\.PIPELINE_RUNS: Error: SQL access control error/,
+    );
   });
 
   it('fails the run, without committing, when Snowflake could not load a file', async () => {

@@ -1,6 +1,6 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { allStates, stateMachineDefinitionFrom } from '../../lib/state-machine-definition';
-import { STATE } from '../../lib/constructs/batch-state-machine';
+import { failedAt, STATE } from '../../lib/constructs/batch-state-machine';
 import { NON_RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
 
@@ -127,7 +127,7 @@ describe('state machine', () => {
     }
   });
 
-  it('catches every failure of the main path into the lease release, the failure notice, the DLQ, then Fail', () => {
+  it('catches every failure of the main path, naming the step, into the lease release, the failure notice, the DLQ, then Fail', () => {
     for (const name of [
       STATE.plan,
       STATE.acquireLease,
@@ -139,8 +139,15 @@ describe('state machine', () => {
       STATE.commitState,
     ]) {
       expect(definition.States[name]!.Catch).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.releaseAfterFailure },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failedAt(name) },
       ]);
+      // The failure path knows which step failed: for the notice and the run's record.
+      expect(definition.States[failedAt(name)]).toEqual({
+        Type: 'Pass',
+        Result: name,
+        ResultPath: '$.failedStep',
+        Next: STATE.releaseAfterFailure,
+      });
     }
     // A lease that cannot be given back does not keep the failure from being told.
     expect(definition.States[STATE.releaseAfterFailure]).toMatchObject({

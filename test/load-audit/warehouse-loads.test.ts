@@ -1,5 +1,4 @@
 import { checkBatchLoaded, loadStatus } from '../../lambdas/load-audit/warehouse-loads';
-import { recordRun } from '../../lambdas/load-audit/pipeline-runs';
 import { RecordingExecutor } from '../support/recording-executor';
 
 const keys = [
@@ -61,34 +60,5 @@ describe('waiting for Snowpipe', () => {
     await expect(checkBatchLoaded(executor, 'PIPELINE_PROD', keys, 2, 3)).rejects.toThrow(
       /3 file\(s\) not loaded after 3 checks.*SYSTEM\$PIPE_STATUS/,
     );
-  });
-});
-
-describe('PIPELINE_RUNS', () => {
-  it('records the run with its counts as bound values, idempotently (MERGE on the batch id)', async () => {
-    const executor = new RecordingExecutor();
-    await recordRun(executor, 'PIPELINE_PROD', {
-      batchId: 'run-9',
-      logicalDate: '2026-11-21',
-      startedAt: '2026-11-22T06:00:00.000Z',
-      finishedAt: '2026-11-22T06:04:00.000Z',
-      counts: { resources: [], totals: { extracted: 10, valid: 9, rejected: 1, quarantinedPages: 0 } },
-    });
-    const [call] = executor.calls;
-    expect(call!.sqlText).toMatch(
-      /^MERGE INTO PIPELINE_PROD\.ANALYTICS\.PIPELINE_RUNS AS t .* ON t\.batch_id = s\.batch_id/,
-    );
-    expect(call!.binds).toEqual([
-      'run-9',
-      '2026-11-21',
-      'PARTIAL',
-      '2026-11-22T06:00:00.000Z',
-      '2026-11-22T06:04:00.000Z',
-      240,
-      0,
-      10,
-      9,
-      1,
-    ]);
   });
 });

@@ -222,7 +222,23 @@ describe('npm start: the whole pipeline, locally', () => {
     });
     expect(gated.quality?.results.map((result) => result.status)).toEqual(['fail', 'pass']);
     expect(gated.notice).toMatchObject({ outcome: 'FAILED' });
+    expect(gated.notice!.message).toContain('Check data quality failed. QualityGateError');
     expect(gated.committed).toEqual([]);
+    // Its row says where it failed and why, as the record step writes it in Snowflake.
+    expect(
+      await query(
+        gated,
+        "select status, failed_step, error from analytics.pipeline_runs where batch_id = 'gated'",
+      ),
+    ).toEqual([
+      {
+        status: 'FAILED',
+        failed_step: 'Check data quality',
+        error: expect.stringMatching(
+          /^QualityGateError: 1 data-quality check\(s\) failed: fakestore__products: row_count\(\)/,
+        ),
+      },
+    ]);
     // The data is loaded all the same (the gate judges it), and the results are kept.
     expect(rowsOf(gated.layers.clean).fakestore__products).toBe(20);
     expect(rowsOf(gated.layers.analytics).dq_check_results).toBe(2);
@@ -249,6 +265,7 @@ describe('npm start: the whole pipeline, locally', () => {
     });
     expect(broken.notice).toMatchObject({ outcome: 'FAILED' });
     expect(broken.notice!.message).toContain('re-running the day is safe');
+    expect(broken.failedStep).toBe('Extract resources');
     expect(broken.committed).toEqual([]);
     const message = JSON.parse(readFileSync(broken.deadLetterFile!, 'utf8'));
     expect(message).toMatchObject({

@@ -88,7 +88,7 @@ describe('Snowpipe custom resource: Create', () => {
     expect(migrationStatements).toContain(
       'grant usage on warehouse PIPELINE_WH to role PIPELINE_PROD_analyst',
     );
-    expect([...executor.migrations.keys()]).toEqual(['V001', 'V002', 'V003']);
+    expect([...executor.migrations.keys()]).toEqual(['V001', 'V002', 'V003', 'V004']);
     // A second Create (CloudFormation retrying) applies nothing twice.
     const before = executor.statements.length;
     await snowpipe.create(properties);

@@ -41,13 +41,12 @@ describe('npm run report', () => {
       await warehouse.recordRun({
         batchId: `run-${index}`,
         logicalDate: day,
-        status: 'PARTIAL',
-        startedAt: new Date(`${day}T06:00:00Z`),
-        finishedAt: new Date(`${day}T06:05:00Z`),
-        resources: 1,
-        extracted: 2,
-        valid: 2,
-        rejected: index,
+        startedAt: `${day}T06:00:00.000Z`,
+        finishedAt: `${day}T06:05:00.000Z`,
+        counts: {
+          resources: [],
+          totals: { extracted: 2, valid: 2, rejected: index, quarantinedPages: 0 },
+        },
       });
     }
     html = await buildReport(warehouse, new Date('2026-11-22T07:00:00Z'));
