@@ -12,7 +12,8 @@ import { SourceSecrets } from './source-secrets';
 
 /** Leaves time to flush uploads and write the manifest before Lambda's hard stop. */
 const SAFETY_MARGIN_MS = 60_000;
-const DEFAULT_MAX_PAGES_PER_INVOCATION = 500;
+/** Pages one extract invocation lands at most before it hands a continuation back (bench/execution-scale.bench.ts). */
+export const DEFAULT_MAX_PAGES_PER_INVOCATION = 500;
 
 // Created once per container: clients, secrets cache and validated sources outlive an invocation.
 let deps: Omit<ExtractDeps, 'secrets'> | undefined;
