@@ -24,6 +24,7 @@ import { handler as reconcile } from '../lambdas/reconcile/handler';
 import { planPageGroups } from '../lambdas/shared/page-groups';
 import type { ExtractEvent, ExtractResult, PageGroup, ValidateResult } from '../lambdas/shared/step-messages';
 import { logger } from '../lambdas/shared/logger';
+import { UNREADABLE_NAMED } from '../lambdas/validate/js-path';
 
 /** Step Functions' limits for a Standard execution. */
 const MAX_HISTORY_EVENTS = 25_000;
@@ -40,7 +41,7 @@ interface Scenario {
   pausedPartitions?: number;
   /** Tables per resource (its own and its child tables): one Parquet part each per page group. */
   tables?: number;
-  /** Pages quarantined per page group, each named with its problem in validate's answer (at most 20). */
+  /** Pages quarantined per page group, each named with its problem in validate's answer (at most 3). */
   unreadablePerGroup?: number;
 }
 
@@ -100,11 +101,14 @@ function validateFor(scenario: Scenario) {
   }): Promise<ValidateResult> => {
     const resource = Number(event.resource.split('_')[1]);
     const group = event.pageGroup;
-    const unreadable = Array.from({ length: Math.min(20, scenario.unreadablePerGroup ?? 0) }, (_, index) => ({
-      key: key(resource, `page-${group.first + index}.json.gz`),
-      problem:
-        'the body is not JSON: Unexpected token < in JSON at position 0 (an HTML error page with a 200)',
-    }));
+    const unreadable = Array.from(
+      { length: Math.min(UNREADABLE_NAMED, scenario.unreadablePerGroup ?? 0) },
+      (_, index) => ({
+        key: key(resource, `page-${group.first + index}.json.gz`),
+        problem:
+          'the body is not JSON: Unexpected token < in JSON at position 0 (an HTML error page with a 200)',
+      }),
+    );
     const tables = Object.fromEntries(
       Array.from({ length: scenario.tables ?? 1 }, (_, table) => [
         `${event.resource}${table ? `__child_${table}` : ''}`,
@@ -151,6 +155,7 @@ function deployedDefinition(): StateMachineDefinition {
 }
 
 interface Measured {
+  status: string;
   historyEvents: number;
   largestPayloadBytes: number;
   largestPayloadState: string;
@@ -169,7 +174,7 @@ async function measure(definition: StateMachineDefinition, scenario: Scenario): 
   let extractInvocations = 0;
   let pageGroups = 0;
   const handlers: Record<string, (input: never) => Promise<unknown>> = {
-    [STATE.plan]: async () => ({ batchId: 'run-1', logicalDate: '2026-11-20', resources }),
+    [STATE.plan]: async () => ({ batchId: 'run-1', logicalDate: '2026-11-20', resources, backfill: false }),
     [STATE.acquireLease]: async () => ({ leases: [] }),
     [STATE.extract]: async (input: ExtractEvent) => {
       extractInvocations += 1;
@@ -186,6 +191,11 @@ async function measure(definition: StateMachineDefinition, scenario: Scenario): 
     [STATE.releaseLease]: async () => ({ leases: [] }),
     [STATE.recordRun]: async () => ({ recorded: 'run-1', status: 'SUCCEEDED' }),
     [STATE.notifySuccess]: async () => ({ outcome: 'SUCCEEDED' }),
+    // A run that fails (reconcile refuses quarantined pages) still has to fit: the failure path's states.
+    [STATE.releaseAfterFailure]: async () => ({ leases: [] }),
+    [STATE.recordFailedRun]: async () => ({ recorded: 'run-1', status: 'FAILED' }),
+    [STATE.notifyFailure]: async () => ({ outcome: 'FAILED' }),
+    [STATE.sendToDlq]: async () => ({ MessageId: 'm-1' }),
   };
   const tasks = [...allStates(definition)].filter(([, state]) => state.Type === 'Task').map(([name]) => name);
   const started = Date.now();
@@ -205,7 +215,7 @@ async function measure(definition: StateMachineDefinition, scenario: Scenario): 
   });
   // AWS's history per state: Entered and Exited for each; a Task adds Scheduled, Started and Succeeded
   // (or Failed) per attempt; a Map adds Started and Succeeded, and each iteration Started and Succeeded.
-  let historyEvents = 2; // ExecutionStarted, ExecutionSucceeded
+  let historyEvents = 2; // ExecutionStarted, ExecutionSucceeded (or Failed)
   let largest = { bytes: 0, state: '' };
   const types = new Map(allStates(definition));
   for await (const event of execution.eventLogs) {
@@ -225,8 +235,12 @@ async function measure(definition: StateMachineDefinition, scenario: Scenario): 
     else if (event.type === 'MapIterationStarted' || event.type === 'MapIterationSucceeded')
       historyEvents += 1;
   }
-  await execution.result;
+  const status = await execution.result.then(
+    () => 'SUCCEEDED',
+    () => 'FAILED',
+  );
   return {
+    status,
     historyEvents,
     largestPayloadBytes: largest.bytes,
     largestPayloadState: largest.state,
@@ -264,11 +278,25 @@ const scenarios: Scenario[] = [
     pageBytes: 20_000,
   },
   {
+    name: '1.4M pages of 20 KB (28 GB)',
+    resources: 1,
+    pagesPerResource: 1_400_000,
+    pageBytes: 20_000,
+  },
+  {
+    name: '20 resources × 10 GB in pages of 300 KB',
+    resources: 20,
+    pagesPerResource: Math.ceil((10 * GiB) / 300_000),
+    pageBytes: 300_000,
+  },
+  {
     name: '40 resources × 10 GB in pages of 300 KB',
     resources: 40,
     pagesPerResource: Math.ceil((10 * GiB) / 300_000),
     pageBytes: 300_000,
   },
+  { name: '200 resources, 100 pages each', resources: 200, pagesPerResource: 100, pageBytes: 300_000 },
+  { name: '300 resources, 100 pages each', resources: 300, pagesPerResource: 100, pageBytes: 300_000 },
   {
     name: '40 resources, 3 tables, 20 quarantined pages per group',
     resources: 40,
@@ -292,15 +320,15 @@ async function main(): Promise<void> {
   const definition = deployedDefinition();
   const only = process.argv[2];
   console.log(
-    '| run | extract calls | page groups | history events (of 25,000) | largest state (of 256 KB) | where |',
+    '| run | extract calls | page groups | history events (of 25,000) | largest state (of 256 KB) | where | run |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- | --- |');
   for (const scenario of scenarios.filter((candidate) => !only || candidate.name.includes(only))) {
     const result = await measure(definition, scenario);
     const events = `${result.historyEvents.toLocaleString('en')} (${((100 * result.historyEvents) / MAX_HISTORY_EVENTS).toFixed(0)} %)`;
     const payload = `${(result.largestPayloadBytes / 1024).toFixed(1)} KB (${((100 * result.largestPayloadBytes) / MAX_PAYLOAD_BYTES).toFixed(0)} %)`;
     console.log(
-      `| ${scenario.name} | ${result.extractInvocations.toLocaleString('en')} | ${result.pageGroups} | ${events} | ${payload} | ${result.largestPayloadState} |`,
+      `| ${scenario.name} | ${result.extractInvocations.toLocaleString('en')} | ${result.pageGroups} | ${events} | ${payload} | ${result.largestPayloadState} | ${result.status} |`,
     );
   }
 }

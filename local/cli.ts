@@ -4,6 +4,7 @@ import { faultKinds, FaultKind } from './fixture-api/faults';
 import { LocalRunSummary, runLocalPipeline } from './local-run';
 import { logger } from '../lambdas/shared/logger';
 import { plural } from './run-printer';
+import { daysBetween } from '../lib/ops/pipeline-operator';
 
 const usage = `Usage: npm start -- [options]
 
@@ -15,6 +16,9 @@ Options:
   --source NAME      only this source (repeatable): gfn, fakestore, events_oauth, events_apikey
   --resource NAME    only this resource (repeatable; also runs resources that are off by default)
   --date YYYY-MM-DD  logical date of the run (default: today, UTC)
+  --from YYYY-MM-DD --to YYYY-MM-DD
+                     backfill: a run per day, in order, each fetching its own day's window of the
+                     resources that can (docs/sources.md, "Backfill"); the cursors stay where they are
   --fault KIND       inject a fault into the fixture API (repeatable): ${faultKinds.join(', ')}
   --fresh            start from an empty local S3 (forgets incremental state)
   --data-dir DIR     where local data lives (default: .local)
@@ -26,6 +30,8 @@ async function main(): Promise<void> {
       source: { type: 'string', multiple: true },
       resource: { type: 'string', multiple: true },
       date: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       fault: { type: 'string', multiple: true },
       fresh: { type: 'boolean', default: false },
       'data-dir': { type: 'string', default: '.local' },
@@ -36,9 +42,15 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
-  const logicalDate = values.date ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(logicalDate))
-    throw new Error(`--date must be YYYY-MM-DD, not "${logicalDate}"`);
+  if ((values.from === undefined) !== (values.to === undefined))
+    throw new Error('--from and --to go together: npm start -- --from 2020-01-01 --to 2020-01-31');
+  if (values.from && values.date)
+    throw new Error('--date is one day; --from/--to are a range: give one or the other');
+  const days = values.from
+    ? daysBetween(values.from, values.to!)
+    : [values.date ?? new Date().toISOString().slice(0, 10)];
+  if (!values.from && !/^\d{4}-\d{2}-\d{2}$/.test(days[0]!))
+    throw new Error(`--date must be YYYY-MM-DD, not "${days[0]}"`);
   const faults = (values.fault ?? []).map((kind) => {
     if (!faultKinds.includes(kind as FaultKind))
       throw new Error(`--fault must be one of ${faultKinds.join(', ')}, not "${kind}"`);
@@ -50,21 +62,35 @@ async function main(): Promise<void> {
   });
   // Local runs log warnings only; set POWERTOOLS_LOG_LEVEL=INFO (or DEBUG) to see every page.
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN');
-  const batchId = `local-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
   const dataDirectory = values['data-dir'];
-  console.log(`Local run into ${dataDirectory}, batch ${batchId}, date ${logicalDate}`);
-  const summary = await runLocalPipeline({
-    dataDirectory,
-    sources: values.source,
-    resources: values.resource,
-    logicalDate,
-    batchId,
-    faults,
-    fresh: values.fresh,
-    print: (line) => console.log(line),
-  });
-  printSummary(summary);
-  if (summary.status !== 'SUCCEEDED') process.exitCode = 1;
+  const backfill = values.from !== undefined;
+  if (backfill) console.log(`Backfill of ${plural(days.length, 'day')} into ${dataDirectory}, in order`);
+  const failed: string[] = [];
+  for (const [index, logicalDate] of days.entries()) {
+    const batchId = `local-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z${backfill ? `-${logicalDate}` : ''}`;
+    console.log(
+      `${backfill ? '\n' : ''}Local run into ${dataDirectory}, batch ${batchId}, date ${logicalDate}`,
+    );
+    const summary = await runLocalPipeline({
+      dataDirectory,
+      sources: values.source,
+      resources: values.resource,
+      logicalDate,
+      batchId,
+      faults,
+      // A backfill starts from an empty S3 once, not once a day.
+      fresh: values.fresh && index === 0,
+      backfill,
+      print: (line) => console.log(line),
+    });
+    printSummary(summary);
+    if (summary.status !== 'SUCCEEDED') failed.push(logicalDate);
+  }
+  if (backfill)
+    console.log(
+      `\n${days.length - failed.length} of ${plural(days.length, 'day')} succeeded${failed.length ? `; failed: ${failed.join(', ')} (run each again with --from <day> --to <day>)` : ''}`,
+    );
+  if (failed.length) process.exitCode = 1;
 }
 
 function printSummary(summary: LocalRunSummary): void {

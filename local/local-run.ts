@@ -50,6 +50,8 @@ export interface LocalRunOptions {
   print?: (line: string) => void;
   /** Where the data-quality checks are (default: every source's, sources/<source>/checks). */
   checksDirectory?: string;
+  /** Fetch the logical date's own window and move no cursor (a backfill day). */
+  backfill?: boolean;
   /** The deployed pipeline to run (default: `cdk synth -c env=dev`'s); tests change it to see what breaks. */
   pipeline?: SynthesizedPipeline;
 }
@@ -154,6 +156,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
         logicalDate: options.logicalDate,
         ...(options.sources?.length ? { sources: options.sources } : {}),
         ...(options.resources?.length ? { resources: options.resources } : {}),
+        ...(options.backfill ? { backfill: true } : {}),
       },
       handlers,
     });

@@ -10,7 +10,15 @@ import { planPageGroups } from '../shared/page-groups';
 import type { Continuation, ExtractResult, PausedPartition } from '../shared/step-messages';
 import { createSourceClient } from './http/create-source-client';
 import { parentValues } from './parent-values';
-import { cursorOf, CursorValue, incrementalStart, laterCursor } from '../sources/incremental';
+import {
+  BackfillWindow,
+  canBackfill,
+  cursorOf,
+  CursorValue,
+  dayWindow,
+  incrementalStart,
+  laterCursor,
+} from '../sources/incremental';
 import { Partition, resolvePartitions } from './partitions';
 import { FETCHED_AT_METADATA, Manifest, ManifestPage, RawLanding } from '../raw-zone/raw-landing';
 import { FetchedPage, ResourcePageReader, WalkOutcome } from './resource-pages';
@@ -38,6 +46,8 @@ export interface ExtractRequest {
   deadline?: number;
   /** Bounds the pages (and so the page keys returned) of one invocation. */
   maxPagesPerInvocation?: number;
+  /** A backfill: fetch the logical date's window, not from the committed cursor, and move no cursor. */
+  backfill?: boolean;
 }
 
 /**
@@ -127,10 +137,13 @@ class ResourceExtraction {
     };
     const landing = new RawLanding(deps.s3, deps.rawBucket);
     const manifest = await startingManifest(deps, request, resource, landing, manifestKey(batch));
-    const start = request.continuation ?? (await readStartCursor(deps, source, resource));
+    const window = request.backfill ? backfillWindow(source, resource, request.logicalDate) : undefined;
+    const start =
+      request.continuation ??
+      (window ? { startCursor: window.from } : await readStartCursor(deps, source, resource));
     manifest.startCursor = start.startCursor;
     const client = createSourceClient(source, deps);
-    const reader = new ResourcePageReader(source, resource, client, start.startCursor);
+    const reader = new ResourcePageReader(source, resource, client, start.startCursor, window);
     const partitions = await resolvePartitions(resource.partitions, {
       startCursor: start.startCursor,
       currentYear: new Date(now()).getUTCFullYear(),
@@ -293,7 +306,8 @@ class ResourceExtraction {
       unreadablePages: manifest.pages.filter((page) => page.records === null).length,
       records: manifest.records,
       startCursor: start.startCursor,
-      pendingCursor: manifest.pendingCursor ?? start.startCursor,
+      // A backfill fetched a past day: the committed cursor stays where the daily runs left it.
+      ...(request.backfill ? {} : { pendingCursor: manifest.pendingCursor ?? start.startCursor }),
       stateEtag: start.stateEtag,
       ...(done ? { pageGroups: planPageGroups(manifest.pages) } : {}),
       retries: this.retries,
@@ -360,6 +374,17 @@ async function startingManifest(
     pages: [],
     records: 0,
   };
+}
+
+/** The window a backfill fetches, for a resource that can fetch one (else what to do instead). */
+function backfillWindow(source: SourceConfig, resource: ResourceConfig, logicalDate: string): BackfillWindow {
+  if (!canBackfill(resource))
+    throw new ConfigError(
+      `${source.name}/${resource.name} cannot fetch a past day: its API is not filtered by a timestamp at both ends`,
+      {},
+      'backfill only resources with incremental.param and incremental.endParam (docs/sources.md, "Backfill")',
+    );
+  return dayWindow(logicalDate);
 }
 
 async function readStartCursor(

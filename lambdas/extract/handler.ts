@@ -62,6 +62,7 @@ export async function handler(
         continuation: input.continuation ?? undefined,
         deadline: remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS,
         maxPagesPerInvocation: input.maxPagesPerInvocation ?? DEFAULT_MAX_PAGES_PER_INVOCATION,
+        backfill: input.backfill ?? false,
       },
     );
   });

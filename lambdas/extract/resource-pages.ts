@@ -2,7 +2,7 @@ import type { ResourceConfig, SourceConfig } from '../sources/source-config';
 import { BodyVerdict, HttpResult, parseJsonBody, SourceHttpClient } from './http/source-http-client';
 import type { CursorValue } from '../sources/incremental';
 import { effectiveResource } from '../sources/source-config';
-import { formatStartParam } from '../sources/incremental';
+import { BackfillWindow, formatEndParam, formatStartParam } from '../sources/incremental';
 import { readPath } from '../shared/json-path';
 import { createPaginator, Paginator, PaginationLoop } from './paginators';
 import type { PageState } from '../shared/step-messages';
@@ -53,6 +53,8 @@ export class ResourcePageReader {
     private readonly resource: ResourceConfig,
     private readonly client: SourceHttpClient,
     private readonly startCursor: CursorValue | undefined,
+    /** A backfill's window: its end bounds every request too. */
+    private readonly window?: BackfillWindow,
   ) {
     const effective = effectiveResource(source, resource);
     this.recordsPath = effective.recordsPath;
@@ -170,6 +172,8 @@ export class ResourcePageReader {
     if (incremental?.param && this.startCursor !== undefined) {
       url.searchParams.set(incremental.param, formatStartParam(incremental, this.startCursor));
     }
+    if (incremental?.endParam && this.window)
+      url.searchParams.set(incremental.endParam, formatEndParam(incremental, this.window));
     for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
     return url;
   }

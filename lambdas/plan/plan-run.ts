@@ -1,6 +1,7 @@
 import { ConfigError } from '../shared/errors';
 import type { SourceConfig } from '../sources/source-config';
-import type { RunPlan, RunRequest } from '../shared/step-messages';
+import type { PlannedResource, RunPlan, RunRequest } from '../shared/step-messages';
+import { canBackfill } from '../sources/incremental';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -72,5 +73,32 @@ export function planRun(
       `choose among ${offered.join(', ')}`,
     );
   }
-  return { batchId, logicalDate: logicalDateOf(request, now), resources };
+  const logicalDate = logicalDateOf(request, now);
+  if (!request.backfill) return { batchId, logicalDate, resources, backfill: false };
+  return { batchId, logicalDate, resources: backfillable(resources, enabledSources), backfill: true };
+}
+
+/**
+ * A backfill's resources: those that can fetch a past day on their own; none is an error that lists the
+ * environment's resources that can.
+ */
+function backfillable(resources: PlannedResource[], sources: readonly SourceConfig[]): PlannedResource[] {
+  const configOf = (planned: PlannedResource) =>
+    sources
+      .find((source) => source.name === planned.source)!
+      .resources.find((r) => r.name === planned.resource)!;
+  const able = resources.filter((planned) => canBackfill(configOf(planned)));
+  if (!able.length) {
+    const offered = sources.flatMap((source) =>
+      source.resources.filter(canBackfill).map((resource) => `${source.name}/${resource.name}`),
+    );
+    throw new ConfigError(
+      `none of ${resources.map((planned) => `${planned.source}/${planned.resource}`).join(', ') || 'the chosen resources'} can fetch a past day`,
+      {},
+      offered.length
+        ? `backfill one of ${offered.join(', ')} (docs/sources.md, "Backfill")`
+        : 'no source of this environment has a resource with incremental.param and incremental.endParam (docs/sources.md, "Backfill")',
+    );
+  }
+  return able;
 }

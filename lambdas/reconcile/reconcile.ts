@@ -1,6 +1,9 @@
 import { ReconciliationError } from '../shared/errors';
 import type { ExtractedResource, ResourceCounts, RunCounts, ValidatedGroup } from '../shared/step-messages';
 
+/** How many mismatches the error names (the count of the others follows). */
+const MISMATCHES_NAMED = 10;
+
 /**
  * Adds up each resource over its page groups and checks the pipeline's promise: every page extract
  * landed was read, every record it counted entered validate and left it as a row or a reject. An
@@ -70,8 +73,11 @@ export function reconcile(
   if (validated.length !== extracted.length)
     mismatches.push(`${extracted.length} resources extracted, ${validated.length} validated`);
   if (mismatches.length) {
+    // The first ones say what went wrong; all of them would outgrow the state and the notice.
+    const shown = mismatches.slice(0, MISMATCHES_NAMED);
+    const more = mismatches.length - shown.length;
     throw new ReconciliationError(
-      `counts do not add up: ${mismatches.join('; ')}`,
+      `counts do not add up: ${shown.join('; ')}${more ? `; and ${more} more (this execution's validate logs)` : ''}`,
       {},
       'nothing was loaded or committed; look for the resource in the validate logs of this execution, fix, and re-run the day',
     );

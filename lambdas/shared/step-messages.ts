@@ -35,6 +35,11 @@ export const runRequestSchema = z
     sources: z.array(z.string().min(1)).optional(),
     /** Only these resources of the chosen sources, including ones that are off by default. */
     resources: z.array(z.string().min(1)).optional(),
+    /**
+     * Fetch the logical date's own window (a past day), not from the committed cursor, and leave the
+     * cursor where it is; only resources that can (docs/sources.md, "Backfill") take part.
+     */
+    backfill: z.boolean().optional(),
   })
   .loose();
 export type RunRequest = z.infer<typeof runRequestSchema>;
@@ -48,7 +53,13 @@ export type PlanEvent = z.input<typeof planEventSchema>;
 export const plannedResourceSchema = z.object({ source: z.string().min(1), resource: z.string().min(1) });
 export type PlannedResource = z.infer<typeof plannedResourceSchema>;
 
-export const runPlanSchema = z.object({ batchId, logicalDate, resources: z.array(plannedResourceSchema) });
+export const runPlanSchema = z.object({
+  batchId,
+  logicalDate,
+  resources: z.array(plannedResourceSchema),
+  /** The run fetches its day's window and commits no cursor (always present: the state machine reads it). */
+  backfill: z.boolean(),
+});
 export type RunPlan = z.infer<typeof runPlanSchema>;
 
 // extract → extract (continuation), validate (page groups), reconcile, commit-state
@@ -95,6 +106,8 @@ export const extractEventSchema = z
     ...batchStepFields,
     continuation: continuationSchema.nullish(),
     maxPagesPerInvocation: z.number().int().positive().optional(),
+    /** Fetch the logical date's window instead of going on from the committed cursor (a backfill). */
+    backfill: z.boolean().nullish(),
   })
   .loose();
 export type ExtractEvent = z.input<typeof extractEventSchema>;
@@ -145,7 +158,7 @@ export const validateResultSchema = z.object({
   quarantinedPages: count,
   /** The group's pages, each read or counted: reconcile compares them with the pages extract landed. */
   pages: count,
-  /** The quarantined pages and why (the first 20: the rest are in the reject file). */
+  /** The quarantined pages and why (the first 3: every one is in the reject file). */
   unreadable: z.array(z.object({ key: z.string(), problem: z.string() })),
   tables: z.record(z.string(), z.object({ rows: count, keys: z.array(z.string()) })),
   rejectKeys: z.array(z.string()),

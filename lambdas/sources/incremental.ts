@@ -43,3 +43,30 @@ export function laterCursor(
 function normalize(config: IncrementalConfig, value: CursorValue): CursorValue {
   return config.type === 'number' ? Number(value) : new Date(Date.parse(String(value))).toISOString();
 }
+
+/** A past day a backfill fetches: from its first instant up to the next day's (exclusive). */
+export interface BackfillWindow {
+  from: string;
+  to: string;
+}
+
+export function dayWindow(logicalDate: string): BackfillWindow {
+  const from = Date.parse(`${logicalDate}T00:00:00.000Z`);
+  return { from: new Date(from).toISOString(), to: new Date(from + 86_400_000).toISOString() };
+}
+
+/**
+ * Whether a resource can fetch a past day on its own: a timestamp cursor its API filters on at both
+ * ends (`param` and `endParam`). Others (snapshots, number cursors, APIs without an end filter) would
+ * fetch today's data under the past day's label.
+ */
+export function canBackfill(resource: { incremental?: IncrementalConfig }): boolean {
+  const incremental = resource.incremental;
+  return Boolean(incremental?.type === 'timestamp' && incremental.param && incremental.endParam);
+}
+
+/** How the window's end is written: the end instant (`iso`), or the window's last day (`date`, inclusive). */
+export function formatEndParam(config: IncrementalConfig, window: BackfillWindow): string {
+  if (config.paramFormat === 'date') return new Date(Date.parse(window.to) - 1).toISOString().slice(0, 10);
+  return window.to;
+}

@@ -109,6 +109,12 @@ const incrementalConfig = z
     initialValue: z.union([z.string(), z.number()]),
     /** Query parameter that carries the start value; omit when only partitions use the cursor. */
     param: z.string().optional(),
+    /**
+     * Query parameter that bounds a backfill's window: with it (and `param`), a timestamp resource can
+     * fetch a past day on its own (docs/sources.md, "Backfill"). Written as the start is: `iso`, the
+     * instant the window ends (exclusive); `date`, the window's last day (inclusive).
+     */
+    endParam: z.string().optional(),
     /** How the start value is written in the request. */
     paramFormat: z.enum(['iso', 'date', 'raw']).default('iso'),
     /** Re-read this much before the saved cursor (seconds for timestamps, units for numbers), for late updates. */

@@ -53,8 +53,12 @@ export type JsPathOutcome = Pick<
   | 'rejectKeys'
 >;
 
-/** At most this many unreadable pages are named in the result (all are counted). */
-const UNREADABLE_NAMED = 20;
+/**
+ * At most this many unreadable pages are named in the result (all are counted, and all are in the
+ * reject file): the result travels in the execution's state, whose 256 KB a run of many resources
+ * whose pages all came back as HTML would otherwise outgrow (docs/benchmarks.md, "One execution").
+ */
+export const UNREADABLE_NAMED = 3;
 
 /**
  * The record-by-record path: every record of the pages the fast path did not write whole is checked
@@ -141,7 +145,7 @@ class JsPath {
     if ('rule' in parsed) {
       this.counts.quarantinedPages += 1;
       if (this.unreadable.length < UNREADABLE_NAMED)
-        this.unreadable.push({ key: page.key, problem: `${parsed.rule}: ${parsed.actual}`.slice(0, 200) });
+        this.unreadable.push({ key: page.key, problem: `${parsed.rule}: ${parsed.actual}`.slice(0, 120) });
       await this.rejects.add({ record: raw.text, reasons: [parsed], sourceKey: page.key, page: pageNumber });
       return;
     }

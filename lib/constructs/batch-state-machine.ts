@@ -45,6 +45,7 @@ export const STATE = {
   validateGroups: 'Validate page groups',
   validate: 'Validate',
   reconcile: 'Reconcile',
+  keepRunSummary: 'Keep run summary',
   startLoadWait: 'Start waiting for warehouse loads',
   checkLoads: 'Check warehouse loads',
   loadsDone: 'Warehouse loads done?',
@@ -179,6 +180,7 @@ export class BatchStateMachine extends Construct {
       .next(extractAll)
       .next(validateAll)
       .next(reconcile)
+      .next(this.keepRunSummary())
       .next(checkLoads ? this.waitForLoads(checkLoads, quality) : quality);
 
     this.logGroup = new LogGroup(this, 'Logs', {
@@ -335,6 +337,7 @@ export class BatchStateMachine extends Construct {
         resource: JsonPath.stringAt('$.resource'),
         batchId: JsonPath.stringAt('$.batchId'),
         logicalDate: JsonPath.stringAt('$.logicalDate'),
+        backfill: JsonPath.stringAt('$.backfill'),
         continuation: JsonPath.objectAt('$.extract.continuation'),
       },
     }).next(extract);
@@ -356,6 +359,8 @@ export class BatchStateMachine extends Construct {
         resource: JsonPath.stringAt('$$.Map.Item.Value.resource'),
         batchId: JsonPath.stringAt('$.batchId'),
         logicalDate: JsonPath.stringAt('$.logicalDate'),
+        // A backfill fetches the day's window and moves no cursor (lambdas/extract).
+        backfill: JsonPath.stringAt('$.backfill'),
       },
       maxConcurrency: this.props.maxConcurrency,
       resultPath: '$.extracted',
@@ -448,6 +453,23 @@ export class BatchStateMachine extends Construct {
         resultPath: '$.loads',
       });
     return { reconcile, quality, commitState, checkLoads, notifySuccess };
+  }
+
+  /**
+   * Once reconciled, the page groups' answers are in the summary: the rest of the run carries only what
+   * its steps read, so a run of many resources stays inside the 256 KB a state may hold
+   * (docs/benchmarks.md, "One execution").
+   */
+  private keepRunSummary(): Pass {
+    return new Pass(this, STATE.keepRunSummary, {
+      stateName: STATE.keepRunSummary,
+      parameters: {
+        batchId: JsonPath.stringAt('$.batchId'),
+        logicalDate: JsonPath.stringAt('$.logicalDate'),
+        extracted: JsonPath.listAt('$.extracted'),
+        summary: JsonPath.objectAt('$.summary'),
+      },
+    });
   }
 
   /**

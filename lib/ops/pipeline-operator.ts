@@ -29,6 +29,8 @@ export interface RunOptions {
   env: string;
   logicalDate?: string;
   sources?: string[];
+  /** Fetch the day's own window and move no cursor (lambdas/plan/plan-run.ts). */
+  backfill?: boolean;
 }
 
 export interface FinishedRun {
@@ -101,9 +103,10 @@ export class PipelineOperator {
   }
 
   /**
-   * One run per day, in order, each started once the one before has ended: runs of an environment
-   * over the same resources take turns (each holds a lease on its resources, docs/runbook.md), and a
-   * day's incremental cursor is where the next day starts. A failed day does not stop the others.
+   * One backfill run per day, in order, each started once the one before has ended (runs of an
+   * environment over the same resources take turns: each holds a lease on its resources,
+   * docs/runbook.md). Each fetches its own day's window of the resources that can fetch one, and leaves
+   * the committed cursors where the daily runs keep them. A failed day does not stop the others.
    */
   async backfill(options: {
     env: string;
@@ -116,7 +119,7 @@ export class PipelineOperator {
     this.deps.print(`backfilling ${days.length} day(s), in order, one at a time`);
     const finished: FinishedRun[] = [];
     for (const day of days) {
-      const started = await this.start(stateMachineArn, { ...options, logicalDate: day });
+      const started = await this.start(stateMachineArn, { ...options, logicalDate: day, backfill: true });
       this.deps.print(`  ${day}: started ${started.name}`);
       const status = await this.waitFor(started.executionArn);
       this.deps.print(`  ${day}: ${status}`);
@@ -161,6 +164,7 @@ export class PipelineOperator {
     const input = {
       ...(options.logicalDate ? { logicalDate: options.logicalDate } : {}),
       ...(options.sources?.length ? { sources: options.sources } : {}),
+      ...(options.backfill ? { backfill: true } : {}),
     };
     const answer = await this.deps.sfn.send(
       new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),

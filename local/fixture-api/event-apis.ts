@@ -66,8 +66,11 @@ export class EventApis {
       ? decodeCursor(cursor)
       : firstIndexUpdatedSince(url.searchParams.get('updated_since'));
     if (start === undefined) return json({ error: 'invalid cursor' }, 400);
-    const end = Math.min(start + limit, eventCount);
-    const hasMore = end < eventCount;
+    // `updated_before` (exclusive) bounds the events as `updated_since` starts them: a backfill's window.
+    const before = url.searchParams.get('updated_before');
+    const last = before ? Math.min(eventCount, firstIndexUpdatedSince(before)) : eventCount;
+    const end = Math.max(start, Math.min(start + limit, last));
+    const hasMore = end < last;
     const repeat = hasMore && cursor !== null && this.faults.take(url.pathname, ['repeat_cursor']);
     const nextCursor = hasMore ? (repeat ? cursor : encodeCursor(end)) : null;
     return json({ data: eventsBetween(start, end), next_cursor: nextCursor, has_more: hasMore });

@@ -84,7 +84,7 @@ describe('schedule', () => {
 });
 
 describe('state machine', () => {
-  it('chains plan → lease → extract → validate → reconcile → quality → commit state → release → notify', () => {
+  it('chains plan → lease → extract → validate → reconcile → keep summary → quality → commit state → release → notify', () => {
     const order: string[] = [];
     for (let name: string | undefined = definition.StartAt; name;) {
       order.push(name);
@@ -96,6 +96,7 @@ describe('state machine', () => {
       STATE.extractAll,
       STATE.validateAll,
       STATE.reconcile,
+      STATE.keepRunSummary,
       STATE.quality,
       STATE.commitState,
       STATE.releaseLease,
@@ -107,7 +108,8 @@ describe('state machine', () => {
   it('has no warehouse steps in an environment without Snowflake', () => {
     for (const name of [STATE.checkLoads, STATE.recordRun, STATE.waitForLoads])
       expect(states.has(name)).toBe(false);
-    expect(definition.States[STATE.reconcile]!.Next).toBe(STATE.quality);
+    expect(definition.States[STATE.reconcile]!.Next).toBe(STATE.keepRunSummary);
+    expect(definition.States[STATE.keepRunSummary]!.Next).toBe(STATE.quality);
   });
 
   it('retries every task 3 times after 1, 2, 4 s with jitter, except failures a retry cannot fix', () => {

@@ -69,4 +69,23 @@ describe('plan', () => {
       /start the run with \{\}/,
     );
   });
+
+  it('plans a backfill of the resources that can fetch a past day, and refuses one of none', async () => {
+    process.env.PIPELINE_SOURCES = 'fakestore,gfn,events_apikey';
+    const backfill = await handler({
+      batchId: 'run-3',
+      input: { logicalDate: '2020-01-02', backfill: true },
+    });
+    expect(backfill).toEqual({
+      batchId: 'run-3',
+      logicalDate: '2020-01-02',
+      resources: [{ source: 'fakestore', resource: 'carts' }],
+      backfill: true,
+    });
+    const daily = await handler({ batchId: 'run-4', input: { logicalDate: '2020-01-02' } });
+    expect(daily.backfill).toBe(false);
+    await expect(
+      handler({ batchId: 'run-5', input: { logicalDate: '2020-01-02', backfill: true, sources: ['gfn'] } }),
+    ).rejects.toThrow(/none of gfn\/countries, .* can fetch a past day.*backfill one of fakestore\/carts/s);
+  });
 });

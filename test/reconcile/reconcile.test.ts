@@ -54,6 +54,24 @@ describe('reconcile', () => {
     );
   });
 
+  it('names the first ten mismatches and counts the others, so the error fits the state and the notice', () => {
+    const resources = Array.from({ length: 30 }, (_, index) => `r${index}`);
+    const failure = (() => {
+      try {
+        reconcile(
+          resources.map((resource) => ({ source: 'shop', resource, pages: 1, records: 11 })),
+          resources.map((resource) => [group({ source: 'shop', resource })]),
+        );
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('reconcile accepted 30 mismatches');
+    })();
+    expect(failure.match(/extract counted 11 records/g)).toHaveLength(10);
+    expect(failure).toMatch(/shop\/r0: .*shop\/r9: .*; and 20 more \(this execution's validate logs\)/);
+    expect(failure).not.toContain('shop/r10:');
+  });
+
   it('fails when records in do not equal valid plus rejected', () => {
     expect(() =>
       reconcile(
