@@ -246,6 +246,27 @@ describe('data-quality checks on DuckDB', () => {
     });
   });
 
+  it('reference: fails, saying what to run, when the table it looks into is not in CLEAN yet', async () => {
+    await warehouse.rows('drop table clean.fakestore__users');
+    const carts = Number((await warehouse.rows('select count(*) as n from clean.fakestore__carts'))[0]!.n);
+    expect(
+      await check('fakestore__carts', '  - reference: { column: user_id, to: fakestore__users.id }'),
+    ).toEqual(
+      expect.objectContaining({
+        status: 'fail',
+        metric: carts,
+        failingKeys: 'fakestore__users is not in CLEAN yet: run its source first, then this day again',
+      }),
+    );
+    // Allowed by its threshold, it passes as against an empty table.
+    expect(
+      await check(
+        'fakestore__carts',
+        `  - reference: { column: user_id, to: fakestore__users.id, max: ${carts} }`,
+      ),
+    ).toMatchObject({ status: 'pass' });
+  });
+
   it('skips checks of tables that are not in CLEAN', async () => {
     const outcome = await runChecks(
       warehouse.executor(),
