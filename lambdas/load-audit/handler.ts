@@ -5,7 +5,6 @@ import { parseStepEvent } from '../shared/step-event';
 import { qualitySummarySchema, reconcileResultSchema, runRequestSchema } from '../shared/step-messages';
 import { checkBatchLoaded, LoadCheck } from './warehouse-loads';
 import { PipelineRun, recordRun } from '../warehouse/pipeline-runs';
-import { runOutcome } from '../shared/run-outcome';
 
 export { useWarehouse } from '../warehouse/snowflake-warehouse';
 
@@ -64,8 +63,7 @@ export async function recordRunInWarehouse(
     quality: run.quality,
     ...(run.error ? { failure: { step: run.failedStep ?? 'unknown', error: run.error } } : {}),
   };
-  await recordRun(executor, database, recorded);
-  const status = runOutcome({ failed: Boolean(run.error), counts: run.summary, quality: run.quality });
+  const status = await recordRun(executor, database, recorded);
   logger.info('run recorded', { batchId: input.batchId, status, failedStep: run.failedStep });
   return { recorded: input.batchId, status };
 }

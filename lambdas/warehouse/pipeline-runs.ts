@@ -1,5 +1,5 @@
 import type { QualitySummary, RunCounts } from '../shared/step-messages';
-import { CaughtError, describeError, runOutcome } from '../shared/run-outcome';
+import { CaughtError, describeError, RunOutcome, runOutcome } from '../shared/run-outcome';
 import type { SqlExecutor } from './sql-executor';
 
 /** A run as PIPELINE_RUNS records it, whatever its outcome. */
@@ -18,8 +18,13 @@ export interface PipelineRun {
 /**
  * One row per run in ANALYTICS.PIPELINE_RUNS, written as the run's last step on every path, the same
  * statement in Snowflake and in the local DuckDB warehouse; a retried step rewrites the same row.
+ * Answers the status it recorded.
  */
-export async function recordRun(executor: SqlExecutor, database: string, run: PipelineRun): Promise<void> {
+export async function recordRun(
+  executor: SqlExecutor,
+  database: string,
+  run: PipelineRun,
+): Promise<RunOutcome> {
   const status = runOutcome({ failed: Boolean(run.failure), counts: run.counts, quality: run.quality });
   const totals = run.counts?.totals;
   const seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
@@ -49,4 +54,5 @@ export async function recordRun(executor: SqlExecutor, database: string, run: Pi
       `WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((name) => `s.${name}`).join(', ')})`,
     columns.map(([, , value]) => value),
   );
+  return status;
 }

@@ -8,6 +8,7 @@ import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
 import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
+import type { RunOutcome } from '../../lambdas/shared/run-outcome';
 
 /**
  * The RAW table a transformed object loads into: `<source>/<table>/dt=…/batch=…/part-….parquet` from the
@@ -244,11 +245,11 @@ export class LocalWarehouse {
   }
 
   /** The run's row in ANALYTICS.PIPELINE_RUNS: the statement the Snowflake step runs, on DuckDB. */
-  async recordRun(run: PipelineRun): Promise<void> {
+  async recordRun(run: PipelineRun): Promise<RunOutcome> {
     const [{ database }] = (await this.rows('select current_database() as database')) as [
       { database: string },
     ];
-    await recordRun(this.executor(), sqlName(database), run);
+    return recordRun(this.executor(), sqlName(database), run);
   }
 
   async rows(

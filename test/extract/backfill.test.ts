@@ -1,7 +1,8 @@
 import { extractResource } from '../../lambdas/extract/extract-resource';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { StateStore } from '../../lambdas/shared/state-store';
-import { canBackfill } from '../../lambdas/sources/incremental';
+import fc from 'fast-check';
+import { canBackfill, dayWindow, formatEndParam, formatStartParam } from '../../lambdas/sources/incremental';
 import { loadSources } from '../../lambdas/sources';
 import { EVENTS_EPOCH_MS, EVENT_SPACING_MS } from '../../local/fixture-api/events';
 import { RAW_BUCKET, startTestEnvironment, TestEnvironment } from '../support/environment';
@@ -77,5 +78,42 @@ describe('backfill: a past day fetched on its own', () => {
       source.resources.filter(canBackfill).map((resource) => `${source.name}/${resource.name}`),
     );
     expect(able).toEqual(['events_oauth/events', 'fakestore/carts']);
+  });
+});
+
+describe('backfill windows', () => {
+  // The APIs' filters, as the fixture API applies them: updated_since inclusive and updated_before
+  // exclusive (iso); startdate and enddate both inclusive days (date).
+  const inWindow = (paramFormat: 'iso' | 'date', time: number, day: string) => {
+    const config = {
+      cursorField: 'updated_at',
+      type: 'timestamp' as const,
+      initialValue: '',
+      paramFormat,
+      lag: 0,
+    };
+    const window = dayWindow(day);
+    const start = formatStartParam(config, window.from);
+    const end = formatEndParam(config, window);
+    if (paramFormat === 'iso') return time >= Date.parse(start) && time < Date.parse(end);
+    const date = new Date(time).toISOString().slice(0, 10);
+    return date >= start && date <= end;
+  };
+
+  it('cover every instant exactly once over consecutive days, whatever the format', () => {
+    const DAY = 86_400_000;
+    fc.assert(
+      fc.property(
+        fc.constantFrom('iso' as const, 'date' as const),
+        fc.integer({ min: Date.parse('2020-01-01T00:00:00Z'), max: Date.parse('2030-12-31T23:59:59Z') }),
+        (format, time) => {
+          // The day before, the day of and the day after the instant: exactly one window holds it.
+          const days = [-1, 0, 1].map((offset) => new Date(time + offset * DAY).toISOString().slice(0, 10));
+          const holding = days.filter((day) => inWindow(format, time, day));
+          expect(holding).toEqual([new Date(time).toISOString().slice(0, 10)]);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
