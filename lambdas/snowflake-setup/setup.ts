@@ -89,6 +89,7 @@ export class SnowpipeSetup {
         await this.createCleanModel(objects, table);
         continue;
       }
+      if (table.evolves && !old.evolves) await this.run(objects.enableSchemaEvolution(table));
       const known = new Set(old.columns.map((column) => column.name));
       const added = table.columns.filter((column) => !known.has(column.name));
       for (const statement of objects.addColumns(table, added)) await this.run(statement);

@@ -14,6 +14,12 @@ export interface RawTableSpec {
   }>;
   /** What the files are: Parquet from validate (default), or gzip JSON lines from Firehose (the stream). */
   format?: 'parquet' | 'jsonl';
+  /**
+   * Its contract evolves (`mode: evolve`): a column validate adds to the Parquet is added to the table
+   * by Snowpipe itself as it loads the file (Snowflake's table schema evolution), as the local Snowpipe
+   * adds it to DuckDB's RAW table.
+   */
+  evolves?: boolean;
 }
 
 /** What the custom resource is asked to build (its CloudFormation properties; no secret among them). */
@@ -156,7 +162,13 @@ export class SnowpipeObjects {
       ),
       ...metadataColumns.map((column) => `${column.name} ${column.type}`),
     ];
-    return `CREATE TABLE IF NOT EXISTS ${this.table(spec)} (${columns.join(', ')})`;
+    const evolution = spec.evolves ? ' ENABLE_SCHEMA_EVOLUTION = TRUE' : '';
+    return `CREATE TABLE IF NOT EXISTS ${this.table(spec)} (${columns.join(', ')})${evolution}`;
+  }
+
+  /** A table created before its contract evolved: Snowpipe may now add the columns its files bring. */
+  enableSchemaEvolution(spec: RawTableSpec): string {
+    return `ALTER TABLE ${this.table(spec)} SET ENABLE_SCHEMA_EVOLUTION = TRUE`;
   }
 
   addColumns(spec: RawTableSpec, added: RawTableSpec['columns']): string[] {

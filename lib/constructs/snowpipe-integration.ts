@@ -36,6 +36,7 @@ export function rawTablesOf(contracts: Iterable<Contract>): RawTableSpec[] {
         name: `${contract.source}__${table.name}`.toUpperCase(),
         prefix: `${contract.source}/${table.name}/`,
         ...(streamed ? { format: 'jsonl' as const } : {}),
+        ...(contract.mode === 'evolve' ? { evolves: true } : {}),
         columns: writtenColumns(table, main!, contract.primaryKey).map((column) => ({
           name: column.name.toUpperCase(),
           type: column.type,

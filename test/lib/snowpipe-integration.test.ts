@@ -1,5 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { pipelineStack, pipelineTemplate, policyStatements } from '../support/pipeline-app';
+import { rawTablesOf } from '../../lib/constructs/snowpipe-integration';
+import { loadContracts } from '../../lambdas/contracts/contract';
 
 const snowflake = {
   secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline/snowflake-AbCdEf',
@@ -146,6 +148,13 @@ describe('the Snowflake side in the template', () => {
           [statement.Resource].flat().includes(snowflake.secretArn),
       ),
     ).toBe(true);
+  });
+
+  it("marks the RAW tables of evolving contracts, and only those, for Snowpipe's schema evolution", () => {
+    const tables = rawTablesOf(loadContracts().values());
+    const evolving = tables.filter((table) => table.evolves).map((table) => table.name);
+    expect(evolving).toEqual(expect.arrayContaining(['EVENTS_OAUTH__EVENTS', 'EVENTS_APIKEY__EVENTS']));
+    expect(evolving).not.toContain('FAKESTORE__CARTS');
   });
 
   it('passes cdk-nag with Snowflake on', () => {

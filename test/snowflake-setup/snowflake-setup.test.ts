@@ -171,6 +171,32 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
     );
   });
 
+  it("lets Snowpipe add an evolving contract's new columns to its RAW table, on Create and on Update", async () => {
+    const events = {
+      name: 'EVENTS_OAUTH__EVENTS',
+      prefix: 'events_oauth/events/',
+      columns: [{ name: 'ID', type: 'string' as const }],
+    };
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create({ ...properties, tables: [{ ...events, evolves: true }] });
+    expect(executor.statements).toContain(
+      'CREATE TABLE IF NOT EXISTS PIPELINE_PROD.RAW.EVENTS_OAUTH__EVENTS (ID VARCHAR, _FILE_NAME VARCHAR, _FILE_ROW_NUMBER NUMBER(38,0), _LOADED_AT TIMESTAMP_LTZ) ENABLE_SCHEMA_EVOLUTION = TRUE',
+    );
+    // A table made before its contract evolved gets the setting once, on the Update that evolves it.
+    const before = executor.statements.length;
+    await snowpipe.update(
+      { ...properties, tables: [{ ...events, evolves: true }] },
+      { ...properties, tables: [events] },
+    );
+    await snowpipe.update(
+      { ...properties, tables: [{ ...events, evolves: true }] },
+      { ...properties, tables: [{ ...events, evolves: true }] },
+    );
+    expect(
+      executor.statements.slice(before).filter((statement) => statement.includes('SCHEMA_EVOLUTION')),
+    ).toEqual(['ALTER TABLE PIPELINE_PROD.RAW.EVENTS_OAUTH__EVENTS SET ENABLE_SCHEMA_EVOLUTION = TRUE']);
+  });
+
   it('rebuilds each ANALYTICS model (the files local mode runs) from a task every morning', async () => {
     const { executor, setup: snowpipe } = setup();
     await snowpipe.create(properties);
