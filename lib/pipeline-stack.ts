@@ -226,7 +226,13 @@ export class PipelineStack extends Stack {
       ),
       reconcile: fn('reconcile', config.memoryMb.small),
       // The sources travel with the handler: their checks, and the contracts CLEAN's models come from.
-      quality: fn('quality', config.memoryMb.small, snowflakeEnvironment(config.snowflake), withSources),
+      // The schema registry (transformed/_schemas/) says which columns CLEAN's models gained by evolve mode.
+      quality: fn(
+        'quality',
+        config.memoryMb.small,
+        { TRANSFORMED_BUCKET: transformed.bucketName, ...snowflakeEnvironment(config.snowflake) },
+        withSources,
+      ),
       notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: this.alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),
       runLease: fn('run-lease', config.memoryMb.small, {
@@ -258,6 +264,7 @@ export class PipelineStack extends Stack {
     grantPrefix(raw, functions.runLease, 'locks', 'readWrite');
     grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
     grantPrefix(transformed, functions.validate, '_stats', 'readWrite');
+    grantPrefix(transformed, functions.quality, '_schemas', 'read');
     sourceSecrets.grantRead(functions.extract);
     for (const source of config.sources) {
       const secretArn = config.sourceSettings[source]?.secretArn;

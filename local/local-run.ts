@@ -25,6 +25,8 @@ import {
 } from './local-state-machine';
 import { FunctionEnvironments } from './function-environment';
 import { localBuckets } from './local-buckets';
+import { CleanModel, evolvedCleanModels } from '../lambdas/warehouse/clean-models';
+import { SchemaRegistry } from '../lambdas/contracts/schema-registry';
 import { LocalWarehouse } from './warehouse/warehouse';
 import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
 import { RunPrinter } from './run-printer';
@@ -133,9 +135,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   for (const key of await leftovers.releaseWhere(() => true)) printer.leaseReleased(key);
 
   const observed: Observed = { extracts: [], validations: [], committed: [] };
+  // CLEAN's models with the columns evolve mode added (the schema registry in the transformed bucket).
+  const registry = new SchemaRegistry(client, localBuckets.transformed);
+  const cleanModels = () => evolvedCleanModels(registry);
   const functionEnvironments = new FunctionEnvironments();
   const handlers = inFunctionEnvironments(
-    localTaskHandlers(options, printer, snowpipe, warehouse, observed),
+    localTaskHandlers(options, printer, snowpipe, warehouse, observed, cleanModels),
     pipeline.environments,
     localSubstitutions(api.baseUrls, s3Server.endpoint),
     functionEnvironments,
@@ -168,7 +173,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     if (!observed.quality) {
       printer.loadingAfterFailure();
       await snowpipe.refresh();
-      await warehouse.buildClean();
+      await warehouse.buildClean(await cleanModels());
       await warehouse.buildAnalytics();
     }
     // The run's row, as the record step writes it in AWS (the same statement), its outcome by the same rule.
@@ -227,6 +232,7 @@ function localTaskHandlers(
   snowpipe: LocalSnowpipe,
   warehouse: LocalWarehouse,
   observed: Observed,
+  cleanModels: () => Promise<CleanModel[]>,
 ): Record<string, TaskHandler> {
   const notify = async (input: RunNoticeInput) => {
     observed.failedStep = input.failedStep;
@@ -275,7 +281,7 @@ function localTaskHandlers(
       const ownFailures = snowpipe.failuresWhere((key) => key.includes(`/batch=${event.batchId}/`));
       if (ownFailures.length)
         throw failedLoadsError(ownFailures.map((failure) => ({ file: failure.key, error: failure.error })));
-      await warehouse.buildClean();
+      await warehouse.buildClean(await cleanModels());
       await warehouse.buildAnalytics();
       const quality = (observed.quality = await runChecks(
         warehouse.executor(),

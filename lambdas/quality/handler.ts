@@ -1,7 +1,10 @@
 import { logger } from '../shared/logger';
 import { connectedWarehouse, snowflakeConfigured } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
-import { cleanModelStatements } from '../warehouse/clean-models';
+import { evolvedCleanModels } from '../warehouse/clean-models';
+import { SchemaRegistry } from '../contracts/schema-registry';
+import { createS3Client } from '../shared/s3-client';
+import { requiredEnv } from '../shared/required-env';
 import { mergeFromStream } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
 import { catalogueChecks } from './check-config';
@@ -12,12 +15,12 @@ import { runChecks } from './run-checks';
 
 // The bundle carries the sources next to it: their checks, and the contracts the CLEAN models come from.
 const checks = catalogueChecks();
-// Generated on the first refresh, not at cold start: only a run with Snowflake needs them.
-let cleanModels: Map<string, string[]> | undefined;
 
 /**
- * Brings CLEAN up to date with what this run loaded: the same MERGE the tasks run every 5 minutes,
- * on the same streams (so the tasks then find nothing left to do).
+ * Brings CLEAN up to date with what this run loaded: the same MERGE the tasks run every 5 minutes, on
+ * the same streams (so the tasks then find nothing left to do). A table whose contract evolved columns
+ * (the schema registry's) gets them first, and merges from the whole RAW table: the task's MERGE, made
+ * at deploy, does not carry them, so rows it merged since have them empty.
  */
 async function refreshClean(executor: SqlExecutor, database: string): Promise<void> {
   const tables = new Set(
@@ -27,10 +30,14 @@ async function refreshClean(executor: SqlExecutor, database: string): Promise<vo
       )
     ).map((row) => String(row.TABLE_NAME ?? row.table_name)),
   );
+  const registry = new SchemaRegistry(createS3Client(), requiredEnv('TRANSFORMED_BUCKET'));
   await executor.execute(`USE DATABASE ${database}`);
-  for (const [table, [, merge, prune]] of (cleanModels ??= cleanModelStatements())) {
-    if (!tables.has(table) || !merge) continue;
-    await executor.execute(mergeFromStream(merge, database, table));
+  for (const model of await evolvedCleanModels(registry)) {
+    const table = model.table.toUpperCase();
+    if (!tables.has(table)) continue;
+    const { addColumns, merge, prune } = model.statements;
+    for (const statement of addColumns) await executor.execute(statement);
+    await executor.execute(addColumns.length ? merge : mergeFromStream(merge, database, table));
     if (prune) await executor.execute(prune);
   }
 }

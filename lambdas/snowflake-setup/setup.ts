@@ -1,4 +1,5 @@
 import type { PipelineLogger } from '../shared/logger';
+import type { CleanStatements } from '../warehouse/clean-models';
 import type { Migration } from '../warehouse/migrations';
 import type { SqlExecutor, SqlRow } from '../warehouse/sql-executor';
 import { RawTableSpec, SnowpipeObjects, SnowpipeProperties } from '../warehouse/snowpipe-objects';
@@ -19,7 +20,7 @@ export interface SetupDeps {
   executor: SqlExecutor;
   migrations: Migration[];
   /** The CLEAN models by table (upper case): the create-table, merge and (child tables) delete statements. */
-  cleanModels: Map<string, string[]>;
+  cleanModels: Map<string, CleanStatements>;
   /** sql/models/analytics by model name (upper case): one statement each. */
   analyticsModels: Map<string, string>;
   logger: PipelineLogger;
@@ -148,7 +149,7 @@ export class SnowpipeSetup {
       throw new Error(
         `no CLEAN model for ${table.name}: its source folder (with the contract the model comes from) is not bundled with this function; redeploy`,
       );
-    const [createTable, merge, prune] = model as [string, string, string | undefined];
+    const { create: createTable, merge, prune } = model;
     await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`);
     await this.run(`USE DATABASE ${objects.database}`);
     await this.run(createTable);

@@ -8,7 +8,7 @@ import type { Contract } from '../contracts/contract';
 import { ColumnSpec, TableSpec, writtenColumns } from '../contracts/table-spec';
 import type { ValidateResult } from '../shared/step-messages';
 import type { ParquetSinkOptions } from './parquet-sink';
-import { SchemaRegistry } from './schema-registry';
+import { SchemaRegistry, widenedTables } from '../contracts/schema-registry';
 import { batchWarnings } from './batch-rules';
 import { planFastPath } from './fast-path/acceptance-sql';
 import { runFastPathStage } from './fast-path/fast-path-stage';
@@ -60,7 +60,7 @@ export async function validateResource(
   };
   const manifest = await readManifest(deps, manifestKey(batch));
   const registry = new SchemaRegistry(deps.s3, deps.transformedBucket);
-  const tables = await evolvedTables(registry, contract, request.source);
+  const tables = widenedTables(contract, await registry.evolvedColumns(contract));
   const columnsOf = (table: TableSpec): ColumnSpec[] =>
     writtenColumns(table, tables[0]!, contract.primaryKey);
   const group = request.pageGroup ? `-g${String(request.pageGroup.index).padStart(3, '0')}` : '';
@@ -133,24 +133,6 @@ function contractOf(deps: ValidateDeps, request: ValidateRequest): Contract {
       `add sources/${request.source}/contracts/${request.resource}.json (docs/contracts.md)`,
     );
   return contract;
-}
-
-/** The contract's tables, widened by the columns earlier runs evolved (the schema registry's). */
-async function evolvedTables(
-  registry: SchemaRegistry,
-  contract: Contract,
-  source: string,
-): Promise<TableSpec[]> {
-  const tables: TableSpec[] = structuredClone(contract.tables);
-  for (const table of tables) {
-    const saved = await registry.current(source, table.name);
-    // Lineage and parent-key columns (the only names starting with `_`) are added per table by writtenColumns.
-    for (const column of saved?.columns ?? []) {
-      if (column.name.startsWith('_')) continue;
-      if (!table.columns.some((known) => known.name === column.name)) table.columns.push(column);
-    }
-  }
-  return tables;
 }
 
 /** The DuckDB fast path over the group, when the contract and the switch allow it; else nothing. */

@@ -1,6 +1,6 @@
 import { Contract, loadContracts } from '../contracts/contract';
-import { primaryKeyColumns, writtenColumns } from '../contracts/table-spec';
-import { splitStatements } from './migrations';
+import { ColumnSpec, ColumnType, primaryKeyColumns, writtenColumns } from '../contracts/table-spec';
+import { SchemaRegistry, widenedTables } from '../contracts/schema-registry';
 
 /**
  * One CLEAN model, `<source>__<table>`: statements for Snowflake and DuckDB alike, generated from its
@@ -13,8 +13,31 @@ export interface CleanModel {
   rawTable: string;
   /** The CLEAN table a child model's rows must agree with (its parent), if any. */
   parentTable?: string;
+  /** Its statements by what each does (Snowflake's setup and quality step run them one by one). */
+  statements: CleanStatements;
+  /** The whole model as one script (DuckDB runs it; `npm run models` writes it out). */
   sql: string;
 }
+
+export interface CleanStatements {
+  create: string;
+  /** The columns evolve mode added since the contract, added to an existing CLEAN table. */
+  addColumns: string[];
+  merge: string;
+  /** For list items: the rows of parent versions CLEAN no longer holds. */
+  prune?: string;
+}
+
+/** An evolved column's type in both engines (evolve mode types by the first value: text, number, boolean, JSON). */
+const evolvedColumnTypes: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  json: 'VARCHAR',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMPTZ',
+  date: 'DATE',
+};
 
 /**
  * CLEAN keeps the latest version of each record: RAW rows are ranked per primary key by extraction
@@ -23,54 +46,72 @@ export interface CleanModel {
  * parent version CLEAN holds, so a list that shrank leaves no stale items. The SQL is the subset both
  * Snowflake and DuckDB run: MERGE, QUALIFY, unquoted lower-case names.
  */
-export function cleanModels(contract: Contract): CleanModel[] {
-  const [main] = contract.tables;
+export function cleanModels(contract: Contract, evolved: Record<string, ColumnSpec[]> = {}): CleanModel[] {
+  const tables = widenedTables(contract, evolved);
+  const [main] = tables;
   const parentKey = primaryKeyColumns(main!, contract.primaryKey).map((column) => column.name);
   const mainName = `${contract.source}__${main!.name}`;
-  return contract.tables.map((table) => {
+  return tables.map((table) => {
     const name = `${contract.source}__${table.name}`;
     const columns = writtenColumns(table, main!, contract.primaryKey).map((column) => column.name);
     const isChild = table !== main;
     const key = isChild ? [...parentKey.map((column) => `_parent_${column}`), '_list_index'] : parentKey;
     const latest = `row_number() over (partition by ${key.join(', ')} order by _extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc) = 1`;
-    const statements = [
-      `-- ${name}: generated from sources/${contract.source}/contracts/${contract.resource}.json; change the contract, not this.`,
-      `create table if not exists clean.${name} as\nselect ${columns.join(', ')}\nfrom raw.${name}\nwhere 1 = 0;`,
-      [
-        `merge into clean.${name} as t`,
-        `using (`,
-        `    select ${columns.join(', ')}`,
-        `    from raw.${name}`,
-        `    qualify ${latest}`,
-        `) as s`,
-        `on ${key.map((column) => `t.${column} = s.${column}`).join(' and ')}`,
-        `when matched and s._extracted_at >= t._extracted_at then update set`,
-        columns.map((column) => `    ${column} = s.${column}`).join(',\n'),
-        `when not matched then insert (${columns.join(', ')})`,
-        `values (${columns.map((column) => `s.${column}`).join(', ')});`,
-      ].join('\n'),
-    ];
-    if (isChild) {
-      const join = parentKey.map((column) => `p.${column} = c._parent_${column}`).join(' and ');
-      statements.push(
-        `delete from clean.${name} as c\nwhere not exists (\n    select 1 from clean.${mainName} as p\n    where ${join} and p._record_hash = c._record_hash\n);`,
-      );
-    }
+    const create = `create table if not exists clean.${name} as\nselect ${columns.join(', ')}\nfrom raw.${name}\nwhere 1 = 0;`;
+    const addColumns = (evolved[table.name] ?? []).map(
+      (column) =>
+        `alter table clean.${name} add column if not exists ${column.name} ${evolvedColumnTypes[column.type]};`,
+    );
+    const merge = [
+      `merge into clean.${name} as t`,
+      `using (`,
+      `    select ${columns.join(', ')}`,
+      `    from raw.${name}`,
+      `    qualify ${latest}`,
+      `) as s`,
+      `on ${key.map((column) => `t.${column} = s.${column}`).join(' and ')}`,
+      `when matched and s._extracted_at >= t._extracted_at then update set`,
+      columns.map((column) => `    ${column} = s.${column}`).join(',\n'),
+      `when not matched then insert (${columns.join(', ')})`,
+      `values (${columns.map((column) => `s.${column}`).join(', ')});`,
+    ].join('\n');
+    const join = parentKey.map((column) => `p.${column} = c._parent_${column}`).join(' and ');
+    const prune = isChild
+      ? `delete from clean.${name} as c\nwhere not exists (\n    select 1 from clean.${mainName} as p\n    where ${join} and p._record_hash = c._record_hash\n);`
+      : undefined;
+    const header = `-- ${name}: generated from sources/${contract.source}/contracts/${contract.resource}.json; change the contract, not this.`;
     return {
       table: name,
       rawTable: `raw.${name}`,
       ...(isChild ? { parentTable: `clean.${mainName}` } : {}),
-      sql: `${statements.join('\n\n')}\n`,
+      statements: { create, addColumns, merge, ...(prune ? { prune } : {}) },
+      sql: `${[header, create, ...addColumns, merge, ...(prune ? [prune] : [])].join('\n\n')}\n`,
     };
   });
 }
 
 /** Every CLEAN model of the catalogue, parents before their children. */
 export function catalogueCleanModels(contracts: Iterable<Contract> = loadContracts().values()): CleanModel[] {
-  return [...contracts].flatMap(cleanModels);
+  return [...contracts].flatMap((contract) => cleanModels(contract));
 }
 
-/** The catalogue's CLEAN models by table name in upper case (as Snowflake names it): [create table, merge, delete?]. */
-export function cleanModelStatements(models = catalogueCleanModels()): Map<string, string[]> {
-  return new Map(models.map((model) => [model.table.toUpperCase(), splitStatements(model.sql)]));
+/**
+ * Every CLEAN model with the columns evolve mode added since the contracts (the schema registry's in
+ * the transformed bucket): what a run merges, in both engines.
+ */
+export async function evolvedCleanModels(
+  registry: SchemaRegistry,
+  contracts: Iterable<Contract> = loadContracts().values(),
+): Promise<CleanModel[]> {
+  const models: CleanModel[] = [];
+  for (const contract of contracts)
+    models.push(
+      ...cleanModels(contract, contract.mode === 'evolve' ? await registry.evolvedColumns(contract) : {}),
+    );
+  return models;
+}
+
+/** CLEAN models' statements by table name in upper case, as Snowflake names the table. */
+export function cleanModelStatements(models = catalogueCleanModels()): Map<string, CleanStatements> {
+  return new Map(models.map((model) => [model.table.toUpperCase(), model.statements]));
 }

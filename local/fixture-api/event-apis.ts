@@ -11,6 +11,7 @@ export interface EventApiSettings {
   clientSecret: string;
   tokenTtlSeconds: number;
   maxPageSize: number;
+  extraEventFields: Record<string, unknown>;
 }
 
 /**
@@ -26,6 +27,13 @@ export class EventApis {
     private readonly settings: EventApiSettings,
     private readonly faults: FaultInjector,
   ) {}
+
+  /** The generated events from `start` to `end`, with the fields the API grew. */
+  private events(start: number, end: number): object[] {
+    const extra = this.settings.extraEventFields;
+    const events = eventsBetween(start, end);
+    return Object.keys(extra).length ? events.map((event) => ({ ...event, ...extra })) : events;
+  }
 
   /** The `expire_token` fault: every issued token stops working at once. */
   expireTokens(): void {
@@ -73,7 +81,7 @@ export class EventApis {
     const hasMore = end < last;
     const repeat = hasMore && cursor !== null && this.faults.take(url.pathname, ['repeat_cursor']);
     const nextCursor = hasMore ? (repeat ? cursor : encodeCursor(end)) : null;
-    return json({ data: eventsBetween(start, end), next_cursor: nextCursor, has_more: hasMore });
+    return json({ data: this.events(start, end), next_cursor: nextCursor, has_more: hasMore });
   }
 
   /** `route` is the path below `/events-apikey/v1/events`: '' (offset), `/by-page` or `/linked`. */
@@ -87,12 +95,12 @@ export class EventApis {
       const limit = this.pageSize(url.searchParams.get('limit'));
       const offset = Math.max(0, Number(url.searchParams.get('offset') ?? 0) || 0);
       const start = since + offset;
-      return json({ items: eventsBetween(start, Math.min(start + limit, eventCount)), total, offset, limit });
+      return json({ items: this.events(start, Math.min(start + limit, eventCount)), total, offset, limit });
     }
     const perPage = this.pageSize(url.searchParams.get('per_page'));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const start = since + (page - 1) * perPage;
-    const events = eventsBetween(start, Math.min(start + perPage, eventCount));
+    const events = this.events(start, Math.min(start + perPage, eventCount));
     const totalPages = Math.ceil(total / perPage);
     if (route === '/by-page')
       return json({ results: events, page, per_page: perPage, total_pages: totalPages });

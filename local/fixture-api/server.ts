@@ -25,6 +25,8 @@ export interface FixtureApiOptions {
   tokenTtlSeconds?: number;
   /** Largest page the event APIs serve, whatever is asked (default 1000). */
   maxPageSize?: number;
+  /** Fields every event gains (an API that grew a field, for schema evolution). */
+  extraEventFields?: Record<string, unknown>;
 }
 
 export const fixtureCredentials = {
@@ -74,6 +76,7 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
       clientSecret: options.oauthClientSecret ?? fixtureCredentials.EVENTS_OAUTH_CLIENT_SECRET,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
       maxPageSize: options.maxPageSize ?? 1000,
+      extraEventFields: options.extraEventFields ?? {},
     },
     faults,
   );

@@ -1,9 +1,35 @@
+import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/quality/handler';
 import { useWarehouse } from '../../lambdas/warehouse/snowflake-warehouse';
 import { RecordingExecutor } from '../support/recording-executor';
 
 describe('the quality step in AWS', () => {
   const saved = { ...process.env };
+  const s3 = mockClient(S3Client);
+  /** The schema registry in the transformed bucket: events_oauth/events evolved a `coupon` column. */
+  beforeEach(() => {
+    process.env.TRANSFORMED_BUCKET = 'pipeline-prod-transformed';
+    s3.reset();
+    s3.on(GetObjectCommand).rejects(
+      new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }),
+    );
+    s3.on(GetObjectCommand, { Key: '_schemas/events_oauth/events/current.json' }).resolves({
+      ETag: '"v2"',
+      Body: {
+        transformToString: async () =>
+          JSON.stringify({
+            source: 'events_oauth',
+            table: 'events',
+            version: 2,
+            columns: [
+              { name: 'id', path: ['id'], type: 'string', nullable: false },
+              { name: 'coupon', path: ['coupon'], type: 'string', nullable: true },
+            ],
+          }),
+      } as never,
+    });
+  });
   afterEach(() => {
     process.env = { ...saved };
     useWarehouse(undefined);
@@ -24,7 +50,8 @@ describe('the quality step in AWS', () => {
     const executor = new RecordingExecutor();
     // Snowflake answers unquoted names in upper case: only fakestore__products is in CLEAN, with 20 rows.
     executor.respond = (sqlText) => {
-      if (sqlText.includes('information_schema.tables')) return [{ TABLE_NAME: 'FAKESTORE__PRODUCTS' }];
+      if (sqlText.includes('information_schema.tables'))
+        return [{ TABLE_NAME: 'FAKESTORE__PRODUCTS' }, { TABLE_NAME: 'EVENTS_OAUTH__EVENTS' }];
       if (sqlText.includes('information_schema.columns'))
         return sqlText.includes("'FAKESTORE__PRODUCTS'")
           ? ['ID', 'TITLE', 'PRICE', 'CATEGORY', '_EXTRACTED_AT'].map((name) => ({
@@ -47,6 +74,18 @@ describe('the quality step in AWS', () => {
     expect(merge).toBeGreaterThan(-1);
     expect(merge).toBeLessThan(firstCheck);
     expect(executor.statements.find((statement) => statement.includes("datediff('hour'"))).toBeDefined();
+    // The evolved column is added to CLEAN, then the table merges from all of RAW: the 5-minute task,
+    // made at deploy, merged its rows without the column.
+    const alter = executor.statements.indexOf(
+      'alter table clean.events_oauth__events add column if not exists coupon VARCHAR;',
+    );
+    const eventsMerge = executor.statements.findIndex((statement) =>
+      statement.startsWith('merge into clean.events_oauth__events'),
+    );
+    expect(alter).toBeGreaterThan(-1);
+    expect(eventsMerge).toBeGreaterThan(alter);
+    expect(executor.statements[eventsMerge]).toContain('from raw.events_oauth__events');
+    expect(executor.statements[eventsMerge]).toContain('coupon = s.coupon');
     const inserts = executor.calls.filter((call) =>
       call.sqlText.startsWith('insert into analytics.dq_check_results'),
     );

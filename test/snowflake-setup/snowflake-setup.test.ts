@@ -142,9 +142,9 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
     expect(merge).toContain('from PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_STREAM');
     expect(merge).not.toMatch(/from raw\.fakestore__carts__products\b/);
     const model = cleanModels.get('FAKESTORE__CARTS__PRODUCTS')!;
-    expect(statements).toContain(model[0]);
+    expect(statements).toContain(model.create);
     expect(statements).toContain(
-      `CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE WAREHOUSE = PIPELINE_WH AFTER PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE AS ${model[2]}`,
+      `CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE WAREHOUSE = PIPELINE_WH AFTER PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE AS ${model.prune}`,
     );
     // Child task resumed before its root, as Snowflake requires.
     const resumes = statements.filter((statement) => statement.startsWith('ALTER TASK'));

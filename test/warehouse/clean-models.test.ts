@@ -24,13 +24,22 @@ describe('CLEAN models', () => {
 
   it('split into create, merge and (for list items) delete, keyed as Snowflake names the table', () => {
     const statements = cleanModelStatements();
-    expect(statements.get('FAKESTORE__CARTS')!.map((statement) => statement.split(' ')[0])).toEqual([
-      'create',
-      'merge',
+    const kinds = (table: string) =>
+      Object.entries(statements.get(table)!).map(([kind, value]) => [
+        kind,
+        [value].flat().map((statement) => statement.split(' ')[0]),
+      ]);
+    expect(kinds('FAKESTORE__CARTS')).toEqual([
+      ['create', ['create']],
+      ['addColumns', []],
+      ['merge', ['merge']],
     ]);
-    expect(statements.get('FAKESTORE__CARTS__PRODUCTS')!.map((statement) => statement.split(' ')[0])).toEqual(
-      ['create', 'merge', 'delete'],
-    );
+    expect(kinds('FAKESTORE__CARTS__PRODUCTS')).toEqual([
+      ['create', ['create']],
+      ['addColumns', []],
+      ['merge', ['merge']],
+      ['prune', ['delete']],
+    ]);
   });
 
   it("are written out by npm run models with the checks' Snowflake SQL, for reading and for sqlfluff", () => {

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isPreconditionFailure, readJsonObject, writeJsonObject } from '../shared/s3-json';
-import type { ColumnSpec } from '../contracts/table-spec';
+import type { ColumnSpec, TableSpec } from './table-spec';
+import type { Contract } from './contract';
 
 /** One version of a table's schema: its columns and where each comes from in the record. */
 export interface SchemaVersion {
@@ -66,7 +67,36 @@ export class SchemaRegistry {
     }
   }
 
+  /**
+   * The columns earlier runs evolved in each of the contract's tables (those the contract does not
+   * name), by table name. Lineage and parent-key columns (the only names starting with `_`) are left
+   * out: writtenColumns adds them per table.
+   */
+  async evolvedColumns(contract: Contract): Promise<Record<string, ColumnSpec[]>> {
+    const evolved: Record<string, ColumnSpec[]> = {};
+    for (const table of contract.tables) {
+      const saved = await this.current(contract.source, table.name);
+      const added = (saved?.columns ?? []).filter(
+        (column) =>
+          !column.name.startsWith('_') && !table.columns.some((known) => known.name === column.name),
+      );
+      if (added.length) evolved[table.name] = added;
+    }
+    return evolved;
+  }
+
   private key(source: string, table: string, name: string): string {
     return `_schemas/${source}/${table}/${name}`;
   }
+}
+
+/**
+ * The contract's tables with the columns evolved in each added after its own: a copy, as validate's
+ * record checker adds the columns it evolves to the tables it is given.
+ */
+export function widenedTables(contract: Contract, evolved: Record<string, ColumnSpec[]>): TableSpec[] {
+  return structuredClone(contract.tables).map((table) => ({
+    ...table,
+    columns: [...table.columns, ...structuredClone(evolved[table.name] ?? [])],
+  }));
 }
