@@ -1,5 +1,8 @@
 import { Contract, loadContracts } from '../contracts/contract';
-import { ColumnSpec, ColumnType, primaryKeyColumns, writtenColumns } from '../contracts/table-spec';
+import { ColumnSpec, primaryKeyColumns, writtenColumns } from '../contracts/table-spec';
+// DuckDB's type names are Snowflake synonyms too (VARCHAR, BIGINT, DOUBLE, BOOLEAN, TIMESTAMPTZ, DATE):
+// an evolved column is added to CLEAN with the same statement in both engines.
+import { duckdbTypes } from '../shared/sql-text';
 import { SchemaRegistry, widenedTables } from '../contracts/schema-registry';
 
 /**
@@ -28,17 +31,6 @@ export interface CleanStatements {
   prune?: string;
 }
 
-/** An evolved column's type in both engines (evolve mode types by the first value: text, number, boolean, JSON). */
-const evolvedColumnTypes: Record<ColumnType, string> = {
-  string: 'VARCHAR',
-  json: 'VARCHAR',
-  integer: 'BIGINT',
-  number: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMPTZ',
-  date: 'DATE',
-};
-
 /**
  * CLEAN keeps the latest version of each record: RAW rows are ranked per primary key by extraction
  * time (then load time, file and row), the first one is merged in, replacing an older version. A child
@@ -60,7 +52,7 @@ export function cleanModels(contract: Contract, evolved: Record<string, ColumnSp
     const create = `create table if not exists clean.${name} as\nselect ${columns.join(', ')}\nfrom raw.${name}\nwhere 1 = 0;`;
     const addColumns = (evolved[table.name] ?? []).map(
       (column) =>
-        `alter table clean.${name} add column if not exists ${column.name} ${evolvedColumnTypes[column.type]};`,
+        `alter table clean.${name} add column if not exists ${column.name} ${duckdbTypes[column.type]};`,
     );
     const merge = [
       `merge into clean.${name} as t`,
