@@ -36,8 +36,6 @@ import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate, qualitySummary } from '../lambdas/quality/quality-gate';
 import { runChecks, QualityVerdict } from '../lambdas/quality/run-checks';
 
-export { localBuckets };
-
 export interface LocalRunOptions {
   dataDirectory: string;
   sources?: string[];

@@ -5,6 +5,7 @@ import { parseStepEvent } from '../shared/step-event';
 import { qualitySummarySchema, reconcileResultSchema, runRequestSchema } from '../shared/step-messages';
 import { checkBatchLoaded, LoadCheck } from './warehouse-loads';
 import { PipelineRun, recordRun } from '../warehouse/pipeline-runs';
+import { logicalDateOf } from '../shared/logical-date';
 
 export { useWarehouse } from '../warehouse/snowflake-warehouse';
 
@@ -38,9 +39,13 @@ const recordEventSchema = z.object({
     .loose(),
 });
 
-/** `2026-11-01` from a date or an ISO time, where it is one. */
-const dayOf = (text: string | undefined) =>
-  text && !Number.isNaN(Date.parse(text)) ? new Date(Date.parse(text)).toISOString().slice(0, 10) : undefined;
+function runDay(logicalDate: string | undefined, scheduledTime: string | undefined, startedAt: string) {
+  try {
+    return logicalDateOf({ logicalDate, scheduledTime }, new Date(startedAt));
+  } catch {
+    return startedAt.slice(0, 10);
+  }
+}
 
 /**
  * The run's row in ANALYTICS.PIPELINE_RUNS, its last write on every path: SUCCEEDED or PARTIAL after the
@@ -54,9 +59,9 @@ export async function recordRunInWarehouse(
   const { executor, database } = await connectedWarehouse();
   const recorded: PipelineRun = {
     batchId: input.batchId,
-    // A run that failed before its plan has no day of its own: the one it was asked for, or its start's.
-    // (Before the plan, the run's logicalDate is the input's, which may be what the plan refused.)
-    logicalDate: dayOf(run.logicalDate) ?? dayOf(input.input?.scheduledTime) ?? dayOf(input.startedAt)!,
+    // As the plan decides it; a run that failed before its plan (or on a day it refused) is recorded
+    // on the day it started.
+    logicalDate: runDay(run.logicalDate, input.input?.scheduledTime, input.startedAt),
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
     counts: run.summary,

@@ -1,5 +1,5 @@
 import { handler } from '../../lambdas/plan/handler';
-import { logicalDateOf } from '../../lambdas/plan/plan-run';
+import { logicalDateOf } from '../../lambdas/shared/logical-date';
 
 describe('plan', () => {
   const saved = process.env.PIPELINE_SOURCES;
