@@ -227,11 +227,18 @@ export class PipelineStack extends Stack {
       reconcile: fn('reconcile', config.memoryMb.small),
       // The sources travel with the handler: their checks, and the contracts CLEAN's models come from.
       // The schema registry (transformed/_schemas/) says which columns CLEAN's models gained by evolve mode.
+      // It publishes to CLEAN and rebuilds ANALYTICS, whose models (sql/models/analytics) travel with it.
       quality: fn(
         'quality',
         config.memoryMb.small,
         { TRANSFORMED_BUCKET: transformed.bucketName, ...snowflakeEnvironment(config.snowflake) },
-        withSources,
+        {
+          ...withSources,
+          filesNextToHandler: {
+            ...withSources.filesNextToHandler,
+            'sql/models/analytics': 'sql/models/analytics',
+          },
+        },
       ),
       notify: fn('notify', config.memoryMb.small, { ALERTS_TOPIC_ARN: this.alerts.topic.topicArn }),
       commitState: fn('commit-state', config.memoryMb.small, { STATE_BUCKET: raw.bucketName }),

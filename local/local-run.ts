@@ -14,7 +14,14 @@ import { handler as reconcile } from '../lambdas/reconcile/handler';
 import { handler as commitState, resetContainer as resetCommit } from '../lambdas/commit-state/handler';
 import { handler as runLease, resetContainer as resetLease } from '../lambdas/run-lease/handler';
 import { buildRunNotice, RunNotice, RunNoticeInput } from '../lambdas/notify/run-notice';
-import type { ExtractResult, ReconcileResult, ValidateResult } from '../lambdas/shared/step-messages';
+import {
+  ExtractResult,
+  QualityEvent,
+  qualityEventSchema,
+  ReconcileResult,
+  ValidateResult,
+} from '../lambdas/shared/step-messages';
+import { parseStepEvent } from '../lambdas/shared/step-event';
 import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
 import {
   runExecution,
@@ -34,7 +41,9 @@ import { failedLoadsError } from '../lambdas/load-audit/warehouse-loads';
 import { catalogueChecks, loadChecks } from '../lambdas/quality/check-config';
 import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate, qualitySummary } from '../lambdas/quality/quality-gate';
-import { runChecks, QualityVerdict } from '../lambdas/quality/run-checks';
+import type { QualityVerdict } from '../lambdas/quality/run-checks';
+import { PublishOutcome, writeAuditPublish } from '../lambdas/quality/write-audit-publish';
+import { loadAnalyticsModels } from '../lambdas/warehouse/analytics-models';
 
 export interface LocalRunOptions {
   dataDirectory: string;
@@ -167,12 +176,11 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     status = outcome.status;
     if (outcome.status === 'FAILED') error = { name: outcome.error, cause: outcome.cause };
 
-    // The quality step loaded and modelled already; a run that failed before it has not.
+    // In AWS Snowpipe loads every file written, whatever the run's outcome: RAW locally too. What a
+    // failed run wrote is not published (only a run's quality step publishes, and only what passes).
     if (!observed.quality) {
       printer.loadingAfterFailure();
       await snowpipe.refresh();
-      await warehouse.buildClean(await cleanModels());
-      await warehouse.buildAnalytics();
     }
     // The run's row, as the record step writes it in AWS (the same statement), its outcome by the same rule.
     await warehouse.recordRun({
@@ -270,8 +278,10 @@ function localTaskHandlers(
       printer.reconciled(counts);
       return counts;
     }) as TaskHandler,
-    // After the load, as in AWS: here the local Snowpipe and the models, then the checks on DuckDB.
-    [STATE.quality]: (async (event: { batchId: string }) => {
+    // After the load, as in AWS: here the local Snowpipe and the stream's merge task first, then the
+    // step's own work, write-audit-publish, with the same function and statements on DuckDB.
+    [STATE.quality]: (async (message: QualityEvent) => {
+      const event = parseStepEvent(qualityEventSchema, message, 'quality', '{ batchId, logicalDate }');
       printer.qualityStarted();
       await snowpipe.refresh();
       // As in AWS, where the load check fails the run on a file of its batch Snowflake refused; other
@@ -279,16 +289,27 @@ function localTaskHandlers(
       const ownFailures = snowpipe.failuresWhere((key) => key.includes(`/batch=${event.batchId}/`));
       if (ownFailures.length)
         throw failedLoadsError(ownFailures.map((failure) => ({ file: failure.key, error: failure.error })));
-      await warehouse.buildClean(await cleanModels());
-      await warehouse.buildAnalytics();
-      const quality = (observed.quality = await runChecks(
-        warehouse.executor(),
-        options.checksDirectory ? loadChecks(options.checksDirectory) : catalogueChecks(),
-        duckdbDialect,
-        event.batchId,
-      ));
-      printer.checked(quality);
-      return qualityGate(quality);
+      const models = await cleanModels();
+      await warehouse.mergeStreamed(models);
+      const session = await warehouse.session();
+      let outcome: PublishOutcome;
+      try {
+        outcome = await writeAuditPublish({
+          executor: session,
+          dialect: duckdbDialect,
+          batchId: event.batchId,
+          logicalDate: event.logicalDate,
+          cleanModels: models,
+          checks: options.checksDirectory ? loadChecks(options.checksDirectory) : catalogueChecks(),
+          analyticsModels: loadAnalyticsModels(),
+        });
+      } finally {
+        session.close();
+      }
+      observed.quality = outcome;
+      printer.checked(outcome);
+      printer.published(outcome);
+      return qualityGate(outcome);
     }) as TaskHandler,
     [STATE.notifySuccess]: notify as TaskHandler,
     [STATE.notifyFailure]: notify as TaskHandler,

@@ -1,5 +1,6 @@
 import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
 import type { RunNotice } from '../lambdas/notify/run-notice';
+import type { PublishOutcome } from '../lambdas/quality/write-audit-publish';
 import type { QualityVerdict } from '../lambdas/quality/run-checks';
 import type {
   ExtractResult,
@@ -82,7 +83,24 @@ export class RunPrinter {
   }
 
   qualityStarted(): void {
-    this.heading('Quality (checks on CLEAN, in DuckDB)');
+    this.heading('Quality (write, audit, publish: the batch merged into CLEAN and checked, in DuckDB)');
+  }
+
+  published(outcome: PublishOutcome): void {
+    if (!outcome.analytics) {
+      this.print(
+        '  Held back: the gate failed, so CLEAN and ANALYTICS are as they were (the batch stays in RAW)',
+      );
+      return;
+    }
+    const { built, skipped } = outcome.analytics;
+    this.print(
+      `  Published to CLEAN: ${outcome.published.join(', ') || 'nothing new'}; ANALYTICS rebuilt: ${plural(built.length, 'model')}`,
+    );
+    for (const { model, missing } of skipped)
+      this.print(
+        `  ANALYTICS ${model} not built: it reads ${missing.join(', ')}, which the warehouse does not have`,
+      );
   }
 
   checked(quality: QualityVerdict): void {
@@ -113,7 +131,7 @@ export class RunPrinter {
   }
 
   loadingAfterFailure(): void {
-    this.print('Load (local Snowpipe: s3://transformed → DuckDB RAW) and models (CLEAN, ANALYTICS)');
+    this.print('Load (local Snowpipe: s3://transformed → DuckDB RAW; nothing is published to CLEAN)');
   }
 
   loaded(files: Array<{ rows: number }>, failedFiles: number): void {

@@ -14,6 +14,13 @@ export interface Dialect {
   columnsOf(table: string): string;
   /** A string literal (Snowflake reads `\` in one as an escape, DuckDB does not). */
   stringLiteral(text: string): string;
+  /**
+   * Ends a transaction an interrupted invocation left open on a reused session (Snowflake's connection
+   * outlives an invocation; a ROLLBACK with none open does nothing there, while DuckDB's would fail).
+   */
+  endLeftoverTransaction?: string;
+  /** The table names of a schema (`raw`, `clean`, `analytics`), lower-case, one per row as `table_name`. */
+  tablesIn(schema: string): string;
 }
 
 export const duckdbDialect: Dialect = {
@@ -24,6 +31,8 @@ export const duckdbDialect: Dialect = {
   columnsOf: (table) =>
     `select lower(column_name) as column_name from information_schema.columns where table_schema = 'clean' and table_name = '${table}'`,
   stringLiteral: sqlString,
+  tablesIn: (schema) =>
+    `select lower(table_name) as table_name from information_schema.tables where table_schema = '${schema}'`,
 };
 
 export const snowflakeDialect: Dialect = {
@@ -34,4 +43,7 @@ export const snowflakeDialect: Dialect = {
   columnsOf: (table) =>
     `select lower(column_name) as column_name from information_schema.columns where table_schema = 'CLEAN' and table_name = '${table.toUpperCase()}'`,
   stringLiteral: snowflakeString,
+  endLeftoverTransaction: 'rollback',
+  tablesIn: (schema) =>
+    `select lower(table_name) as table_name from information_schema.tables where table_schema = '${schema.toUpperCase()}'`,
 };

@@ -46,6 +46,20 @@ export async function runChecks(
   batchId: string,
   now: Date = new Date(),
 ): Promise<QualityVerdict> {
+  const outcome = await evaluateChecks(executor, checks, dialect);
+  await recordCheckResults(executor, outcome.results, batchId, now);
+  return outcome;
+}
+
+/**
+ * Every check whose CLEAN table exists, judged by reading only: the audit of write-audit-publish runs
+ * it inside the transaction that holds the batch, before anything is kept.
+ */
+export async function evaluateChecks(
+  executor: SqlExecutor,
+  checks: readonly Check[],
+  dialect: Dialect,
+): Promise<QualityVerdict> {
   const results: CheckResult[] = [];
   const columnsByTable = new Map<string, Set<string>>();
   const columnsOf = async (table: string) => {
@@ -76,6 +90,25 @@ export async function runChecks(
       ...(judged.failingKeys && !judged.passed ? { failingKeys: judged.failingKeys } : {}),
     });
   }
+  const verdict: CheckStatus = results.some((result) => result.status === 'fail')
+    ? 'fail'
+    : results.some((result) => result.status === 'warn')
+      ? 'warn'
+      : 'pass';
+  return { verdict, results };
+}
+
+/**
+ * The results' rows in ANALYTICS.DQ_CHECK_RESULTS, replacing any a retried step wrote for the batch:
+ * kept whatever the verdict, so a held-back batch says why.
+ */
+export async function recordCheckResults(
+  executor: SqlExecutor,
+  results: readonly CheckResult[],
+  batchId: string,
+  now: Date = new Date(),
+): Promise<void> {
+  await executor.execute('delete from analytics.dq_check_results where batch_id = ?', [batchId]);
   // One statement per hundred rows, not one per check: each is a round trip to Snowflake.
   for (let start = 0; start < results.length; start += RESULT_ROWS_PER_INSERT) {
     const rows = results.slice(start, start + RESULT_ROWS_PER_INSERT);
@@ -94,12 +127,6 @@ export async function runChecks(
       ]),
     );
   }
-  const verdict: CheckStatus = results.some((result) => result.status === 'fail')
-    ? 'fail'
-    : results.some((result) => result.status === 'warn')
-      ? 'warn'
-      : 'pass';
-  return { verdict, results };
 }
 
 interface Judgement {

@@ -234,7 +234,10 @@ export type ReconcileResult = z.infer<typeof reconcileResultSchema>;
 
 // quality → notify
 
-export const qualityEventSchema = z.object({ batchId: z.string().min(1) });
+export const qualityEventSchema = z.object({
+  batchId: z.string().min(1),
+  logicalDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day, YYYY-MM-DD'),
+});
 export type QualityEvent = z.input<typeof qualityEventSchema>;
 
 export const qualitySummarySchema = z.object({

@@ -1,20 +1,14 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../warehouse/snowflake-connection';
-import { loadAnalyticsModels, loadMigrations } from '../warehouse/migrations';
+import { loadMigrations } from '../warehouse/migrations';
+import { sqlDirectory } from '../warehouse/sql-directory';
 import { cleanModelStatements } from '../warehouse/clean-models';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
 import type { SnowpipeProperties } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
-
-/** The bundle carries sql/ next to it (copied at bundling); from source it is the repository's. */
-export function sqlDirectory(): string {
-  const bundled = join(__dirname, 'sql');
-  return existsSync(bundled) ? bundled : join(__dirname, '..', '..', 'sql');
-}
 
 /** The custom resource's properties: one JSON document (CloudFormation would turn numbers into strings). */
 function propertiesOf(resourceProperties: Record<string, unknown> | undefined): SnowpipeProperties {
@@ -60,7 +54,6 @@ export async function onEvent(
         warehouse: properties.warehouse.toUpperCase(),
       }),
       cleanModels: cleanModelStatements(),
-      analyticsModels: loadAnalyticsModels(join(sqlDirectory(), 'models', 'analytics')),
     });
     switch (event.RequestType) {
       case 'Create':

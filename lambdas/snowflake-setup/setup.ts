@@ -21,8 +21,6 @@ export interface SetupDeps {
   migrations: Migration[];
   /** The CLEAN models by table (upper case): the create-table, merge and (child tables) delete statements. */
   cleanModels: Map<string, CleanStatements>;
-  /** sql/models/analytics by model name (upper case): one statement each. */
-  analyticsModels: Map<string, string>;
   logger: PipelineLogger;
 }
 
@@ -61,7 +59,6 @@ export class SnowpipeSetup {
       await this.reportLoadErrors(objects, properties.tables);
       await this.migrate(objects);
       for (const table of properties.tables) await this.createCleanModel(objects, table);
-      await this.createAnalyticsTasks(objects);
       await this.maskPersonalData(objects, properties.tables);
       return await this.attributes(objects);
     } catch (error) {
@@ -109,7 +106,7 @@ export class SnowpipeSetup {
       await this.run(objects.dropPipe(table));
     await this.reportLoadErrors(objects, properties.tables);
     await this.migrate(objects);
-    if (previous.modelsVersion !== properties.modelsVersion) await this.createAnalyticsTasks(objects);
+    if (previous.publishedBy !== 'run') await this.retireUnauditedMerges(objects, properties.tables);
     await this.maskPersonalData(objects, properties.tables);
     return this.attributes(objects);
   }
@@ -120,18 +117,18 @@ export class SnowpipeSetup {
   }
 
   private objectsOf(properties: SnowpipeProperties): SnowpipeObjects {
-    return new SnowpipeObjects(properties, [...this.deps.analyticsModels.keys()]);
+    return new SnowpipeObjects(properties);
   }
 
-  private async createAnalyticsTasks(objects: SnowpipeObjects): Promise<void> {
-    await this.run(`USE DATABASE ${objects.database}`);
-    for (const [model, statement] of this.deps.analyticsModels) {
-      await this.run(
-        objects.createAnalyticsTask(model, statement),
-        `DROP TASK IF EXISTS ${objects.analyticsTask(model)}`,
-      );
-      await this.run(`ALTER TASK ${objects.analyticsTask(model)} RESUME`);
-    }
+  /**
+   * The Update from a version whose tasks published every batch table to CLEAN, and rebuilt ANALYTICS,
+   * outside the run and its gate: those tasks and streams go; the runs publish from now on.
+   */
+  private async retireUnauditedMerges(objects: SnowpipeObjects, tables: RawTableSpec[]): Promise<void> {
+    for (const table of tables.filter((table) => !SnowpipeObjects.streamed(table)))
+      for (const statement of objects.dropBatchMerge(table)) await this.run(statement);
+    for (const task of await this.run(objects.showRefreshTasks()))
+      await this.run(objects.dropRefreshTask(String(task.name)));
   }
 
   private async createTableAndPipe(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
@@ -140,8 +137,9 @@ export class SnowpipeSetup {
   }
 
   /**
-   * CLEAN for one RAW table: a stream of what arrives, the CLEAN table, and a task that runs the model's
-   * MERGE on the stream's rows (plus, for list items, one that prunes items of replaced versions).
+   * CLEAN for one RAW table: the CLEAN table, which the runs' quality step publishes batches to. The
+   * stream's table is merged as it arrives instead: a stream of what lands, and a task that runs the
+   * model's MERGE on the stream's rows (plus, for list items, one that prunes replaced versions' items).
    */
   private async createCleanModel(objects: SnowpipeObjects, table: RawTableSpec): Promise<void> {
     const model = this.deps.cleanModels.get(table.name);
@@ -150,9 +148,10 @@ export class SnowpipeSetup {
         `no CLEAN model for ${table.name}: its source folder (with the contract the model comes from) is not bundled with this function; redeploy`,
       );
     const { create: createTable, merge, prune } = model;
-    await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`);
     await this.run(`USE DATABASE ${objects.database}`);
     await this.run(createTable);
+    if (!SnowpipeObjects.streamed(table)) return;
+    await this.run(objects.createStream(table), `DROP STREAM IF EXISTS ${objects.stream(table)}`);
     await this.run(objects.suspendTask(table));
     await this.run(
       objects.createMergeTask(table, merge),

@@ -16,6 +16,11 @@ export interface CleanModel {
   rawTable: string;
   /** The CLEAN table a child model's rows must agree with (its parent), if any. */
   parentTable?: string;
+  /**
+   * Its rows come from the streaming path (Firehose), merged as they arrive (a Snowflake task on the
+   * RAW table's stream), not by a run's quality step.
+   */
+  streamed: boolean;
   /** Its statements by what each does (Snowflake's setup and quality step run them one by one). */
   statements: CleanStatements;
   /** The whole model as one script (DuckDB runs it; `npm run models` writes it out). */
@@ -27,6 +32,8 @@ export interface CleanStatements {
   /** The columns evolve mode added since the contract, added to an existing CLEAN table. */
   addColumns: string[];
   merge: string;
+  /** The merge of one batch's rows only (bound: its `_batch_id`): what a run publishes. */
+  mergeBatch: string;
   /** For list items: the rows of parent versions CLEAN no longer holds. */
   prune?: string;
 }
@@ -54,19 +61,23 @@ export function cleanModels(contract: Contract, evolved: Record<string, ColumnSp
       (column) =>
         `alter table clean.${name} add column if not exists ${column.name} ${duckdbTypes[column.type]};`,
     );
-    const merge = [
-      `merge into clean.${name} as t`,
-      `using (`,
-      `    select ${columns.join(', ')}`,
-      `    from raw.${name}`,
-      `    qualify ${latest}`,
-      `) as s`,
-      `on ${key.map((column) => `t.${column} = s.${column}`).join(' and ')}`,
-      `when matched and s._extracted_at >= t._extracted_at then update set`,
-      columns.map((column) => `    ${column} = s.${column}`).join(',\n'),
-      `when not matched then insert (${columns.join(', ')})`,
-      `values (${columns.map((column) => `s.${column}`).join(', ')});`,
-    ].join('\n');
+    const mergeOf = (rows: string[]) =>
+      [
+        `merge into clean.${name} as t`,
+        `using (`,
+        `    select ${columns.join(', ')}`,
+        `    from raw.${name}`,
+        ...rows,
+        `    qualify ${latest}`,
+        `) as s`,
+        `on ${key.map((column) => `t.${column} = s.${column}`).join(' and ')}`,
+        `when matched and s._extracted_at >= t._extracted_at then update set`,
+        columns.map((column) => `    ${column} = s.${column}`).join(',\n'),
+        `when not matched then insert (${columns.join(', ')})`,
+        `values (${columns.map((column) => `s.${column}`).join(', ')});`,
+      ].join('\n');
+    const merge = mergeOf([]);
+    const mergeBatch = mergeOf(['    where _batch_id = ?']);
     const join = parentKey.map((column) => `p.${column} = c._parent_${column}`).join(' and ');
     const prune = isChild
       ? `delete from clean.${name} as c\nwhere not exists (\n    select 1 from clean.${mainName} as p\n    where ${join} and p._record_hash = c._record_hash\n);`
@@ -76,7 +87,8 @@ export function cleanModels(contract: Contract, evolved: Record<string, ColumnSp
       table: name,
       rawTable: `raw.${name}`,
       ...(isChild ? { parentTable: `clean.${mainName}` } : {}),
-      statements: { create, addColumns, merge, ...(prune ? { prune } : {}) },
+      streamed: contract.source === 'stream',
+      statements: { create, addColumns, merge, mergeBatch, ...(prune ? { prune } : {}) },
       sql: `${[header, create, ...addColumns, merge, ...(prune ? [prune] : [])].join('\n\n')}\n`,
     };
   });

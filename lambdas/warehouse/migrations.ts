@@ -50,14 +50,3 @@ export function splitStatements(text: string): string[] {
     .map((statement) => statement.trim())
     .filter(Boolean);
 }
-
-/** The ANALYTICS models (sql/models/analytics), by model name in upper case: one statement each. */
-export function loadAnalyticsModels(directory: string): Map<string, string> {
-  const models = new Map<string, string>();
-  for (const file of readdirSync(directory).filter((name) => name.endsWith('.sql'))) {
-    const [statement, ...more] = splitStatements(readFileSync(join(directory, file), 'utf8'));
-    if (!statement || more.length) throw new Error(`${file} must hold exactly one statement`);
-    models.set(file.replace(/\.sql$/, '').toUpperCase(), statement);
-  }
-  return models;
-}

@@ -35,8 +35,15 @@ export interface SnowpipeProperties {
   tables: RawTableSpec[];
   /** `retain` leaves the database (and its data) when the stack is deleted. */
   removalPolicy: 'retain' | 'destroy';
-  /** Hash of sql/models: a changed ANALYTICS model makes CloudFormation call Update, which re-creates its task. */
+  /** Hash of the CLEAN models: a changed model makes CloudFormation call Update. */
   modelsVersion?: string;
+  /**
+   * `run`: a run's quality step publishes the batch tables to CLEAN and rebuilds ANALYTICS (write,
+   * audit, publish); only the stream's table is merged by a task. Absent in stacks deployed before
+   * that, which the Update to this version clears of their batch tables' streams and MERGE tasks and
+   * their ANALYTICS refresh tasks.
+   */
+  publishedBy?: 'run';
   /** Hash of sql/migrations: a new migration makes CloudFormation call Update, which applies it. */
   migrationsVersion?: string;
   /**
@@ -80,11 +87,7 @@ export class SnowpipeObjects {
   /** The notification integration the pipes send their load errors through (when `loadErrors` is set). */
   readonly errorIntegration?: string;
 
-  constructor(
-    private readonly properties: SnowpipeProperties,
-    /** Names of the ANALYTICS models whose refresh tasks Delete drops. */
-    private readonly analyticsModels: readonly string[] = [],
-  ) {
+  constructor(private readonly properties: SnowpipeProperties) {
     this.database = checkedIdentifier(properties.database, 'database');
     this.integration = checkedIdentifier(properties.integrationName, 'integration name');
     this.fileFormat = `${this.database}.RAW.PARQUET_FORMAT`;
@@ -196,6 +199,11 @@ export class SnowpipeObjects {
     return `${this.database}.RAW.${checkedIdentifier(spec.name, 'table')}_STREAM`;
   }
 
+  /** A table the streaming path fills (Firehose's JSON lines): a task merges it into CLEAN as it arrives. */
+  static streamed(spec: RawTableSpec): boolean {
+    return spec.format === 'jsonl';
+  }
+
   /** What is new in a RAW table since CLEAN last merged it (rows are only ever appended to RAW). */
   createStream(spec: RawTableSpec): string {
     return `CREATE STREAM IF NOT EXISTS ${this.stream(spec)} ON TABLE ${this.table(spec)} APPEND_ONLY = TRUE`;
@@ -232,13 +240,25 @@ export class SnowpipeObjects {
     return this.addColumns(spec, added).map((statement) => statement.replace('.RAW.', '.CLEAN.'));
   }
 
-  analyticsTask(model: string): string {
-    return `${this.database}.ANALYTICS.${checkedIdentifier(model, 'model')}_REFRESH`;
+  /**
+   * What a stack deployed before write-audit-publish ran for a batch table: the stream and the tasks
+   * that merged it into CLEAN every five minutes, unaudited. Children before their root.
+   */
+  dropBatchMerge(spec: RawTableSpec): string[] {
+    return [
+      `DROP TASK IF EXISTS ${this.task(spec, 'PRUNE')}`,
+      `DROP TASK IF EXISTS ${this.task(spec, 'MERGE')}`,
+      `DROP STREAM IF EXISTS ${this.stream(spec)}`,
+    ];
   }
 
-  /** An ANALYTICS model (sql/models/analytics) rebuilt every morning, after the daily run has loaded. */
-  createAnalyticsTask(model: string, statement: string): string {
-    return `CREATE OR REPLACE TASK ${this.analyticsTask(model)} WAREHOUSE = ${checkedIdentifier(this.properties.warehouse, 'warehouse')} SCHEDULE = 'USING CRON 0 8 * * * UTC' AS ${statement}`;
+  /** The ANALYTICS refresh tasks of such a stack (each model rebuilt at 08:00 UTC, outside any run). */
+  showRefreshTasks(): string {
+    return `SHOW TASKS LIKE '%_REFRESH' IN SCHEMA ${this.database}.ANALYTICS`;
+  }
+
+  dropRefreshTask(name: string): string {
+    return `DROP TASK IF EXISTS ${this.database}.ANALYTICS.${checkedIdentifier(name, 'task')}`;
   }
 
   /** Personal columns of the CLEAN table masked for every role but TRANSFORMER (policies: migration V003). */
@@ -262,7 +282,6 @@ export class SnowpipeObjects {
   /** What Delete removes: pipes, stage, format and integration always; the database (data) only on `destroy`. */
   dropAll(): string[] {
     return [
-      ...this.analyticsModels.map((model) => `DROP TASK IF EXISTS ${this.analyticsTask(model)}`),
       ...this.properties.tables.flatMap((spec) => [
         `DROP TASK IF EXISTS ${this.task(spec, 'PRUNE')}`,
         `DROP TASK IF EXISTS ${this.task(spec, 'MERGE')}`,

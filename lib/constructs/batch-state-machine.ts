@@ -418,10 +418,14 @@ export class BatchStateMachine extends Construct {
       resultPath: JsonPath.DISCARD,
     });
     notifySuccess.next(new Succeed(this, STATE.succeeded, { stateName: STATE.succeeded }));
-    // After the load: every data-quality check; a failed `fail` check fails the run (through the
-    // failure notice, which lists them), warnings ride along to the success notice.
+    // After the load: write, audit, publish. The batch is merged into CLEAN and checked in one
+    // transaction, kept only if the gate passes; then ANALYTICS is rebuilt. A failed `fail` check fails
+    // the run (through the failure notice, which lists them); warnings ride along to the success notice.
     const quality = this.invoke(STATE.quality, functions.quality, {
-      payload: TaskInput.fromObject({ batchId: JsonPath.stringAt('$.batchId') }),
+      payload: TaskInput.fromObject({
+        batchId: JsonPath.stringAt('$.batchId'),
+        logicalDate: JsonPath.stringAt('$.logicalDate'),
+      }),
       resultPath: '$.quality',
     });
     // State advances last: only a run that got this far moves the incremental cursors; the success

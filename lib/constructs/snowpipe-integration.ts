@@ -117,11 +117,10 @@ export class SnowpipeIntegration extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: { SNOWFLAKE_DISABLE_MINICORE: 'true' },
-      // The migrations, the ANALYTICS models and the sources (the contracts CLEAN's models come from)
-      // travel with the handler, which reads them next to itself.
+      // The migrations and the sources (the contracts CLEAN's models come from) travel with the
+      // handler, which reads them next to itself.
       filesNextToHandler: {
         'sql/migrations': 'sql/migrations',
-        'sql/models/analytics': 'sql/models/analytics',
         ...sourceFoldersNextToHandler(),
       },
     });
@@ -166,11 +165,12 @@ export class SnowpipeIntegration extends Construct {
       bucketName: props.transformedBucket.bucketName,
       tables: rawTablesOf(props.contracts),
       removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain', // what the handler drops on Delete
-      // A changed model or a new migration changes the properties, so CloudFormation runs Update.
-      modelsVersion: versionOf([
-        ...catalogueCleanModels(props.contracts).map((model): [string, string] => [model.table, model.sql]),
-        ...sqlFiles('models', 'analytics'),
-      ]),
+      // A changed CLEAN model or a new migration changes the properties, so CloudFormation runs Update.
+      // (ANALYTICS' models are run by each run's quality step, from its own bundle.)
+      modelsVersion: versionOf(
+        catalogueCleanModels(props.contracts).map((model): [string, string] => [model.table, model.sql]),
+      ),
+      publishedBy: 'run',
       migrationsVersion: versionOf(sqlFiles('migrations')),
       loadErrors: {
         topicArn: this.loadErrorsTopic.topicArn,

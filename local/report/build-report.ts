@@ -92,8 +92,8 @@ export async function buildReport(warehouse: LocalWarehouse, generatedAt = new D
     value: [...byCheck.values()].filter((history) => history.at(-1)!.status === status).length,
   }));
 
-  const freshness = (await tableExists(warehouse, 'analytics', 'data_freshness'))
-    ? await warehouse.rows('select * from analytics.data_freshness order by table_name')
+  const freshness = (await tableExists(warehouse, 'analytics', 'vw_data_freshness'))
+    ? await warehouse.rows('select * from analytics.vw_data_freshness order by table_name')
     : [];
 
   return `<!doctype html>
@@ -118,13 +118,14 @@ ${barChart('Checks by latest status', statusCounts, '#555')}
 ${htmlTable(['table', 'check', 'status', 'metric', 'expected', 'failing keys', 'history'], checkRows)}
 <h2 id="freshness">Freshness</h2>
 ${htmlTable(
-  ['table', 'last extracted', 'last loaded', 'hours since extract', 'RAW rows'],
+  ['table', 'status', 'newest extracted', 'last published', 'age (minutes)', 'stale after (hours)'],
   freshness.map((row) => [
     escape(row.table_name),
+    escape(row.freshness_status),
     time(row.last_extracted_at),
-    time(row.last_loaded_at),
-    escape(row.hours_since_extract),
-    escape(row.raw_rows),
+    time(row.last_published_at),
+    escape(row.event_age_minutes),
+    escape(row.stale_after_hours),
   ]),
 )}
 </body></html>

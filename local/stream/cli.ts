@@ -54,7 +54,7 @@ Accepted events reach raw.stream__events within 5 s: npm run sql -- "select coun
     await firehose.flush();
     await snowpipe.refresh();
     try {
-      await warehouse((opened) => opened.buildClean());
+      await warehouse((opened) => opened.mergeStreamed());
     } catch (error) {
       console.error(`CLEAN not rebuilt (${(error as Error).message}); the next npm start builds it`);
     }

@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { duckdbTypes, sqlName, sqlString } from '../../lambdas/shared/sql-text';
 import { loadContracts } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
-import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
+import type { SqlBind, SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
+import { splitStatements } from '../../lambdas/warehouse/migrations';
+import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
 import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
 import type { RunOutcome } from '../../lambdas/shared/run-outcome';
 
@@ -72,13 +74,22 @@ async function createWhenFree(path: string, options: OpenOptions): Promise<DuckD
   }
 }
 
-/** The ANALYTICS models, written by hand, which Snowflake runs too (CLEAN's are generated from the contracts). */
-export const analyticsModelsDirectory = join(__dirname, '..', '..', 'sql', 'models', 'analytics');
+async function rowsOf(
+  connection: DuckDBConnection,
+  sql: string,
+  values?: SqlBind[],
+): Promise<Record<string, unknown>[]> {
+  const reader = await connection.runAndReadAll(sql, values as DuckDBValue[] | undefined);
+  return reader.getRowObjectsJS() as Record<string, unknown>[];
+}
+
+const tableLoadsMigration = join(sqlDirectory(), 'migrations', 'V005__table_loads.sql');
 
 /**
  * The local warehouse: one DuckDB file with Snowflake's three layers. RAW gets each transformed Parquet
  * file as it arrives, once (the load history is Snowpipe's "a file loads once"); CLEAN keeps the latest
- * version of each record by primary key; ANALYTICS holds the models in sql/models/analytics.
+ * version of each record by primary key, published by each run's quality step; ANALYTICS holds the
+ * models in sql/models/analytics, rebuilt after each publish.
  */
 export class LocalWarehouse {
   private constructor(
@@ -112,10 +123,15 @@ export class LocalWarehouse {
       );
       -- Warehouse files from before failed runs kept their step (sql/migrations/V004 in Snowflake).
       alter table analytics.pipeline_runs add column if not exists failed_step varchar;
+      -- A day is a UTC day, as Snowflake casts the pipeline's TIMESTAMP_TZ values (all UTC) to dates.
+      set TimeZone = 'UTC';
       create table if not exists analytics.dq_check_results (
         batch_id varchar not null, table_name varchar not null, check_name varchar not null, severity varchar not null,
         status varchar not null, metric_value double, threshold varchar, failing_keys varchar, checked_at timestamptz not null
       );`);
+    // Written in the SQL both engines read: the same file Snowflake's setup applies.
+    for (const statement of splitStatements(readFileSync(tableLoadsMigration, 'utf8')))
+      await connection.run(statement);
     return warehouse;
   }
 
@@ -184,64 +200,34 @@ export class LocalWarehouse {
   }
 
   /**
-   * CLEAN from RAW with the models generated from the contracts (the same SQL Snowflake's tasks run):
-   * each record's latest version by primary key, child rows following the parent version kept. A model
-   * runs once its RAW table exists; parents before children.
+   * The streaming path's CLEAN tables brought up to date, as Snowflake's task on the RAW table's stream
+   * does every five minutes (the same MERGE, over all of RAW: the merge keeps the latest version, so
+   * rows merged before change nothing). Batch tables are published only by a run's quality step.
    */
-  async buildClean(models = catalogueCleanModels()): Promise<string[]> {
-    const built: string[] = [];
+  async mergeStreamed(models = catalogueCleanModels()): Promise<string[]> {
+    const merged: string[] = [];
     const rawTables = new Set(
       (await this.rows(`select table_name from information_schema.tables where table_schema = 'raw'`)).map(
         (row) => String(row.table_name),
       ),
     );
-    for (const model of models) {
-      if (!rawTables.has(model.table)) continue;
+    for (const model of models.filter((model) => model.streamed && rawTables.has(model.table))) {
       await this.connection.run(model.sql);
-      built.push(model.table);
+      merged.push(model.table);
     }
-    return built;
+    return merged;
   }
 
-  /** ANALYTICS: the models in sql/models/analytics whose CLEAN inputs exist, plus per-table counts and freshness. */
-  async buildAnalytics(): Promise<string[]> {
-    const built: string[] = [];
-    const clean = (
-      await this.rows(`select table_name from information_schema.tables where table_schema = 'clean'`)
-    ).map((row) => String(row.table_name));
-    for (const file of readdirSync(analyticsModelsDirectory)
-      .filter((name) => name.endsWith('.sql'))
-      .sort()) {
-      const sql = readFileSync(join(analyticsModelsDirectory, file), 'utf8');
-      const needs = [...sql.matchAll(/clean\.([a-z0-9_]+)/g)].map((match) => match[1]!);
-      if (!needs.every((table) => clean.includes(table))) continue;
-      await this.connection.run(sql);
-      built.push(file.replace(/\.sql$/, ''));
-    }
-    const mainTables = clean.filter((table) => table.split('__').length === 2);
-    if (mainTables.length) {
-      // A pulled record's day is its raw page's dt=; a streamed event's (no raw page) is the day it arrived.
-      const perTable = (select: (table: string) => string) => mainTables.map(select).join('\nunion all\n');
-      await this.connection.run(`create or replace table analytics.daily_record_counts as
-        select source, table_name, logical_date, sum(records)::bigint as records from (
-          ${perTable(
-            (
-              table,
-            ) => `select ${sqlString(table.split('__')[0]!)} as source, ${sqlString(table)} as table_name,
-             coalesce(try_cast(regexp_extract(_source_key, 'dt=([0-9-]+)', 1) as date), cast(_extracted_at as date)) as logical_date, count(*) as records
-             from raw.${sqlName(table)} group by all`,
-          )}
-        ) group by all order by logical_date, source, table_name`);
-      await this.connection.run(`create or replace table analytics.data_freshness as
-        select *, date_diff('hour', last_extracted_at, now()) as hours_since_extract from (
-          ${perTable(
-            (table) => `select ${sqlString(table)} as table_name, max(_extracted_at) as last_extracted_at,
-             max(_loaded_at) as last_loaded_at, count(*) as raw_rows from raw.${sqlName(table)}`,
-          )}
-        ) order by table_name`);
-      built.push('daily_record_counts', 'data_freshness');
-    }
-    return built;
+  /**
+   * A connection of its own, for a transaction (the quality step's write-audit-publish) that the local
+   * Snowpipe's loads, on the main connection, must not join.
+   */
+  async session(): Promise<SqlExecutor & { close(): void }> {
+    const connection = await this.instance.connect();
+    return {
+      execute: (sqlText, binds) => rowsOf(connection, sqlText, binds),
+      close: () => connection.closeSync(),
+    };
   }
 
   /** The run's row in ANALYTICS.PIPELINE_RUNS: the statement the Snowflake step runs, on DuckDB. */
@@ -252,12 +238,8 @@ export class LocalWarehouse {
     return recordRun(this.executor(), sqlName(database), run);
   }
 
-  async rows(
-    sql: string,
-    values?: Array<string | number | boolean | null>,
-  ): Promise<Record<string, unknown>[]> {
-    const reader = await this.connection.runAndReadAll(sql, values as DuckDBValue[] | undefined);
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  rows(sql: string, values?: SqlBind[]): Promise<Record<string, unknown>[]> {
+    return rowsOf(this.connection, sql, values);
   }
 
   async tableCounts(schema: 'raw' | 'clean' | 'analytics'): Promise<Array<{ table: string; rows: number }>> {

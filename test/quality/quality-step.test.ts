@@ -37,7 +37,7 @@ describe('the quality step in AWS', () => {
 
   it('answers skipped where no Snowflake is configured (local mode checks DuckDB instead)', async () => {
     delete process.env.SNOWFLAKE_DATABASE;
-    await expect(handler({ batchId: 'run-1' })).resolves.toEqual({
+    await expect(handler({ batchId: 'run-1', logicalDate: '2026-12-07' })).resolves.toEqual({
       verdict: 'skipped',
       checks: 0,
       failed: [],
@@ -45,51 +45,79 @@ describe('the quality step in AWS', () => {
     });
   });
 
-  it('brings CLEAN up to date from the streams, runs the checks in Snowflake SQL and keeps each result', async () => {
+  /**
+   * Snowflake with fakestore__products and events_oauth__events in RAW and CLEAN, ANALYTICS' own tables
+   * (names lower-cased by
+   * the query, columns upper-case as Snowflake answers unquoted names); products has `productRows` rows.
+   */
+  function snowflakeWith(productRows: number): RecordingExecutor {
     process.env.SNOWFLAKE_DATABASE = 'PIPELINE_PROD';
     const executor = new RecordingExecutor();
-    // Snowflake answers unquoted names in upper case: only fakestore__products is in CLEAN, with 20 rows.
     executor.respond = (sqlText) => {
       if (sqlText.includes('information_schema.tables'))
-        return [{ TABLE_NAME: 'FAKESTORE__PRODUCTS' }, { TABLE_NAME: 'EVENTS_OAUTH__EVENTS' }];
+        return sqlText.includes("'ANALYTICS'")
+          ? [{ TABLE_NAME: 'table_loads' }, { TABLE_NAME: 'dq_check_results' }]
+          : [{ TABLE_NAME: 'fakestore__products' }, { TABLE_NAME: 'events_oauth__events' }];
       if (sqlText.includes('information_schema.columns'))
         return sqlText.includes("'FAKESTORE__PRODUCTS'")
           ? ['ID', 'TITLE', 'PRICE', 'CATEGORY', '_EXTRACTED_AT'].map((name) => ({
               COLUMN_NAME: name.toLowerCase(),
             }))
           : [];
-      if (sqlText === 'select count(*) as metric from clean.fakestore__products') return [{ METRIC: 20 }];
+      if (sqlText === 'select count(*) as metric from clean.fakestore__products')
+        return [{ METRIC: productRows }];
       if (sqlText.includes('as metric')) return [{ METRIC: 0 }];
       return undefined;
     };
     useWarehouse({ executor, database: 'PIPELINE_PROD' });
-    const answer = await handler({ batchId: 'run-7' });
+    return executor;
+  }
+
+  it('publishes the batch in one transaction: its rows merged into CLEAN and checked before the commit, then ANALYTICS rebuilt', async () => {
+    const executor = snowflakeWith(20);
+    const answer = await handler({ batchId: 'run-7', logicalDate: '2026-12-07' });
     expect(answer).toMatchObject({ verdict: 'pass', failed: [], warned: [] });
     expect(answer.checks).toBeGreaterThan(4);
-    const merge = executor.statements.findIndex((statement) =>
-      statement.startsWith('merge into clean.fakestore__products'),
-    );
-    expect(executor.statements[merge]).toContain('from PIPELINE_PROD.RAW.FAKESTORE__PRODUCTS_STREAM');
-    const firstCheck = executor.statements.findIndex((statement) => statement.includes('as metric'));
-    expect(merge).toBeGreaterThan(-1);
-    expect(merge).toBeLessThan(firstCheck);
+    const at = (predicate: (statement: string) => boolean) => executor.statements.findIndex(predicate);
+    // A transaction a killed invocation left open on the reused session is ended first.
+    expect(executor.statements.slice(0, 2)).toEqual(['USE DATABASE PIPELINE_PROD', 'rollback']);
+    const begin = executor.statements.indexOf('begin transaction');
+    const commit = executor.statements.indexOf('commit');
+    const merge = at((statement) => statement.startsWith('merge into clean.fakestore__products'));
+    const firstCheck = at((statement) => statement.includes('as metric'));
+    expect(begin).toBeGreaterThan(-1);
+    expect([begin < merge, merge < firstCheck, firstCheck < commit]).toEqual([true, true, true]);
+    expect(executor.statements.slice(begin)).not.toContain('rollback');
+    // Only this batch's RAW rows are merged (no stream, no task: nothing reaches CLEAN but through here).
+    expect(executor.calls[merge]).toEqual({
+      sqlText: expect.stringContaining('from raw.fakestore__products\n    where _batch_id = ?'),
+      binds: ['run-7'],
+    });
+    expect(executor.statements.some((statement) => statement.includes('_STREAM'))).toBe(false);
     expect(executor.statements.find((statement) => statement.includes("datediff('hour'"))).toBeDefined();
-    // The evolved column is added to CLEAN, then the table merges from all of RAW: the 5-minute task,
-    // made at deploy, merged its rows without the column.
+    // The evolved column is added to CLEAN before the transaction (DDL would commit it), and merged.
     const alter = executor.statements.indexOf(
       'alter table clean.events_oauth__events add column if not exists coupon VARCHAR;',
     );
-    const eventsMerge = executor.statements.findIndex((statement) =>
-      statement.startsWith('merge into clean.events_oauth__events'),
-    );
     expect(alter).toBeGreaterThan(-1);
-    expect(eventsMerge).toBeGreaterThan(alter);
-    expect(executor.statements[eventsMerge]).toContain('from raw.events_oauth__events');
+    expect(alter).toBeLessThan(begin);
+    const eventsMerge = at((statement) => statement.startsWith('merge into clean.events_oauth__events'));
     expect(executor.statements[eventsMerge]).toContain('coupon = s.coupon');
+    // Each published table's row for ANALYTICS' counts and freshness, inside the transaction.
+    const loads = executor.calls.filter((call) =>
+      call.sqlText.startsWith('insert into analytics.table_loads'),
+    );
+    expect(loads.map((call) => call.binds?.slice(0, 4))).toEqual([
+      ['run-7', '2026-12-07', 'events_oauth', 'events_oauth__events'],
+      ['run-7', '2026-12-07', 'fakestore', 'fakestore__products'],
+    ]);
+    // The events' freshness limit is their check's 6 hours; products' their check's 26.
+    expect(loads.map((call) => call.binds?.[5])).toEqual([6, 26]);
+    expect(executor.statements.indexOf(loads[0]!.sqlText)).toBeLessThan(commit);
+    // Results after the commit, every one in one statement (one round trip), nine values per check.
     const inserts = executor.calls.filter((call) =>
       call.sqlText.startsWith('insert into analytics.dq_check_results'),
     );
-    // Every result in one statement (one round trip), nine values per check.
     expect(inserts).toHaveLength(1);
     expect(inserts[0]!.binds).toHaveLength(9 * answer.checks);
     expect(inserts[0]!.binds?.slice(0, 5)).toEqual([
@@ -99,5 +127,33 @@ describe('the quality step in AWS', () => {
       'fail',
       'pass',
     ]);
+    // ANALYTICS after the commit: the models whose inputs Snowflake has.
+    const analytics = at((statement) =>
+      statement.startsWith('create or replace table analytics.daily_record_counts'),
+    );
+    expect(analytics).toBeGreaterThan(commit);
+    expect(
+      at((statement) => statement.startsWith('create or replace view analytics.vw_data_freshness')),
+    ).toBeGreaterThan(commit);
+    // The store's models need carts, which this Snowflake does not have: skipped, not failed.
+    expect(at((statement) => statement.includes('analytics.fakestore_sales_by_day'))).toBe(-1);
+  });
+
+  it('holds a batch that fails its gate back: rolled back, never committed, results kept, ANALYTICS untouched', async () => {
+    const executor = snowflakeWith(0); // products' row_count() >= 1 fails
+    await expect(handler({ batchId: 'run-8', logicalDate: '2026-12-07' })).rejects.toThrow(
+      /fakestore__products: row_count\(\) = 0/,
+    );
+    const begin = executor.statements.indexOf('begin transaction');
+    const rollback = executor.statements.lastIndexOf('rollback');
+    expect(rollback).toBeGreaterThan(begin);
+    expect(executor.statements).not.toContain('commit');
+    expect(
+      executor.statements.some((statement) => /^create or replace (table|view) analytics\./.test(statement)),
+    ).toBe(false);
+    const results = executor.statements.findIndex((statement) =>
+      statement.startsWith('insert into analytics.dq_check_results'),
+    );
+    expect(results).toBeGreaterThan(rollback);
   });
 });

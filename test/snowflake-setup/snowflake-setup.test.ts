@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { onEvent, sqlDirectory } from '../../lambdas/snowflake-setup/handler';
-import { loadAnalyticsModels, loadMigrations } from '../../lambdas/warehouse/migrations';
+import { onEvent } from '../../lambdas/snowflake-setup/handler';
+import { loadMigrations } from '../../lambdas/warehouse/migrations';
+import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
 import { cleanModelStatements } from '../../lambdas/warehouse/clean-models';
 import { SnowpipeSetup } from '../../lambdas/snowflake-setup/setup';
 import type { SnowpipeProperties } from '../../lambdas/warehouse/snowpipe-objects';
@@ -34,20 +35,20 @@ const properties: SnowpipeProperties = {
     },
   ],
   removalPolicy: 'retain',
+  publishedBy: 'run',
 };
 const migrations = loadMigrations(join(sqlDirectory(), 'migrations'), {
   database: 'PIPELINE_PROD',
   warehouse: 'PIPELINE_WH',
 });
 const cleanModels = cleanModelStatements();
-const analyticsModels = loadAnalyticsModels(join(sqlDirectory(), 'models', 'analytics'));
 
 function setup(executor = new RecordingExecutor()) {
   const logs = new CapturedLogger();
   return {
     executor,
     logs,
-    setup: new SnowpipeSetup({ executor, migrations, cleanModels, analyticsModels, logger: logs }),
+    setup: new SnowpipeSetup({ executor, migrations, cleanModels, logger: logs }),
   };
 }
 
@@ -88,7 +89,7 @@ describe('Snowpipe custom resource: Create', () => {
     expect(migrationStatements).toContain(
       'grant usage on warehouse PIPELINE_WH to role PIPELINE_PROD_analyst',
     );
-    expect([...executor.migrations.keys()]).toEqual(['V001', 'V002', 'V003', 'V004']);
+    expect([...executor.migrations.keys()]).toEqual(['V001', 'V002', 'V003', 'V004', 'V005']);
     // A second Create (CloudFormation retrying) applies nothing twice.
     const before = executor.statements.length;
     await snowpipe.create(properties);
@@ -128,29 +129,40 @@ describe('Snowpipe custom resource: Create', () => {
 });
 
 describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
-  it("runs each CLEAN model's MERGE from a task on the RAW table's stream, pruning list items after it", async () => {
+  it("creates each batch table's CLEAN table with no stream or task: only a run publishes to it, after its gate", async () => {
     const { executor, setup: snowpipe } = setup();
     await snowpipe.create(properties);
-    const statements = executor.statements;
-    const merge = statements.find((statement) =>
-      statement.startsWith('CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE'),
+    const model = cleanModels.get('FAKESTORE__CARTS__PRODUCTS')!;
+    expect(executor.statements).toContain(model.create);
+    expect(executor.statements.filter((statement) => /STREAM|TASK/.test(statement))).toEqual([]);
+  });
+
+  it("merges the stream's table from a task on its RAW table's stream, as events arrive", async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create({
+      ...properties,
+      tables: [
+        {
+          name: 'STREAM__EVENTS',
+          prefix: 'stream/events/',
+          format: 'jsonl',
+          columns: [{ name: 'ID', type: 'string' }],
+        },
+      ],
+    });
+    const merge = executor.statements.find((statement) =>
+      statement.startsWith('CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.STREAM__EVENTS_MERGE'),
     )!;
     expect(merge).toContain(
-      "WAREHOUSE = PIPELINE_WH SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_STREAM') AS merge into clean.fakestore__carts__products as t",
+      "WAREHOUSE = PIPELINE_WH SCHEDULE = '5 MINUTE' WHEN SYSTEM$STREAM_HAS_DATA('PIPELINE_PROD.RAW.STREAM__EVENTS_STREAM') AS merge into clean.stream__events as t",
     );
-    // The model file's statement, reading the stream where the file reads the RAW table.
-    expect(merge).toContain('from PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_STREAM');
-    expect(merge).not.toMatch(/from raw\.fakestore__carts__products\b/);
-    const model = cleanModels.get('FAKESTORE__CARTS__PRODUCTS')!;
-    expect(statements).toContain(model.create);
-    expect(statements).toContain(
-      `CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE WAREHOUSE = PIPELINE_WH AFTER PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE AS ${model.prune}`,
+    // The model's statement, reading the stream where the model reads the RAW table.
+    expect(merge).toContain('from PIPELINE_PROD.RAW.STREAM__EVENTS_STREAM');
+    expect(merge).not.toMatch(/from raw\.stream__events\b/);
+    expect(executor.statements).toContain(
+      'CREATE STREAM IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_STREAM ON TABLE PIPELINE_PROD.RAW.STREAM__EVENTS APPEND_ONLY = TRUE',
     );
-    // Child task resumed before its root, as Snowflake requires.
-    const resumes = statements.filter((statement) => statement.startsWith('ALTER TASK'));
-    expect(
-      resumes.indexOf('ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE RESUME'),
-    ).toBeLessThan(resumes.indexOf('ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE RESUME'));
+    expect(executor.statements).toContain('ALTER TASK PIPELINE_PROD.CLEAN.STREAM__EVENTS_MERGE RESUME');
   });
 
   it('loads the stream table from gzip JSON lines, matched by column name', async () => {
@@ -197,16 +209,36 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
     ).toEqual(['ALTER TABLE PIPELINE_PROD.RAW.EVENTS_OAUTH__EVENTS SET ENABLE_SCHEMA_EVOLUTION = TRUE']);
   });
 
-  it('rebuilds each ANALYTICS model (the files local mode runs) from a task every morning', async () => {
-    const { executor, setup: snowpipe } = setup();
+  it('retires, on the Update from a version without write-audit-publish, the tasks that published outside the run', async () => {
+    const executor = new RecordingExecutor();
+    const { setup: snowpipe } = setup(executor);
+    const { publishedBy: _current, ...older } = properties;
     await snowpipe.create(properties);
-    const statement = analyticsModels.get('GFN_FOOTPRINT_VS_BIOCAPACITY')!;
-    expect(statement).toMatch(/^create or replace table analytics\.gfn_footprint_vs_biocapacity as/);
-    expect(executor.statements).toContain(
-      `CREATE OR REPLACE TASK PIPELINE_PROD.ANALYTICS.GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH WAREHOUSE = PIPELINE_WH SCHEDULE = 'USING CRON 0 8 * * * UTC' AS ${statement}`,
-    );
-    expect(executor.statements).toContain(
-      'ALTER TASK PIPELINE_PROD.ANALYTICS.GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH RESUME',
+    const updating = executor.statements.length;
+    executor.respond = (sqlText) =>
+      sqlText.startsWith('SHOW TASKS')
+        ? [{ name: 'FAKESTORE_REVENUE_BY_USER_REFRESH' }, { name: 'GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH' }]
+        : undefined;
+    await snowpipe.update(properties, older);
+    const retired = executor.statements
+      .slice(updating)
+      .filter((statement) => /^(DROP (TASK|STREAM)|SHOW TASKS)/.test(statement));
+    expect(retired).toEqual([
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_PRUNE',
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE',
+      'DROP STREAM IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_STREAM',
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE',
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE',
+      'DROP STREAM IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_STREAM',
+      "SHOW TASKS LIKE '%_REFRESH' IN SCHEMA PIPELINE_PROD.ANALYTICS",
+      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.FAKESTORE_REVENUE_BY_USER_REFRESH',
+      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH',
+    ]);
+    // Once retired, later Updates leave the tasks alone.
+    const before = executor.statements.length;
+    await snowpipe.update(properties, properties);
+    expect(executor.statements.slice(before).filter((statement) => /TASK|STREAM/.test(statement))).toEqual(
+      [],
     );
   });
 
@@ -269,19 +301,11 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     expect(ddl).toEqual([
       'ALTER TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
       'ALTER TABLE PIPELINE_PROD.CLEAN.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
-      'CREATE STREAM IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_STREAM ON TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS APPEND_ONLY = TRUE',
-      'ALTER TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE SUSPEND',
-      'CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE',
-      'ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE RESUME',
       'CREATE TABLE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS',
       'CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS_PIPE AUTO_INGEST = TRUE',
-      'CREATE STREAM IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS_STREAM ON TABLE PIPELINE_PROD.RAW.FAKESTORE__USERS APPEND_ONLY = TRUE',
-      'ALTER TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__USERS_MERGE SUSPEND',
-      'CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.FAKESTORE__USERS_MERGE',
-      'ALTER TASK PIPELINE_PROD.CLEAN.FAKESTORE__USERS_MERGE RESUME',
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
     ]);
-    // Nothing else was touched: no analytics task (the models did not change), no migration re-run.
+    // Nothing else was touched: no task, no migration re-run.
     expect(executor.statements.slice(before).some((statement) => statement.includes('_REFRESH'))).toBe(false);
     expect(executor.statements.slice(before).some((statement) => statement.startsWith('create role'))).toBe(
       false,
@@ -303,9 +327,6 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     const retained = setup();
     await retained.setup.delete(properties);
     expect(retained.executor.statements).toEqual([
-      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.FAKESTORE_REVENUE_BY_CATEGORY_REFRESH',
-      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.FAKESTORE_REVENUE_BY_USER_REFRESH',
-      'DROP TASK IF EXISTS PIPELINE_PROD.ANALYTICS.GFN_FOOTPRINT_VS_BIOCAPACITY_REFRESH',
       'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_PRUNE',
       'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE',
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',

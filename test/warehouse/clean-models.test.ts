@@ -5,6 +5,8 @@ import { catalogueCleanModels, cleanModelStatements } from '../../lambdas/wareho
 import { loadContracts } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import { LocalWarehouse } from '../../local/warehouse/warehouse';
+import { writeAuditPublish } from '../../lambdas/quality/write-audit-publish';
+import { duckdbDialect } from '../../lambdas/quality/dialect';
 import { generatedSqlDirectory, generatedSqlFiles } from '../../bin/generate-models';
 
 const contracts = loadContracts();
@@ -33,11 +35,13 @@ describe('CLEAN models', () => {
       ['create', ['create']],
       ['addColumns', []],
       ['merge', ['merge']],
+      ['mergeBatch', ['merge']],
     ]);
     expect(kinds('FAKESTORE__CARTS__PRODUCTS')).toEqual([
       ['create', ['create']],
       ['addColumns', []],
       ['merge', ['merge']],
+      ['mergeBatch', ['merge']],
       ['prune', ['delete']],
     ]);
   });
@@ -122,6 +126,24 @@ describe('CLEAN models', () => {
       }
     }
 
+    /** What a run's quality step does with a batch (no checks here: every batch passes). */
+    async function publish(batchId: string) {
+      const session = await warehouse.session();
+      try {
+        await writeAuditPublish({
+          executor: session,
+          dialect: duckdbDialect,
+          batchId,
+          logicalDate: '2026-11-20',
+          cleanModels: catalogueCleanModels([carts]),
+          checks: [],
+          analyticsModels: [],
+        });
+      } finally {
+        session.close();
+      }
+    }
+
     const clean = async () => ({
       carts: await warehouse.rows('select id, _record_hash from clean.fakestore__carts'),
       items: await warehouse.rows(
@@ -131,10 +153,10 @@ describe('CLEAN models', () => {
 
     it('keeps the latest version of a record, and only the list items of that version', async () => {
       await loadCart('v1', '2026-11-20 06:00:00', 3);
-      await warehouse.buildClean();
+      await publish('v1');
       expect((await clean()).items).toHaveLength(3);
       await loadCart('v2', '2026-11-21 06:00:00', 1);
-      await warehouse.buildClean();
+      await publish('v2');
       expect(await clean()).toEqual({
         carts: [{ id: '1', _record_hash: 'v2' }],
         items: [{ _list_index: '0', _record_hash: 'v2' }],
@@ -143,8 +165,9 @@ describe('CLEAN models', () => {
 
     it('does not let an older version loaded late overwrite a newer one, and is idempotent', async () => {
       await loadCart('v0', '2026-11-19 06:00:00', 2);
-      await warehouse.buildClean();
-      await warehouse.buildClean();
+      await publish('v0');
+      await publish('v0');
+      await publish('v2');
       expect(await clean()).toEqual({
         carts: [{ id: '1', _record_hash: 'v2' }],
         items: [{ _list_index: '0', _record_hash: 'v2' }],

@@ -1,4 +1,5 @@
--- Revenue per product category: every cart line's quantity at the product's price.
+-- Order volume per product category: the carts that hold it, their units, and every cart line's
+-- quantity at the product's price.
 create or replace table analytics.fakestore_revenue_by_category as
 select
     p.category,

@@ -181,20 +181,24 @@ describe('the local Snowpipe', () => {
     expect(await count('stream__events')).toBe(5);
   });
 
-  it('builds CLEAN and ANALYTICS over a stream table, whose rows have no dt= in their source key', async () => {
+  it("merges the stream's table into CLEAN as Snowflake's task does, and only that table", async () => {
     const streamOnly = await LocalWarehouse.open(join(directory, 'stream-only.duckdb'));
     try {
       await streamOnly.loadFile(
         'stream/events/dt=2026-12-04/a.jsonl.gz',
         gzipSync(`${streamLine('e1')}\n${streamLine('e2')}\n`),
       );
-      expect(await streamOnly.buildClean()).toEqual(['stream__events']);
-      await streamOnly.buildAnalytics();
-      expect(
-        await streamOnly.rows(
-          "select logical_date::varchar as day, records from analytics.daily_record_counts where table_name = 'stream__events'",
-        ),
-      ).toEqual([{ day: '2026-12-04', records: 2n }]);
+      expect(await streamOnly.mergeStreamed()).toEqual(['stream__events']);
+      await streamOnly.loadFile(
+        'stream/events/dt=2026-12-04/b.jsonl.gz',
+        gzipSync(`${streamLine('e2')}\n${streamLine('e3')}\n`),
+      );
+      expect(await streamOnly.mergeStreamed()).toEqual(['stream__events']);
+      expect(await streamOnly.rows('select id from clean.stream__events order by id')).toEqual([
+        { id: 'e1' },
+        { id: 'e2' },
+        { id: 'e3' },
+      ]);
     } finally {
       streamOnly.close();
     }
