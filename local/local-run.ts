@@ -43,7 +43,7 @@ import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate, qualitySummary } from '../lambdas/quality/quality-gate';
 import type { QualityVerdict } from '../lambdas/quality/run-checks';
 import { PublishOutcome, writeAuditPublish } from '../lambdas/quality/write-audit-publish';
-import { loadAnalyticsModels } from '../lambdas/warehouse/analytics-models';
+import { loadAnalyticsModels } from '../lambdas/quality/analytics-models';
 
 export interface LocalRunOptions {
   dataDirectory: string;

@@ -2,7 +2,7 @@ import { logger } from '../shared/logger';
 import { connectedWarehouse, snowflakeConfigured } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
 import { evolvedCleanModels } from '../warehouse/clean-models';
-import { loadAnalyticsModels } from '../warehouse/analytics-models';
+import { loadAnalyticsModels } from './analytics-models';
 import { SchemaRegistry } from '../contracts/schema-registry';
 import { createS3Client } from '../shared/s3-client';
 import { requiredEnv } from '../shared/required-env';

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../warehouse/sql-executor';
 import type { CleanModel } from '../warehouse/clean-models';
-import { AnalyticsBuild, AnalyticsModel, buildAnalytics } from '../warehouse/analytics-models';
+import { AnalyticsBuild, AnalyticsModel, buildAnalytics } from './analytics-models';
 import type { Check } from './check-config';
 import type { Dialect } from './dialect';
 import { evaluateChecks, QualityVerdict, recordCheckResults } from './run-checks';

@@ -195,7 +195,7 @@ describe('the batch state machine, run locally', () => {
       expect(calls.map((call) => call.continuation)).toEqual([undefined, { nextPartition: 1, paused: [] }]);
       expect(calls[0]).toMatchObject({ source: 'fakestore', batchId: 'run-1', logicalDate: '2026-11-01' });
     }
-    expect(recorded.quality).toEqual([{ batchId: 'run-1' }]);
+    expect(recorded.quality).toEqual([{ batchId: 'run-1', logicalDate: '2026-11-01' }]);
     expect(recorded.notices).toHaveLength(1);
     expect(recorded.notices[0]).toMatchObject({
       status: 'succeeded',

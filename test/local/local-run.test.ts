@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { LocalRunSummary, runLocalPipeline } from '../../local/local-run';
 import { LocalWarehouse } from '../../local/warehouse/warehouse';
 import { fixtureDirectory } from '../../local/fixture-api/fixture-data';
+import { eventsBetween } from '../../local/fixture-api/events';
 import type { FaultRule } from '../../local/fixture-api/server';
 import { loadSources } from '../../lambdas/sources';
 import { RunLeases } from '../../lambdas/run-lease/run-leases';
@@ -155,6 +156,147 @@ describe('npm start: the whole pipeline, locally', () => {
       }
     });
 
+    it("builds the store's KPIs as the fixture files say: sales per day, product performance, customer activity", async () => {
+      const products = new Map(csv('products.csv').map((product) => [product.id!, product]));
+      const lines = csv('carts.csv').map((line) => ({
+        quantity: line.quantity!,
+        userid: line.userid!,
+        date: line.date!,
+        productid: line.productid!,
+        value: Number(line.quantity) * Number(products.get(line.productid!)!.price),
+      }));
+      const add = (
+        totals: Map<string, { units: number; revenue: number; carts: Set<string> }>,
+        key: string,
+        line: (typeof lines)[number],
+      ) => {
+        const entry = totals.get(key) ?? { units: 0, revenue: 0, carts: new Set<string>() };
+        entry.units += Number(line.quantity);
+        entry.revenue += line.value;
+        entry.carts.add(`${line.userid}|${line.date}`); // a cart is a user's basket of one day
+        totals.set(key, entry);
+      };
+      const byDay = new Map<string, { units: number; revenue: number; carts: Set<string> }>();
+      const byProduct = new Map<string, { units: number; revenue: number; carts: Set<string> }>();
+      const byUser = new Map<string, { units: number; revenue: number; carts: Set<string> }>();
+      for (const line of lines) {
+        add(byDay, line.date!.slice(0, 10), line);
+        add(byProduct, line.productid!, line);
+        add(byUser, line.userid!, line);
+      }
+      const figures = (entries: Map<string, { units: number; revenue: number; carts: Set<string> }>) =>
+        [...entries]
+          .map(([key, entry]) => [key, entry.carts.size, entry.units, Math.round(entry.revenue * 100) / 100])
+          .sort();
+      const asRows = (rows: Record<string, unknown>[], key: string) =>
+        rows
+          .map((row) => [
+            String(row[key]).slice(0, 10),
+            Number(row.carts),
+            Number(row.units),
+            Number(row.revenue),
+          ])
+          .sort();
+
+      const sales = await query(
+        second,
+        'select sales_date::varchar as sales_date, carts, units, revenue from analytics.fakestore_sales_by_day',
+      );
+      expect(asRows(sales, 'sales_date')).toEqual(figures(byDay));
+      const performance = await query(
+        second,
+        'select product_id, carts, units, revenue, revenue_rank from analytics.fakestore_product_performance',
+      );
+      // Every product, sold or not; unsold ones at zero.
+      expect(performance).toHaveLength(products.size);
+      const sold = performance.filter((row) => Number(row.units) > 0);
+      expect(asRows(sold, 'product_id')).toEqual(figures(byProduct));
+      const best = [...byProduct].sort((a, b) => b[1].revenue - a[1].revenue)[0]![0];
+      expect(String(performance.find((row) => Number(row.revenue_rank) === 1)?.product_id)).toBe(best);
+      const customers = await query(
+        second,
+        'select user_id, carts, units, revenue from analytics.fakestore_customer_activity',
+      );
+      expect(asRows(customers, 'user_id')).toEqual(figures(byUser));
+      // The top category is the one with the most revenue.
+      const categoryRevenue = new Map<string, number>();
+      for (const line of lines) {
+        const category = products.get(line.productid!)!.category!;
+        categoryRevenue.set(category, (categoryRevenue.get(category) ?? 0) + line.value);
+      }
+      const [top] = await query(
+        second,
+        'select category from analytics.vw_top_categories where category_rank = 1',
+      );
+      expect(top?.category).toBe([...categoryRevenue].sort((a, b) => b[1] - a[1])[0]![0]);
+    });
+
+    it('builds the event summaries as the fixture API generates its events', async () => {
+      // Both event APIs serve the same 5,000 generated events; CLEAN holds each API's once.
+      const events = eventsBetween(0, 5000);
+      const count = (type: string) => events.filter((event) => event.type === type).length;
+      const [summary] = await query(
+        second,
+        'select event_date::varchar as day, events, active_users, signups, page_views, add_to_carts, checkouts, purchases, refunds from analytics.anl_daily_summary',
+      );
+      expect(
+        Object.fromEntries(
+          Object.entries(summary!).map(([key, value]) => [key, key === 'day' ? value : Number(value)]),
+        ),
+      ).toEqual({
+        day: '2026-01-01',
+        events: 2 * events.length,
+        active_users: new Set(events.map((event) => event.user_id)).size,
+        signups: 2 * count('signup'),
+        page_views: 2 * count('page_view'),
+        add_to_carts: 2 * count('add_to_cart'),
+        checkouts: 2 * count('checkout'),
+        purchases: 2 * count('purchase'),
+        refunds: 2 * count('refund'),
+      });
+      const daily = await query(
+        second,
+        "select event_type, events, users from analytics.vw_daily_event_counts where source = 'events_apikey' and event_date = '2026-01-01'",
+      );
+      expect(Object.fromEntries(daily.map((row) => [row.event_type, Number(row.events)]))).toEqual(
+        Object.fromEntries(
+          ['page_view', 'add_to_cart', 'checkout', 'purchase', 'refund', 'signup'].map((type) => [
+            type,
+            count(type),
+          ]),
+        ),
+      );
+    });
+
+    it("counts each table's published records per day over both runs, and says how fresh each table is", async () => {
+      // What validate wrote per table in each run: the rows each run published.
+      const written = new Map<string, number>();
+      for (const validation of [...first.validations, ...second.validations])
+        for (const [table, { rows }] of Object.entries(validation.tables))
+          written.set(
+            `${validation.source}__${table}`,
+            (written.get(`${validation.source}__${table}`) ?? 0) + rows,
+          );
+      const counts = await query(
+        second,
+        'select table_name, records, batches from analytics.daily_record_counts',
+      );
+      expect(Object.fromEntries(counts.map((row) => [row.table_name, Number(row.records)]))).toEqual(
+        Object.fromEntries([...written].filter(([, rows]) => rows > 0)),
+      );
+      const freshness = await query(
+        second,
+        'select table_name, freshness_status, stale_after_hours, event_age_minutes from analytics.vw_data_freshness',
+      );
+      expect(freshness).toHaveLength(written.size);
+      for (const row of freshness) {
+        expect(row).toMatchObject({ freshness_status: 'FRESH' });
+        expect(Number(row.event_age_minutes)).toBeLessThan(10);
+        // The design's 6 hours for the event APIs (their freshness checks), a day and two hours for the rest.
+        expect(Number(row.stale_after_hours)).toBe(String(row.table_name).startsWith('events_') ? 6 : 26);
+      }
+    });
+
     it('records each run in analytics.pipeline_runs', async () => {
       // Numbers, not BigInts: a failed comparison must be printable by jest's workers.
       const runs = (
@@ -239,9 +381,68 @@ describe('npm start: the whole pipeline, locally', () => {
         ),
       },
     ]);
-    // The data is loaded all the same (the gate judges it), and the results are kept.
-    expect(rowsOf(gated.layers.clean).fakestore__products).toBe(20);
+    // The batch is in RAW, but was never published: CLEAN is empty, nothing was built from it. The
+    // results are kept.
+    expect(rowsOf(gated.layers.raw).fakestore__products).toBe(20);
+    expect(rowsOf(gated.layers.clean).fakestore__products).toBe(0);
+    expect(rowsOf(gated.layers.analytics).fakestore_revenue_by_category).toBeUndefined();
     expect(rowsOf(gated.layers.analytics).dq_check_results).toBe(2);
+  });
+
+  it('write, audit, publish: a run that fails its gate leaves CLEAN and ANALYTICS exactly as they were', async () => {
+    const dataDirectory = newDataDirectory();
+    const checks = join(dataDirectory, 'checks');
+    mkdirSync(checks);
+    writeFileSync(
+      join(checks, 'fakestore__products.yml'),
+      'table: fakestore__products\nchecks:\n  - row_count: { min: 1000 }\n',
+    );
+    const good = await run(dataDirectory, 'good');
+    expect(good.status).toBe('SUCCEEDED');
+    // Every row of every CLEAN and ANALYTICS table, lineage included (a published batch changes
+    // `_batch_id` and `_extracted_at` on every row it merges), but the run log and check results.
+    const published = async (summary: LocalRunSummary) => {
+      const warehouse = await LocalWarehouse.open(summary.warehousePath);
+      try {
+        const contents: Record<string, string> = {};
+        for (const schema of ['clean', 'analytics'] as const)
+          for (const { table } of await warehouse.tableCounts(schema)) {
+            if (['pipeline_runs', 'dq_check_results'].includes(table)) continue;
+            const rows = await warehouse.rows(`select * from ${schema}.${table} order by all`);
+            contents[`${schema}.${table}`] = JSON.stringify(rows, (_key, value: unknown) =>
+              typeof value === 'bigint' ? String(value) : value,
+            );
+          }
+        return contents;
+      } finally {
+        warehouse.close();
+      }
+    };
+    const before = await published(good);
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining([
+        'clean.fakestore__products',
+        'analytics.fakestore_revenue_by_category',
+        'analytics.table_loads',
+      ]),
+    );
+    const held = await runLocalPipeline({
+      dataDirectory,
+      logicalDate: '2026-11-21',
+      batchId: 'held',
+      sources: ['fakestore'],
+      checksDirectory: checks,
+    });
+    expect(held.status).toBe('FAILED');
+    expect(held.error?.name).toBe('QualityGateError');
+    expect(await published(held)).toEqual(before);
+    // Its rows are in RAW, where the next good run's batch joins them; that one is published.
+    expect(rowsOf(held.layers.raw).fakestore__products).toBe(40);
+    const next = await run(dataDirectory, 'next');
+    expect(next.status).toBe('SUCCEEDED');
+    expect(await query(next, 'select distinct _batch_id from clean.fakestore__products')).toEqual([
+      { _batch_id: 'next' },
+    ]);
   });
 
   it('fails a run it cannot survive: failure notice, dead-letter message, state unadvanced; a re-run completes', async () => {

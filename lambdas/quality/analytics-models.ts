@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dialect } from '../quality/dialect';
-import type { SqlExecutor } from './sql-executor';
-import { splitStatements } from './migrations';
-import { sqlDirectory } from './sql-directory';
+import type { Dialect } from './dialect';
+import type { SqlExecutor } from '../warehouse/sql-executor';
+import { splitStatements } from '../warehouse/migrations';
+import { sqlDirectory } from '../warehouse/sql-directory';
 
 /** One ANALYTICS model of sql/models/analytics: one statement, a table or a view, the same in both engines. */
 export interface AnalyticsModel {
