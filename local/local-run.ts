@@ -22,6 +22,7 @@ import {
   ValidateResult,
 } from '../lambdas/shared/step-messages';
 import { parseStepEvent } from '../lambdas/shared/step-event';
+import { withoutSecretArns } from './task-environments';
 import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
 import {
   runExecution,
@@ -350,6 +351,8 @@ function inFunctionEnvironments(
       const variables = environments[state];
       if (!variables) return [state, handler];
       const environment = { ...variables, ...substitutions };
+      if (environment.PIPELINE_SOURCE_SETTINGS)
+        environment.PIPELINE_SOURCE_SETTINGS = withoutSecretArns(environment.PIPELINE_SOURCE_SETTINGS);
       return [
         state,
         ((event: never) => functionEnvironments.run(environment, () => handler(event))) as TaskHandler,

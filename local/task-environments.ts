@@ -47,3 +47,17 @@ function localValue(value: TemplateValue, references: Record<string, string | nu
   if (part.Ref && part.Ref in references) return references[part.Ref]!;
   return standIn(part);
 }
+
+/**
+ * The sources' settings (PIPELINE_SOURCE_SETTINGS) as a local task gets them: without the secrets'
+ * ARNs, since locally a source's secret values come from the shell (or the fixture API's), never
+ * from Secrets Manager. Everything else, URLs and resources and limits, stays as deployed.
+ */
+export function withoutSecretArns(settings: string): string {
+  const parsed = JSON.parse(settings) as Record<string, Record<string, unknown>>;
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(parsed).map(([source, { secretArn: _credential, ...rest }]) => [source, rest]),
+    ),
+  );
+}

@@ -17,7 +17,7 @@ export function qualityGate(outcome: QualityVerdict): QualitySummary {
     throw new QualityGateError(
       `${failed.length} data-quality check(s) failed: ${failed.join('; ')}`.slice(0, 3500),
       {},
-      'the data is loaded but the run is not accepted: look at ANALYTICS.DQ_CHECK_RESULTS for this batch, fix the source or the check, and re-run the day',
+      'the batch is in RAW but was not published (CLEAN and ANALYTICS are as they were): look at ANALYTICS.DQ_CHECK_RESULTS for this batch, fix the source or the check, and re-run the day',
     );
   }
   return summary;

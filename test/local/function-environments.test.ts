@@ -13,14 +13,14 @@ describe("local mode runs each handler with its function's environment from the 
   afterAll(() => {
     for (const directory of directories) rmSync(directory, { recursive: true, force: true });
   });
-  const runFakestore = (pipeline = synthesizedPipeline()) => {
+  const runFakestore = (pipeline = synthesizedPipeline(), source = 'fakestore') => {
     const dataDirectory = mkdtempSync(join(tmpdir(), 'function-env-'));
     directories.push(dataDirectory);
     return runLocalPipeline({
       dataDirectory,
       logicalDate: '2026-11-20',
       batchId: `run-${directories.length}`,
-      sources: ['fakestore'],
+      sources: [source],
       pipeline,
     });
   };
@@ -55,6 +55,25 @@ describe("local mode runs each handler with its function's environment from the 
     const summary = await runFakestore(pipeline);
     expect(summary.status).toBe('FAILED');
     expect(summary.error?.cause).toMatch(/RAW_BUCKET is not set/);
+  }, 60_000);
+
+  it("reads a source's secret values from this machine, not from the secret its deployed settings name", async () => {
+    const pipeline = synthesizedPipeline();
+    // As an environment with `sourceSettings.gfn.secretArn` deploys it (gfn's API key is a secret):
+    // Secrets Manager is unreachable here, so a run that tried it would fail.
+    const settings = JSON.stringify({
+      gfn: {
+        resources: ['countries'],
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gfn-AbCdEf',
+      },
+    });
+    for (const state of [STATE.plan, STATE.extract])
+      pipeline.environments[state]!.PIPELINE_SOURCE_SETTINGS = settings;
+    const summary = await runFakestore(pipeline, 'gfn');
+    expect(summary.error).toBeUndefined();
+    expect(summary.status).toBe('SUCCEEDED');
+    // The rest of the settings still apply: only the resource they name ran.
+    expect(summary.counts?.resources.map((resource) => resource.resource)).toEqual(['countries']);
   }, 60_000);
 
   it("keeps this shell's settings out of the tasks", async () => {
