@@ -6,7 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const benchmarks = ['extract.bench.ts', 'validate.bench.ts', 'stream.bench.ts', 'execution-scale.bench.ts'];
+const benchmarks = [
+  'extract.bench.ts',
+  'validate.bench.ts',
+  'stream.bench.ts',
+  'execution-scale.bench.ts',
+  'publish.bench.ts',
+];
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 for (const file of benchmarks) {
   const { status } = spawnSync(tsx, [join(__dirname, file)], { stdio: 'inherit' });

@@ -212,7 +212,8 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
   it('retires, on the Update from a version without write-audit-publish, the tasks that published outside the run', async () => {
     const executor = new RecordingExecutor();
     const { setup: snowpipe } = setup(executor);
-    const { publishedBy: _current, ...older } = properties;
+    const older: SnowpipeProperties = { ...properties };
+    delete older.publishedBy;
     await snowpipe.create(properties);
     const updating = executor.statements.length;
     executor.respond = (sqlText) =>
