@@ -87,8 +87,7 @@ export async function buildAnalytics(
 ): Promise<AnalyticsBuild> {
   const present = new Set<string>();
   for (const schema of ['clean', 'analytics'])
-    for (const row of await executor.execute(dialect.tablesIn(schema)))
-      present.add(`${schema}.${String(row.table_name ?? row.TABLE_NAME)}`);
+    for (const table of await tableNamesIn(executor, dialect, schema)) present.add(`${schema}.${table}`);
   const build: AnalyticsBuild = { built: [], skipped: [] };
   for (const model of models) {
     const missing = model.reads.filter((table) => !present.has(table));
@@ -107,4 +106,15 @@ export async function buildAnalytics(
     build.built.push(model.name);
   }
   return build;
+}
+
+/** The tables and views of a warehouse schema, lower-case (Snowflake answers the column name in upper case). */
+export async function tableNamesIn(
+  executor: SqlExecutor,
+  dialect: Dialect,
+  schema: string,
+): Promise<Set<string>> {
+  return new Set(
+    (await executor.execute(dialect.tablesIn(schema))).map((row) => String(row.table_name ?? row.TABLE_NAME)),
+  );
 }

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../warehouse/sql-executor';
 import type { CleanModel } from '../warehouse/clean-models';
-import { AnalyticsBuild, AnalyticsModel, buildAnalytics } from './analytics-models';
+import { AnalyticsBuild, AnalyticsModel, buildAnalytics, tableNamesIn } from './analytics-models';
 import type { Check } from './check-config';
 import type { Dialect } from './dialect';
 import { evaluateChecks, QualityVerdict, recordCheckResults } from './run-checks';
@@ -39,7 +39,7 @@ export interface PublishOutcome extends QualityVerdict {
 export async function writeAuditPublish(request: PublishRequest): Promise<PublishOutcome> {
   const { executor, dialect, batchId } = request;
   if (dialect.endLeftoverTransaction) await executor.execute(dialect.endLeftoverTransaction);
-  const rawTables = await tableNames(executor, dialect, 'raw');
+  const rawTables = await tableNamesIn(executor, dialect, 'raw');
   const models = request.cleanModels.filter((model) => !model.streamed && rawTables.has(model.table));
   // Table changes first: Snowflake commits any open transaction before DDL. A new or widened CLEAN
   // table publishes no rows.
@@ -102,10 +102,4 @@ function staleAfterHours(checks: readonly Check[], table: string): number {
   return freshness
     ? Number((freshness.params as { max_hours: number }).max_hours)
     : DEFAULT_STALE_AFTER_HOURS;
-}
-
-async function tableNames(executor: SqlExecutor, dialect: Dialect, schema: string): Promise<Set<string>> {
-  return new Set(
-    (await executor.execute(dialect.tablesIn(schema))).map((row) => String(row.table_name ?? row.TABLE_NAME)),
-  );
 }

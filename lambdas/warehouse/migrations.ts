@@ -40,13 +40,28 @@ export function loadMigrations(directory: string, context: MigrationContext): Mi
     });
 }
 
-/** A SQL file's statements: each ends with `;` at the end of a line; full-line comments are dropped. */
+/**
+ * A SQL file's statements: each ends with `;` at the end of a line, where a comment may follow it
+ * (`-- noqa: PRS` for sqlfluff); full-line comments are dropped. A statement never carries a comment
+ * after its `;`: Snowflake would count that as a second statement and refuse the call.
+ */
 export function splitStatements(text: string): string[] {
   return text
     .split('\n')
     .filter((line) => !/^\s*--/.test(line))
     .join('\n')
-    .split(/;\s*$/m)
+    .split(/;[ \t]*(?:--[^\n]*)?$/m)
     .map((statement) => statement.trim())
     .filter(Boolean);
+}
+
+/**
+ * The migrations that only define tables (CREATE TABLE, ALTER TABLE): the data model every warehouse
+ * holds, which local mode applies to DuckDB too. Roles, grants and masking policies are Snowflake's
+ * access control, which a local file has no use for.
+ */
+export function tableMigrations(directory: string): Migration[] {
+  return loadMigrations(directory, { database: 'LOCAL', warehouse: 'LOCAL' }).filter((migration) =>
+    migration.statements.every((statement) => /^(create|alter) table\b/i.test(statement)),
+  );
 }

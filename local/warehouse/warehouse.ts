@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
@@ -7,7 +7,7 @@ import { loadContracts } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import type { SqlBind, SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
-import { splitStatements } from '../../lambdas/warehouse/migrations';
+import { tableMigrations } from '../../lambdas/warehouse/migrations';
 import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
 import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
 import type { RunOutcome } from '../../lambdas/shared/run-outcome';
@@ -83,7 +83,19 @@ async function rowsOf(
   return reader.getRowObjectsJS() as Record<string, unknown>[];
 }
 
-const tableLoadsMigration = join(sqlDirectory(), 'migrations', 'V005__table_loads.sql');
+/** A day is a UTC day, as Snowflake casts the pipeline's TIMESTAMP_TZ values (all UTC) to dates. */
+const UTC_DAYS = "set TimeZone = 'UTC';";
+
+/**
+ * A migration's statement with the Snowflake type names DuckDB lacks given as DuckDB's nearest:
+ * TIMESTAMP_TZ, FLOAT (a double in Snowflake, a single in DuckDB) and NUMBER(38, 0).
+ */
+function inDuckdbTypes(statement: string): string {
+  return statement
+    .replace(/\btimestamp_tz\b/gi, 'timestamptz')
+    .replace(/\bfloat\b/gi, 'double')
+    .replace(/\bnumber\(38,\s*0\)/gi, 'bigint');
+}
 
 /**
  * The local warehouse: one DuckDB file with Snowflake's three layers. RAW gets each transformed Parquet
@@ -115,23 +127,11 @@ export class LocalWarehouse {
       create table if not exists raw._load_history (
         file_name varchar primary key, table_name varchar not null, row_count bigint not null, loaded_at timestamptz not null
       );
-      create table if not exists analytics.pipeline_runs (
-        batch_id varchar primary key, logical_date date not null, status varchar not null,
-        started_at timestamptz not null, finished_at timestamptz not null, duration_seconds double not null,
-        resources integer not null, extracted bigint not null, valid bigint not null, rejected bigint not null,
-        error varchar, failed_step varchar
-      );
-      -- Warehouse files from before failed runs kept their step (sql/migrations/V004 in Snowflake).
-      alter table analytics.pipeline_runs add column if not exists failed_step varchar;
-      -- A day is a UTC day, as Snowflake casts the pipeline's TIMESTAMP_TZ values (all UTC) to dates.
-      set TimeZone = 'UTC';
-      create table if not exists analytics.dq_check_results (
-        batch_id varchar not null, table_name varchar not null, check_name varchar not null, severity varchar not null,
-        status varchar not null, metric_value double, threshold varchar, failing_keys varchar, checked_at timestamptz not null
-      );`);
-    // Written in the SQL both engines read: the same file Snowflake's setup applies.
-    for (const statement of splitStatements(readFileSync(tableLoadsMigration, 'utf8')))
-      await connection.run(statement);
+      ${UTC_DAYS}`);
+    // ANALYTICS' own tables (the run log, the check results, the table loads) from the migrations
+    // Snowflake's setup applies, each run again (every one is IF NOT EXISTS).
+    for (const migration of tableMigrations(join(sqlDirectory(), 'migrations')))
+      for (const statement of migration.statements) await connection.run(inDuckdbTypes(statement));
     return warehouse;
   }
 
@@ -224,6 +224,7 @@ export class LocalWarehouse {
    */
   async session(): Promise<SqlExecutor & { close(): void }> {
     const connection = await this.instance.connect();
+    await connection.run(UTC_DAYS);
     return {
       execute: (sqlText, binds) => rowsOf(connection, sqlText, binds),
       close: () => connection.closeSync(),
