@@ -73,6 +73,17 @@ describe('npm start: the whole pipeline, locally', () => {
       ...options,
     });
 
+  /** A checks folder whose products check fails on the fixture's 20 products (`more` checks after it). */
+  const productChecks = (dataDirectory: string, more = '') => {
+    const checks = join(dataDirectory, 'checks');
+    mkdirSync(checks);
+    writeFileSync(
+      join(checks, 'fakestore__products.yml'),
+      `table: fakestore__products\nchecks:\n  - row_count: { min: 1000 }\n${more}`,
+    );
+    return checks;
+  };
+
   describe('every built-in source, twice', () => {
     const dataDirectory = newDataDirectory();
     let first: LocalRunSummary;
@@ -360,12 +371,7 @@ describe('npm start: the whole pipeline, locally', () => {
 
   it('fails the run at the quality gate when a check of severity fail fails, listing it, state unadvanced', async () => {
     const dataDirectory = newDataDirectory();
-    const checks = join(dataDirectory, 'checks');
-    mkdirSync(checks);
-    writeFileSync(
-      join(checks, 'fakestore__products.yml'),
-      'table: fakestore__products\nchecks:\n  - row_count: { min: 1000 }\n  - duplicate_count: { columns: [id] }\n',
-    );
+    const checks = productChecks(dataDirectory, '  - duplicate_count: { columns: [id] }\n');
     const gated = await runLocalPipeline({
       dataDirectory,
       logicalDate: '2026-11-20',
@@ -407,12 +413,7 @@ describe('npm start: the whole pipeline, locally', () => {
 
   it('write, audit, publish: a run that fails its gate leaves CLEAN and ANALYTICS exactly as they were', async () => {
     const dataDirectory = newDataDirectory();
-    const checks = join(dataDirectory, 'checks');
-    mkdirSync(checks);
-    writeFileSync(
-      join(checks, 'fakestore__products.yml'),
-      'table: fakestore__products\nchecks:\n  - row_count: { min: 1000 }\n',
-    );
+    const checks = productChecks(dataDirectory);
     const good = await run(dataDirectory, 'good');
     expect(good.status).toBe('SUCCEEDED');
     // Every row of every CLEAN and ANALYTICS table, lineage included (a published batch changes

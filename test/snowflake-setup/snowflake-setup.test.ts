@@ -37,6 +37,13 @@ const properties: SnowpipeProperties = {
   removalPolicy: 'retain',
   publishedBy: 'run',
 };
+/** The real-time path's table: gzip JSON lines from Firehose. */
+const streamTable: SnowpipeProperties['tables'][number] = {
+  name: 'STREAM__EVENTS',
+  prefix: 'stream/events/',
+  format: 'jsonl',
+  columns: [{ name: 'ID', type: 'string' }],
+};
 const migrations = loadMigrations(join(sqlDirectory(), 'migrations'), {
   database: 'PIPELINE_PROD',
   warehouse: 'PIPELINE_WH',
@@ -145,17 +152,7 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
 
   it("merges the stream's table from a task on its RAW table's stream, as events arrive", async () => {
     const { executor, setup: snowpipe } = setup();
-    await snowpipe.create({
-      ...properties,
-      tables: [
-        {
-          name: 'STREAM__EVENTS',
-          prefix: 'stream/events/',
-          format: 'jsonl',
-          columns: [{ name: 'ID', type: 'string' }],
-        },
-      ],
-    });
+    await snowpipe.create({ ...properties, tables: [streamTable] });
     const merge = executor.statements.find((statement) =>
       statement.startsWith('CREATE OR REPLACE TASK PIPELINE_PROD.CLEAN.STREAM__EVENTS_MERGE'),
     )!;
@@ -173,17 +170,7 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
 
   it('loads the stream table from gzip JSON lines, matched by column name', async () => {
     const { executor, setup: snowpipe } = setup();
-    await snowpipe.create({
-      ...properties,
-      tables: [
-        {
-          name: 'STREAM__EVENTS',
-          prefix: 'stream/events/',
-          format: 'jsonl',
-          columns: [{ name: 'ID', type: 'string' }],
-        },
-      ],
-    });
+    await snowpipe.create({ ...properties, tables: [streamTable] });
     expect(executor.statements).toContain(
       "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.STREAM__EVENTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/stream/events/ FILE_FORMAT = (TYPE = JSON COMPRESSION = GZIP) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) ON_ERROR = SKIP_FILE PATTERN = '.*[.]jsonl[.]gz'",
     );

@@ -11,18 +11,6 @@ select
     sum(case when e.type = 'checkout' then 1 else 0 end) as checkouts,
     sum(case when e.type = 'purchase' then 1 else 0 end) as purchases,
     sum(case when e.type = 'refund' then 1 else 0 end) as refunds
-from (
-    select
-        type,
-        user_id,
-        occurred_at
-    from clean.events_oauth__events
-    union all
-    select
-        type,
-        user_id,
-        occurred_at
-    from clean.events_apikey__events
-) as e
+from analytics.vw_events as e
 group by e.occurred_at::date
 order by event_date;
