@@ -299,7 +299,7 @@ export class PipelineStack extends Stack {
     snowflakeSecret: ISecret,
     lifecycle: Lifecycle,
   ): WarehouseFunctions {
-    const { secretArn, database, warehouse } = config.snowflake!;
+    const { secretArn, database, warehouse, adoptExisting } = config.snowflake!;
     // The enabled sources' tables, and the streaming path's where it is deployed.
     const contracts = [...loadContracts().values()].filter(
       (contract) =>
@@ -313,6 +313,7 @@ export class PipelineStack extends Stack {
       secretArn,
       database,
       warehouse,
+      adoptExisting,
       ...lifecycle,
       alertsTopic: this.alerts.topic,
       alertEmail: config.alertEmail,

@@ -7,7 +7,7 @@ import { loadMigrations } from '../warehouse/migrations';
 import { sqlDirectory } from '../warehouse/sql-directory';
 import { cleanModelStatements } from '../warehouse/clean-models';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
-import type { SnowpipeProperties } from '../warehouse/snowpipe-objects';
+import { SnowpipeObjects, SnowpipeProperties } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
 
 /** The custom resource's properties: one JSON document (CloudFormation would turn numbers into strings). */
@@ -29,7 +29,13 @@ const defaultDeps: HandlerDeps = {
   async connect(properties) {
     const answer = await secrets.send(new GetSecretValueCommand({ SecretId: properties.secretArn }));
     const secret = parseSnowflakeSecret(answer.SecretString, properties.secretArn);
-    return new SnowflakeExecutor(secret, { warehouse: properties.warehouse });
+    // Each statement well inside the function's 10 minutes, so a slow one fails the deploy with
+    // Snowflake's error (and a Create undoes its work) rather than timing the function out mid-way.
+    return new SnowflakeExecutor(secret, {
+      warehouse: properties.warehouse,
+      statementTimeoutSeconds: 240,
+      lockTimeoutSeconds: 120,
+    });
   },
 };
 
@@ -44,7 +50,48 @@ export async function onEvent(
 ): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
   const properties = propertiesOf(event.ResourceProperties);
   logger.appendKeys({ step: 'snowflake-setup', requestType: event.RequestType });
-  const executor = await deps.connect(properties);
+  if (event.RequestType === 'Delete') {
+    // A Create that failed left nothing behind (it cleaned up): nothing to drop, no secret needed.
+    if (!event.PhysicalResourceId.startsWith('snowflake:')) {
+      logger.removeKeys(['step', 'requestType']);
+      return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+    const executor = await connectForDelete(properties, deps);
+    if (!executor) {
+      logger.removeKeys(['step', 'requestType']);
+      return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+    return runSetup(event, properties, executor);
+  }
+  return runSetup(event, properties, await deps.connect(properties));
+}
+
+/**
+ * Delete never holds up a stack delete for want of Snowflake: when the secret is gone or Snowflake
+ * cannot be reached, it says what it leaves there (the objects it would have checked and dropped) and
+ * answers success.
+ */
+async function connectForDelete(
+  properties: SnowpipeProperties,
+  deps: HandlerDeps,
+): Promise<(SqlExecutor & { close?(): Promise<void> }) | undefined> {
+  try {
+    return await deps.connect(properties);
+  } catch (error) {
+    logger.error('snowflake objects left in place: Snowflake could not be reached to delete them', {
+      error: (error as Error).message,
+      left: new SnowpipeObjects(properties).ownedObjects().map((object) => `${object.kind} ${object.name}`),
+      next: 'drop them by hand (docs/snowflake.md, "Ownership"), only those whose comment names this stack',
+    });
+    return undefined;
+  }
+}
+
+async function runSetup(
+  event: CloudFormationCustomResourceEvent,
+  properties: SnowpipeProperties,
+  executor: SqlExecutor & { close?(): Promise<void> },
+): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
   try {
     const setup = new SnowpipeSetup({
       executor,
@@ -68,8 +115,7 @@ export async function onEvent(
         };
       }
       default:
-        // Delete. A Create that failed left nothing behind (it cleaned up): there is nothing to drop.
-        if (event.PhysicalResourceId.startsWith('snowflake:')) await setup.delete(properties);
+        await setup.delete(properties);
         return { PhysicalResourceId: event.PhysicalResourceId };
     }
   } catch (error) {

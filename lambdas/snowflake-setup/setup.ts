@@ -2,7 +2,12 @@ import type { PipelineLogger } from '../shared/logger';
 import type { CleanStatements } from '../warehouse/clean-models';
 import type { Migration } from '../warehouse/migrations';
 import type { SqlExecutor, SqlRow } from '../warehouse/sql-executor';
-import { RawTableSpec, SnowpipeObjects, SnowpipeProperties } from '../warehouse/snowpipe-objects';
+import {
+  OwnedObject,
+  RawTableSpec,
+  SnowpipeObjects,
+  SnowpipeProperties,
+} from '../warehouse/snowpipe-objects';
 
 /** What CloudFormation gets back (well under its 4 KiB response limit). */
 export interface SnowpipeAttributes {
@@ -39,6 +44,7 @@ export class SnowpipeSetup {
   /** Create: everything. A failure drops what this Create made, then re-throws (no Delete follows a failed Create). */
   async create(properties: SnowpipeProperties): Promise<SnowpipeAttributes> {
     const objects = this.objectsOf(properties);
+    await this.claim(objects, properties.adoptExisting ?? []);
     try {
       // Dropping the database (if this Create made it) takes its schemas with it.
       const [createDatabase, ...createSchemas] = objects.createDatabase();
@@ -70,6 +76,8 @@ export class SnowpipeSetup {
   /** Update: only what changed between the two sets of properties, then any migration not yet applied. */
   async update(properties: SnowpipeProperties, previous: SnowpipeProperties): Promise<SnowpipeAttributes> {
     const objects = this.objectsOf(properties);
+    // What a stack from before ownership marks made is its own: mark it, so Delete may drop it.
+    if (!previous.owner && objects.ownershipComment) await this.markWhatExists(objects);
     const locationChanged = previous.bucketName !== properties.bucketName;
     if (locationChanged || previous.accessRoleArn !== properties.accessRoleArn)
       await this.run(objects.alterIntegration());
@@ -111,9 +119,78 @@ export class SnowpipeSetup {
     return this.attributes(objects);
   }
 
-  /** Delete: tolerant of objects already gone (every drop is IF EXISTS); the data stays unless `destroy`. */
+  /**
+   * Delete: only what carries this stack's ownership comment, the database only under `destroy`;
+   * what it leaves is logged with why. Tolerant of objects already gone. (A stack from before the
+   * comments, never updated since, drops as it used to: by name.)
+   */
   async delete(properties: SnowpipeProperties): Promise<void> {
-    for (const statement of this.objectsOf(properties).dropAll()) await this.run(statement);
+    const objects = this.objectsOf(properties);
+    if (!objects.ownershipComment) {
+      for (const statement of objects.dropAll()) await this.run(statement);
+      return;
+    }
+    const [database, ...others] = objects.ownedObjects();
+    const databaseState = await this.ownership(objects, database!);
+    const left: string[] = [];
+    if (databaseState === 'ours')
+      for (const table of properties.tables.filter((table) => SnowpipeObjects.streamed(table)))
+        for (const statement of objects.dropBatchMerge(table)) await this.run(statement);
+    // Pipes, stage and format first (they live in the database), then the integrations.
+    for (const object of [...others].reverse()) {
+      const inDatabase = !object.kind.endsWith('INTEGRATION');
+      if (inDatabase && databaseState === 'absent') continue;
+      const state = await this.ownership(objects, object);
+      if (state === 'ours') await this.run(objects.dropOwned(object));
+      else if (state === 'not ours') left.push(`${object.kind} ${object.name} (not created by this stack)`);
+    }
+    if (databaseState === 'ours' && properties.removalPolicy === 'destroy')
+      await this.run(objects.dropOwned(database!));
+    else if (databaseState !== 'absent')
+      left.push(
+        `DATABASE ${objects.database} (${databaseState === 'ours' ? 'removal policy retain: its data stays' : 'not created by this stack'})`,
+      );
+    if (left.length) this.deps.logger.warn('snowflake objects left in place', { left });
+  }
+
+  /**
+   * Before Create: an existing object that does not carry this stack's comment is refused, unless the
+   * configuration adopts it (`adoptExisting`), which marks it as this stack's. What Create would
+   * otherwise take over, Delete would later drop: another stack's database, or production's.
+   */
+  private async claim(objects: SnowpipeObjects, adoptExisting: string[]): Promise<void> {
+    if (!objects.ownershipComment) return;
+    const adopt = new Set(adoptExisting.map((name) => name.toUpperCase()));
+    let databaseExists = false;
+    for (const object of objects.ownedObjects()) {
+      if (object.kind !== 'DATABASE' && !object.kind.endsWith('INTEGRATION') && !databaseExists) continue;
+      const state = await this.ownership(objects, object);
+      if (object.kind === 'DATABASE') databaseExists = state !== 'absent';
+      if (state !== 'not ours') continue;
+      if (!adopt.has(object.name) && !adopt.has(object.shortName))
+        throw new Error(
+          `${object.kind} ${object.name} already exists and was not created by this stack (its comment is not "${objects.ownershipComment}"): taking it over would let this stack drop it when the stack is deleted. Use another name, or, if this stack should own it from now on, add "${object.shortName}" to snowflake.adoptExisting in the environment's configuration (docs/snowflake.md, "Ownership")`,
+        );
+      await this.run(objects.markOwned(object));
+      this.deps.logger.info('snowflake object adopted', { kind: object.kind, name: object.name });
+    }
+  }
+
+  /** The Update from a stack that made its objects before it marked them: each one there is marked. */
+  private async markWhatExists(objects: SnowpipeObjects): Promise<void> {
+    for (const object of objects.ownedObjects())
+      if ((await this.ownership(objects, object)) !== 'absent') await this.run(objects.markOwned(object));
+  }
+
+  /** Whether an object is there, and whose: Snowflake's SHOW by name (LIKE's `_` matches anything: compare). */
+  private async ownership(
+    objects: SnowpipeObjects,
+    object: OwnedObject,
+  ): Promise<'absent' | 'ours' | 'not ours'> {
+    const rows = await this.run(objects.showOwned(object));
+    const row = rows.find((candidate) => String(candidate.name ?? '').toUpperCase() === object.shortName);
+    if (!row) return 'absent';
+    return String(row.comment ?? '') === objects.ownershipComment ? 'ours' : 'not ours';
   }
 
   private objectsOf(properties: SnowpipeProperties): SnowpipeObjects {

@@ -61,24 +61,38 @@ snowflake.configure({
   },
 });
 
-/** Runs statements on one Snowflake connection, opened on first use. */
+/** How long a statement may run, and wait for a lock, before Snowflake cancels it. */
+export interface StatementLimits {
+  /** @default 600 s: under the 15 minutes of a pipeline function, so the step fails with Snowflake's error, not a Lambda timeout */
+  statementTimeoutSeconds?: number;
+  /**
+   * @default 420 s: long enough for Snowflake to abort a transaction a stopped invocation left open
+   * (after 5 idle minutes once it blocks another), far shorter than Snowflake's own 12 hours
+   */
+  lockTimeoutSeconds?: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_SECONDS = 600;
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 420;
+
+/** The session settings every connection starts with: bounded time for each statement and each lock wait. */
+export function sessionLimits(limits: StatementLimits = {}): string {
+  const statement = limits.statementTimeoutSeconds ?? DEFAULT_STATEMENT_TIMEOUT_SECONDS;
+  const lock = limits.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+  return `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${Math.round(statement)} LOCK_TIMEOUT = ${Math.round(lock)}`;
+}
+
+/** Runs statements on one Snowflake connection, opened on first use, its time per statement bounded. */
 export class SnowflakeExecutor implements SqlExecutor {
   private connection?: Promise<snowflake.Connection>;
 
   constructor(
     private readonly secret: SnowflakeSecret,
-    private readonly session: { warehouse: string; database?: string },
+    private readonly session: { warehouse: string; database?: string } & StatementLimits,
   ) {}
 
   async execute(sqlText: string, binds?: SqlBind[]): Promise<SqlRow[]> {
-    const connection = await (this.connection ??= this.connect());
-    return new Promise((resolve, reject) => {
-      connection.execute({
-        sqlText,
-        ...(binds ? { binds: binds as snowflake.Binds } : {}),
-        complete: (error, _statement, rows) => (error ? reject(error) : resolve((rows ?? []) as SqlRow[])),
-      });
-    });
+    return run(await (this.connection ??= this.connect()), sqlText, binds);
   }
 
   async close(): Promise<void> {
@@ -102,7 +116,7 @@ export class SnowflakeExecutor implements SqlExecutor {
           }
         : { password: secret.password }),
     });
-    return connection.connectAsync().catch((error: Error) => {
+    const connected = connection.connectAsync().catch((error: Error) => {
       this.connection = undefined;
       throw new ConfigError(
         `cannot connect to Snowflake account ${secret.account} as ${secret.user} (${error.name})`,
@@ -111,5 +125,19 @@ export class SnowflakeExecutor implements SqlExecutor {
         { cause: error },
       );
     });
+    return connected.then(async (open) => {
+      await run(open, sessionLimits(this.session));
+      return open;
+    });
   }
+}
+
+function run(connection: snowflake.Connection, sqlText: string, binds?: SqlBind[]): Promise<SqlRow[]> {
+  return new Promise((resolve, reject) => {
+    connection.execute({
+      sqlText,
+      ...(binds ? { binds: binds as snowflake.Binds } : {}),
+      complete: (error, _statement, rows) => (error ? reject(error) : resolve((rows ?? []) as SqlRow[])),
+    });
+  });
 }

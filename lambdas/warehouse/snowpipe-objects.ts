@@ -35,6 +35,15 @@ export interface SnowpipeProperties {
   tables: RawTableSpec[];
   /** `retain` leaves the database (and its data) when the stack is deleted. */
   removalPolicy: 'retain' | 'destroy';
+  /**
+   * Who owns what this resource creates: the stack and environment, written as the comment of every
+   * database, integration, file format, stage and pipe it creates. Create takes over nothing that lacks
+   * it, Delete drops nothing that lacks it. Absent in stacks deployed before ownership was marked,
+   * whose next Update marks what they made.
+   */
+  owner?: string;
+  /** Existing objects (by name, as in `adoptExisting`) Create may take over, marking them as its own. */
+  adoptExisting?: string[];
   /** Hash of the CLEAN models: a changed model makes CloudFormation call Update. */
   modelsVersion?: string;
   /**
@@ -78,6 +87,18 @@ export function checkedIdentifier(name: string, what: string): string {
   return name.toUpperCase();
 }
 
+/** The kinds of object that carry the ownership comment, and how Snowflake lists them. */
+export type OwnedKind =
+  'DATABASE' | 'STORAGE INTEGRATION' | 'NOTIFICATION INTEGRATION' | 'FILE FORMAT' | 'STAGE' | 'PIPE';
+
+/** One object this resource may create: its kind, its full name, and its name as SHOW lists it. */
+export interface OwnedObject {
+  kind: OwnedKind;
+  name: string;
+  /** The last part of the name: what SHOW answers in `name`. */
+  shortName: string;
+}
+
 /** The Snowflake objects of one environment, by fully qualified name. */
 export class SnowpipeObjects {
   readonly database: string;
@@ -103,9 +124,66 @@ export class SnowpipeObjects {
     return `${this.database}.RAW.${checkedIdentifier(spec.name, 'table')}_PIPE`;
   }
 
+  /** The comment that marks an object as this resource's (`owner`), or none for a stack from before. */
+  get ownershipComment(): string | undefined {
+    return (
+      this.properties.owner && `managed by the CloudFormation stack ${this.properties.owner}; dropped with it`
+    );
+  }
+
+  private commented(): string {
+    const comment = this.ownershipComment;
+    return comment ? ` COMMENT = ${snowflakeString(comment)}` : '';
+  }
+
+  /** Everything that carries the ownership comment, account-level objects first, pipes last. */
+  ownedObjects(): OwnedObject[] {
+    const short = (name: string) => name.split('.').at(-1)!;
+    const of = (kind: OwnedKind, name: string): OwnedObject => ({ kind, name, shortName: short(name) });
+    return [
+      of('DATABASE', this.database),
+      of('STORAGE INTEGRATION', this.integration),
+      ...(this.errorIntegration ? [of('NOTIFICATION INTEGRATION', this.errorIntegration)] : []),
+      of('FILE FORMAT', this.fileFormat),
+      of('STAGE', this.stage),
+      ...this.properties.tables.map((spec) => of('PIPE', this.pipe(spec))),
+    ];
+  }
+
+  /** How Snowflake lists an object of this kind by name (LIKE matches `_` as any character: filter by name). */
+  showOwned(object: OwnedObject): string {
+    const like = `LIKE ${snowflakeString(object.shortName)}`;
+    switch (object.kind) {
+      case 'DATABASE':
+        return `SHOW DATABASES ${like}`;
+      case 'STORAGE INTEGRATION':
+      case 'NOTIFICATION INTEGRATION':
+        return `SHOW INTEGRATIONS ${like}`;
+      case 'FILE FORMAT':
+        return `SHOW FILE FORMATS ${like} IN SCHEMA ${this.database}.RAW`;
+      case 'STAGE':
+        return `SHOW STAGES ${like} IN SCHEMA ${this.database}.RAW`;
+      case 'PIPE':
+        return `SHOW PIPES ${like} IN SCHEMA ${this.database}.RAW`;
+    }
+  }
+
+  /** Marks an object as this resource's: one it made before ownership was marked, or one it adopts. */
+  markOwned(object: OwnedObject): string {
+    const kind =
+      object.kind === 'STORAGE INTEGRATION' || object.kind === 'NOTIFICATION INTEGRATION'
+        ? 'INTEGRATION'
+        : object.kind;
+    return `ALTER ${kind} ${object.name} SET COMMENT = ${snowflakeString(this.ownershipComment!)}`;
+  }
+
+  dropOwned(object: OwnedObject): string {
+    return `DROP ${object.kind} IF EXISTS ${object.name}`;
+  }
+
   createDatabase(): string[] {
     return [
-      `CREATE DATABASE IF NOT EXISTS ${this.database}`,
+      `CREATE DATABASE IF NOT EXISTS ${this.database}${this.commented()}`,
       ...['RAW', 'CLEAN', 'ANALYTICS', 'PIPELINE'].map(
         (schema) => `CREATE SCHEMA IF NOT EXISTS ${this.database}.${schema}`,
       ),
@@ -115,7 +193,7 @@ export class SnowpipeObjects {
 
   /** Not in sqlfluff's Snowflake grammar, so built here and covered by the handler's tests. */
   createIntegration(): string {
-    return `CREATE STORAGE INTEGRATION IF NOT EXISTS ${this.integration} TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = ${snowflakeString(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${snowflakeString(this.location())})`;
+    return `CREATE STORAGE INTEGRATION IF NOT EXISTS ${this.integration} TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = ${snowflakeString(this.properties.accessRoleArn)} STORAGE_ALLOWED_LOCATIONS = (${snowflakeString(this.location())})${this.commented()}`;
   }
 
   alterIntegration(): string {
@@ -129,7 +207,7 @@ export class SnowpipeObjects {
   /** Snowpipe error notifications, outbound to the load-errors topic (not in sqlfluff's grammar either). */
   createErrorIntegration(): string {
     const { topicArn, roleArn } = this.properties.loadErrors!;
-    return `CREATE NOTIFICATION INTEGRATION IF NOT EXISTS ${this.errorIntegration} ENABLED = TRUE TYPE = QUEUE DIRECTION = OUTBOUND NOTIFICATION_PROVIDER = AWS_SNS AWS_SNS_TOPIC_ARN = ${snowflakeString(topicArn)} AWS_SNS_ROLE_ARN = ${snowflakeString(roleArn)}`;
+    return `CREATE NOTIFICATION INTEGRATION IF NOT EXISTS ${this.errorIntegration} ENABLED = TRUE TYPE = QUEUE DIRECTION = OUTBOUND NOTIFICATION_PROVIDER = AWS_SNS AWS_SNS_TOPIC_ARN = ${snowflakeString(topicArn)} AWS_SNS_ROLE_ARN = ${snowflakeString(roleArn)}${this.commented()}`;
   }
 
   alterErrorIntegration(): string {
@@ -147,11 +225,11 @@ export class SnowpipeObjects {
   }
 
   createFileFormat(): string {
-    return `CREATE FILE FORMAT IF NOT EXISTS ${this.fileFormat} TYPE = PARQUET USE_LOGICAL_TYPE = TRUE`;
+    return `CREATE FILE FORMAT IF NOT EXISTS ${this.fileFormat} TYPE = PARQUET USE_LOGICAL_TYPE = TRUE${this.commented()}`;
   }
 
   createStage(): string {
-    return `CREATE STAGE IF NOT EXISTS ${this.stage} URL = ${snowflakeString(this.location())} STORAGE_INTEGRATION = ${this.integration} FILE_FORMAT = ${this.fileFormat}`;
+    return `CREATE STAGE IF NOT EXISTS ${this.stage} URL = ${snowflakeString(this.location())} STORAGE_INTEGRATION = ${this.integration} FILE_FORMAT = ${this.fileFormat}${this.commented()}`;
   }
 
   alterStage(): string {
@@ -192,7 +270,7 @@ export class SnowpipeObjects {
     const format = json ? 'TYPE = JSON COMPRESSION = GZIP' : `FORMAT_NAME = ${this.fileFormat}`;
     const pattern = json ? '.*[.]jsonl[.]gz' : '.*[.]parquet';
     const errors = this.errorIntegration ? ` ERROR_INTEGRATION = ${this.errorIntegration}` : '';
-    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE${errors} AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (${format}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) ON_ERROR = SKIP_FILE PATTERN = '${pattern}'`;
+    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE${errors}${this.commented()} AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (${format}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) ON_ERROR = SKIP_FILE PATTERN = '${pattern}'`;
   }
 
   stream(spec: RawTableSpec): string {

@@ -107,6 +107,13 @@ export const environmentConfigSchema = z
         secretArn: secretsManagerArn,
         database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain Snowflake identifier'),
         warehouse: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain Snowflake identifier'),
+        /**
+         * Existing objects (database, integration, stage, pipe names) the first deploy may take over:
+         * they are marked as this stack's and dropped with it (docs/snowflake.md, "Ownership").
+         */
+        adoptExisting: z
+          .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'a plain Snowflake identifier'))
+          .default([]),
       })
       .strict()
       .optional(),

@@ -79,6 +79,8 @@ export interface SnowpipeIntegrationProps {
   readonly secretArn: string;
   readonly database: string;
   readonly warehouse: string;
+  /** Existing Snowflake objects this stack may take over (and then drop with itself). @default none */
+  readonly adoptExisting?: string[];
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   /** Where the failed-load alarm goes. */
@@ -165,6 +167,9 @@ export class SnowpipeIntegration extends Construct {
       bucketName: props.transformedBucket.bucketName,
       tables: rawTablesOf(props.contracts),
       removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain', // what the handler drops on Delete
+      // The comment on everything it creates: Create takes over, and Delete drops, nothing else.
+      owner: `${Stack.of(this).stackName} (${props.environment})`,
+      ...(props.adoptExisting?.length ? { adoptExisting: props.adoptExisting } : {}),
       // A changed CLEAN model or a new migration changes the properties, so CloudFormation runs Update.
       // (ANALYTICS' models are run by each run's quality step, from its own bundle.)
       modelsVersion: versionOf(

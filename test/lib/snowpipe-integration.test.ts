@@ -150,6 +150,19 @@ describe('the Snowflake side in the template', () => {
     ).toBe(true);
   });
 
+  it('names the stack and environment as the owner of what it creates, and adopts only what the configuration lists', () => {
+    // The properties are one JSON document inside the template's own JSON (tokens joined in).
+    const config = JSON.stringify(customResource.Properties.Config);
+    expect(config).toMatch(/\\"owner\\":\\"[A-Za-z0-9-]+ \(prod\)\\"/);
+    expect(config).not.toContain('adoptExisting');
+    const adopting = Template.fromStack(
+      pipelineStack('prod', { overrides: { snowflake: { ...snowflake, adoptExisting: ['PIPELINE_PROD'] } } })
+        .stack,
+    );
+    const [, resource] = Object.entries(adopting.findResources('Custom::SnowpipeIntegration'))[0]!;
+    expect(JSON.stringify(resource.Properties.Config)).toContain('\\"adoptExisting\\":[\\"PIPELINE_PROD\\"]');
+  });
+
   it("marks the RAW tables of evolving contracts, and only those, for Snowpipe's schema evolution", () => {
     const tables = rawTablesOf(loadContracts().values());
     const evolving = tables.filter((table) => table.evolves).map((table) => table.name);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { onEvent } from '../../lambdas/snowflake-setup/handler';
+import { logger } from '../../lambdas/shared/logger';
 import { loadMigrations } from '../../lambdas/warehouse/migrations';
 import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
 import { cleanModelStatements } from '../../lambdas/warehouse/clean-models';
@@ -36,7 +37,10 @@ const properties: SnowpipeProperties = {
   ],
   removalPolicy: 'retain',
   publishedBy: 'run',
+  owner: 'pipeline-prod (prod)',
 };
+/** What every object this resource creates for `properties` says it is. */
+const OWNED = "COMMENT = 'managed by the CloudFormation stack pipeline-prod (prod); dropped with it'";
 /** The real-time path's table: gzip JSON lines from Firehose. */
 const streamTable: SnowpipeProperties['tables'][number] = {
   name: 'STREAM__EVENTS',
@@ -64,18 +68,21 @@ describe('Snowpipe custom resource: Create', () => {
     const { executor, setup: snowpipe } = setup();
     const attributes = await snowpipe.create(properties);
     const ddl = executor.statements.filter((statement) => /^(CREATE|ALTER|DROP|DESC|SHOW)/.test(statement));
-    expect(ddl.slice(0, 11)).toEqual([
-      'CREATE DATABASE IF NOT EXISTS PIPELINE_PROD',
+    expect(ddl.slice(0, 13)).toEqual([
+      // What is there already, and whose (nothing: the database is new, so nothing inside it exists).
+      "SHOW DATABASES LIKE 'PIPELINE_PROD'",
+      "SHOW INTEGRATIONS LIKE 'PIPELINE_PROD_S3'",
+      `CREATE DATABASE IF NOT EXISTS PIPELINE_PROD ${OWNED}`,
       'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.RAW',
       'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.CLEAN',
       'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.ANALYTICS',
       'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.PIPELINE',
       expect.stringMatching(/^CREATE TABLE IF NOT EXISTS PIPELINE_PROD\.PIPELINE\.MIGRATIONS/),
-      "CREATE STORAGE INTEGRATION IF NOT EXISTS PIPELINE_PROD_S3 TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-access' STORAGE_ALLOWED_LOCATIONS = ('s3://pipeline-prod-transformed/')",
-      'CREATE FILE FORMAT IF NOT EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT TYPE = PARQUET USE_LOGICAL_TYPE = TRUE',
-      "CREATE STAGE IF NOT EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE URL = 's3://pipeline-prod-transformed/' STORAGE_INTEGRATION = PIPELINE_PROD_S3 FILE_FORMAT = PIPELINE_PROD.RAW.PARQUET_FORMAT",
+      `CREATE STORAGE INTEGRATION IF NOT EXISTS PIPELINE_PROD_S3 TYPE = EXTERNAL_STAGE STORAGE_PROVIDER = 'S3' ENABLED = TRUE STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-access' STORAGE_ALLOWED_LOCATIONS = ('s3://pipeline-prod-transformed/') ${OWNED}`,
+      `CREATE FILE FORMAT IF NOT EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT TYPE = PARQUET USE_LOGICAL_TYPE = TRUE ${OWNED}`,
+      `CREATE STAGE IF NOT EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE URL = 's3://pipeline-prod-transformed/' STORAGE_INTEGRATION = PIPELINE_PROD_S3 FILE_FORMAT = PIPELINE_PROD.RAW.PARQUET_FORMAT ${OWNED}`,
       'CREATE TABLE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS (ID NUMBER(38,0), DATE TIMESTAMP_TZ, _FILE_NAME VARCHAR, _FILE_ROW_NUMBER NUMBER(38,0), _LOADED_AT TIMESTAMP_LTZ)',
-      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.FAKESTORE__CARTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/fakestore/carts/ FILE_FORMAT = (FORMAT_NAME = PIPELINE_PROD.RAW.PARQUET_FORMAT) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) ON_ERROR = SKIP_FILE PATTERN = '.*[.]parquet'",
+      `CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE AUTO_INGEST = TRUE ${OWNED} AS COPY INTO PIPELINE_PROD.RAW.FAKESTORE__CARTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/fakestore/carts/ FILE_FORMAT = (FORMAT_NAME = PIPELINE_PROD.RAW.PARQUET_FORMAT) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) ON_ERROR = SKIP_FILE PATTERN = '.*[.]parquet'`,
     ]);
     expect(attributes).toEqual({
       StorageAwsIamUserArn: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
@@ -122,10 +129,13 @@ describe('Snowpipe custom resource: Create', () => {
 
   it('drops what it made when a Create fails half-way, and only that', async () => {
     const executor = new RecordingExecutor();
-    executor.existing.add('PIPELINE_PROD'); // the database was there before: it must survive the cleanup
+    // The database was there before, adopted: it must survive the cleanup.
+    executor.existing.add('PIPELINE_PROD');
     executor.failOn = /^CREATE PIPE .*FAKESTORE__CARTS__PRODUCTS_PIPE/;
     const { setup: snowpipe } = setup(executor);
-    await expect(snowpipe.create(properties)).rejects.toThrow(/Insufficient privileges/);
+    await expect(snowpipe.create({ ...properties, adoptExisting: ['PIPELINE_PROD'] })).rejects.toThrow(
+      /Insufficient privileges/,
+    );
     const cleanup = executor.statements.slice(
       executor.statements.findIndex((statement) => executor.failOn!.test(statement)) + 1,
     );
@@ -172,7 +182,7 @@ describe('Snowpipe custom resource: CLEAN in Snowflake', () => {
     const { executor, setup: snowpipe } = setup();
     await snowpipe.create({ ...properties, tables: [streamTable] });
     expect(executor.statements).toContain(
-      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_PIPE AUTO_INGEST = TRUE AS COPY INTO PIPELINE_PROD.RAW.STREAM__EVENTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/stream/events/ FILE_FORMAT = (TYPE = JSON COMPRESSION = GZIP) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) ON_ERROR = SKIP_FILE PATTERN = '.*[.]jsonl[.]gz'",
+      `CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_PIPE AUTO_INGEST = TRUE ${OWNED} AS COPY INTO PIPELINE_PROD.RAW.STREAM__EVENTS FROM @PIPELINE_PROD.RAW.TRANSFORMED_STAGE/stream/events/ FILE_FORMAT = (TYPE = JSON COMPRESSION = GZIP) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (_FILE_NAME = METADATA$FILENAME, _FILE_ROW_NUMBER = METADATA$FILE_ROW_NUMBER, _LOADED_AT = METADATA$START_SCAN_TIME) ON_ERROR = SKIP_FILE PATTERN = '.*[.]jsonl[.]gz'`,
     );
   });
 
@@ -296,7 +306,8 @@ describe('Snowpipe custom resource: Update and Delete', () => {
       'ALTER TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
       'ALTER TABLE PIPELINE_PROD.CLEAN.FAKESTORE__CARTS ADD COLUMN IF NOT EXISTS COUPON VARCHAR',
       'CREATE TABLE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS',
-      'CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS_PIPE AUTO_INGEST = TRUE',
+      // (cut at its first " (": the comment names the stack, then its environment in brackets)
+      "CREATE PIPE IF NOT EXISTS PIPELINE_PROD.RAW.FAKESTORE__USERS_PIPE AUTO_INGEST = TRUE COMMENT = 'managed by the CloudFormation stack pipeline-prod",
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
     ]);
     // Nothing else was touched: no task, no migration re-run.
@@ -319,21 +330,31 @@ describe('Snowpipe custom resource: Update and Delete', () => {
 
   it('keeps the data on Delete with retain, drops the database with destroy, and tolerates objects already gone', async () => {
     const retained = setup();
+    await retained.setup.create(properties);
+    const before = retained.executor.statements.length;
     await retained.setup.delete(properties);
-    expect(retained.executor.statements).toEqual([
-      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_PRUNE',
-      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS_MERGE',
-      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
-      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_PRUNE',
-      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__CARTS__PRODUCTS_MERGE',
+    expect(
+      retained.executor.statements.slice(before).filter((statement) => statement.startsWith('DROP')),
+    ).toEqual([
       'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
+      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
       'DROP STAGE IF EXISTS PIPELINE_PROD.RAW.TRANSFORMED_STAGE',
       'DROP FILE FORMAT IF EXISTS PIPELINE_PROD.RAW.PARQUET_FORMAT',
       'DROP STORAGE INTEGRATION IF EXISTS PIPELINE_PROD_S3',
     ]);
+    expect(retained.logs.lines).toContainEqual({
+      level: 'warn',
+      message: 'snowflake objects left in place',
+      data: [{ left: ['DATABASE PIPELINE_PROD (removal policy retain: its data stays)'] }],
+    });
     const destroyed = setup();
+    await destroyed.setup.create(properties);
     await destroyed.setup.delete({ ...properties, removalPolicy: 'destroy' });
     expect(destroyed.executor.statements.at(-1)).toBe('DROP DATABASE IF EXISTS PIPELINE_PROD');
+    // Everything already gone: nothing to drop, nothing fails.
+    const gone = setup();
+    await gone.setup.delete({ ...properties, removalPolicy: 'destroy' });
+    expect(gone.executor.statements.filter((statement) => statement.startsWith('DROP'))).toEqual([]);
   });
 
   it('refuses names that are not plain identifiers (they go into SQL text)', async () => {
@@ -355,13 +376,13 @@ describe('Snowpipe custom resource: load errors reported (ON_ERROR = SKIP_FILE, 
     const { executor, setup: snowpipe } = setup();
     const attributes = await snowpipe.create(withErrors);
     expect(executor.statements).toContain(
-      "CREATE NOTIFICATION INTEGRATION IF NOT EXISTS PIPELINE_PROD_LOAD_ERRORS ENABLED = TRUE TYPE = QUEUE DIRECTION = OUTBOUND NOTIFICATION_PROVIDER = AWS_SNS AWS_SNS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:pipeline-prod-snowflake-load-errors' AWS_SNS_ROLE_ARN = 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-load-errors'",
+      `CREATE NOTIFICATION INTEGRATION IF NOT EXISTS PIPELINE_PROD_LOAD_ERRORS ENABLED = TRUE TYPE = QUEUE DIRECTION = OUTBOUND NOTIFICATION_PROVIDER = AWS_SNS AWS_SNS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:pipeline-prod-snowflake-load-errors' AWS_SNS_ROLE_ARN = 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-load-errors' ${OWNED}`,
     );
     const pipes = executor.statements.filter((statement) => statement.startsWith('CREATE PIPE'));
     expect(pipes).toHaveLength(2);
     for (const pipe of pipes)
       expect(pipe).toMatch(
-        /AUTO_INGEST = TRUE ERROR_INTEGRATION = PIPELINE_PROD_LOAD_ERRORS AS COPY .* ON_ERROR = SKIP_FILE /,
+        /AUTO_INGEST = TRUE ERROR_INTEGRATION = PIPELINE_PROD_LOAD_ERRORS COMMENT = '[^']*' AS COPY .* ON_ERROR = SKIP_FILE /,
       );
     expect(attributes).toMatchObject({
       LoadErrorsAwsIamUserArn: 'arn:aws:iam::999999999999:user/abc1-s-snowflake',
@@ -397,6 +418,7 @@ describe('Snowpipe custom resource: load errors reported (ON_ERROR = SKIP_FILE, 
 
   it('drops the integration on Delete, and when a Create that made it fails', async () => {
     const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(withErrors);
     await snowpipe.delete(withErrors);
     expect(executor.statements).toContain(
       'DROP NOTIFICATION INTEGRATION IF EXISTS PIPELINE_PROD_LOAD_ERRORS',
@@ -406,6 +428,93 @@ describe('Snowpipe custom resource: load errors reported (ON_ERROR = SKIP_FILE, 
     failing.failOn = /^CREATE STAGE/;
     await expect(setup(failing).setup.create(withErrors)).rejects.toThrow(/Insufficient privileges/);
     expect(failing.statements).toContain('DROP NOTIFICATION INTEGRATION IF EXISTS PIPELINE_PROD_LOAD_ERRORS');
+  });
+});
+
+describe('Snowpipe custom resource: ownership', () => {
+  const ddl = (executor: RecordingExecutor) =>
+    executor.statements.filter((statement) => /^(CREATE|ALTER|DROP)/.test(statement));
+
+  it('refuses to Create over a database it did not create, naming it and the setting that adopts it, and makes nothing', async () => {
+    const executor = new RecordingExecutor();
+    executor.existing.add('PIPELINE_PROD'); // another stack's, or made by hand: no comment of ours
+    executor.comments.set('PIPELINE_PROD', 'production data');
+    const { setup: snowpipe } = setup(executor);
+    await expect(snowpipe.create(properties)).rejects.toThrow(
+      'DATABASE PIPELINE_PROD already exists and was not created by this stack (its comment is not "managed by the CloudFormation stack pipeline-prod (prod); dropped with it"): taking it over would let this stack drop it when the stack is deleted. Use another name, or, if this stack should own it from now on, add "PIPELINE_PROD" to snowflake.adoptExisting',
+    );
+    expect(ddl(executor)).toEqual([]);
+    // And the Delete CloudFormation sends after that failed Create drops nothing at all.
+    const deleting = await onEvent(
+      {
+        RequestType: 'Delete',
+        ResourceProperties: {
+          ServiceToken: 'x',
+          Config: JSON.stringify({ ...properties, removalPolicy: 'destroy' }),
+        },
+        PhysicalResourceId: 'the-request-id-of-the-failed-create',
+      } as unknown as CloudFormationCustomResourceEvent,
+      { connect: async () => executor },
+    );
+    expect(deleting.PhysicalResourceId).toBe('the-request-id-of-the-failed-create');
+    expect(ddl(executor)).toEqual([]);
+    expect(executor.existing.has('PIPELINE_PROD')).toBe(true);
+  });
+
+  it('refuses an integration of the same name too (account-level: another environment may use it)', async () => {
+    const executor = new RecordingExecutor();
+    executor.existing.add('PIPELINE_PROD_S3');
+    await expect(setup(executor).setup.create(properties)).rejects.toThrow(
+      /^STORAGE INTEGRATION PIPELINE_PROD_S3 already exists and was not created by this stack/,
+    );
+    expect(ddl(executor)).toEqual([]);
+  });
+
+  it('takes over what adoptExisting names, marks it, and from then on treats it as its own', async () => {
+    const executor = new RecordingExecutor();
+    executor.existing.add('PIPELINE_PROD');
+    const { setup: snowpipe } = setup(executor);
+    await snowpipe.create({ ...properties, adoptExisting: ['pipeline_prod'] });
+    expect(ddl(executor)[0]).toBe(`ALTER DATABASE PIPELINE_PROD SET ${OWNED}`);
+    // A retried Create finds it marked: no second adoption needed.
+    await snowpipe.create(properties);
+    const before = executor.statements.length;
+    await snowpipe.delete({ ...properties, removalPolicy: 'destroy' });
+    expect(executor.statements.slice(before).at(-1)).toBe('DROP DATABASE IF EXISTS PIPELINE_PROD');
+  });
+
+  it('leaves on Delete what is not its own, inside its database too, and says so', async () => {
+    const { executor, setup: snowpipe, logs } = setup();
+    await snowpipe.create(properties);
+    // Someone made a pipe of the same name by hand after the deploy (no comment of ours).
+    executor.comments.set('PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE', '');
+    const before = executor.statements.length;
+    await snowpipe.delete({ ...properties, removalPolicy: 'destroy' });
+    const drops = executor.statements.slice(before).filter((statement) => statement.startsWith('DROP'));
+    expect(drops).not.toContain('DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE');
+    expect(drops).toContain('DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE');
+    expect(logs.text()).toContain('PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE (not created by this stack)');
+  });
+
+  it('marks, on the Update from a stack made before ownership was marked, what that stack made', async () => {
+    const executor = new RecordingExecutor();
+    const { setup: snowpipe } = setup(executor);
+    const unmarked: SnowpipeProperties = { ...properties };
+    delete unmarked.owner;
+    await snowpipe.create(unmarked);
+    expect(executor.comments.size).toBe(0);
+    const before = executor.statements.length;
+    await snowpipe.update(properties, unmarked);
+    expect(
+      executor.statements.slice(before).filter((statement) => statement.includes('SET COMMENT')),
+    ).toEqual([
+      `ALTER DATABASE PIPELINE_PROD SET ${OWNED}`,
+      `ALTER INTEGRATION PIPELINE_PROD_S3 SET ${OWNED}`,
+      `ALTER FILE FORMAT PIPELINE_PROD.RAW.PARQUET_FORMAT SET ${OWNED}`,
+      `ALTER STAGE PIPELINE_PROD.RAW.TRANSFORMED_STAGE SET ${OWNED}`,
+      `ALTER PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE SET ${OWNED}`,
+      `ALTER PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE SET ${OWNED}`,
+    ]);
   });
 });
 
@@ -447,12 +556,34 @@ describe('Snowpipe custom resource: the Provider handler', () => {
     expect(same.PhysicalResourceId).toBe('snowflake:PIPELINE_PROD:PIPELINE_PROD_S3');
   });
 
-  it('drops nothing on the Delete that follows a failed Create', async () => {
-    const executor = new RecordingExecutor();
-    await onEvent(event('Delete', { PhysicalResourceId: 'request-id-of-the-failed-create' }), {
-      connect: async () => executor,
+  it('drops nothing on the Delete that follows a failed Create, and needs no secret for it', async () => {
+    const connect = jest.fn(async () => {
+      throw new Error('Secrets Manager can’t find the specified secret.');
     });
-    expect(executor.statements).toEqual([]);
+    await expect(
+      onEvent(event('Delete', { PhysicalResourceId: 'request-id-of-the-failed-create' }), { connect }),
+    ).resolves.toEqual({ PhysicalResourceId: 'request-id-of-the-failed-create' });
+    expect(connect).not.toHaveBeenCalled();
+  });
+
+  it('never fails a stack delete when Snowflake cannot be reached: it says what it left there', async () => {
+    const errors: unknown[] = [];
+    const spy = jest
+      .spyOn(logger, 'error')
+      .mockImplementation((...args: unknown[]) => void errors.push(args));
+    try {
+      const answer = await onEvent(event('Delete'), {
+        connect: async () => {
+          throw new Error('ResourceNotFoundException: Secrets Manager can’t find the specified secret.');
+        },
+      });
+      expect(answer).toEqual({ PhysicalResourceId: 'snowflake:PIPELINE_PROD:PIPELINE_PROD_S3' });
+      expect(JSON.stringify(errors)).toContain('DATABASE PIPELINE_PROD');
+      expect(JSON.stringify(errors)).toContain('PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE');
+      expect(JSON.stringify(errors)).toContain('ResourceNotFoundException');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -10,6 +10,8 @@ export class RecordingExecutor implements SqlExecutor {
   readonly statements: string[] = [];
   readonly existing = new Set<string>();
   readonly migrations = new Map<string, string>();
+  /** The COMMENT of each object that has one, by full name. */
+  readonly comments = new Map<string, string>();
   /** Every statement with the values bound to it. */
   readonly calls: Array<{ sqlText: string; binds?: SqlBind[] }> = [];
   /** Statements matching this fail, as Snowflake would (e.g. a privilege missing). */
@@ -33,6 +35,8 @@ export class RecordingExecutor implements SqlExecutor {
       const name = create[1]!;
       const fresh = !this.existing.has(name);
       this.existing.add(name);
+      const comment = commentOf(sqlText);
+      if (fresh && comment !== undefined) this.comments.set(name, comment);
       return [
         { status: fresh ? `${name} successfully created.` : `${name} already exists, statement succeeded.` },
       ];
@@ -43,6 +47,7 @@ export class RecordingExecutor implements SqlExecutor {
       );
     if (drop) {
       this.existing.delete(drop[1]!);
+      this.comments.delete(drop[1]!);
       return [{ status: 'statement succeeded.' }];
     }
     if (sqlText.startsWith('DESC STORAGE INTEGRATION')) {
@@ -65,12 +70,30 @@ export class RecordingExecutor implements SqlExecutor {
         { property: 'SF_AWS_EXTERNAL_ID', property_value: 'ACME_SFCRole=2_errors=' },
       ];
     }
+    const alterComment = /^ALTER (?:DATABASE|INTEGRATION|FILE FORMAT|STAGE|PIPE) (\S+) SET COMMENT = /.exec(
+      sqlText,
+    );
+    if (alterComment) {
+      this.comments.set(alterComment[1]!, commentOf(sqlText)!);
+      return [{ status: 'Statement executed successfully.' }];
+    }
+    // SHOW … LIKE 'NAME' [IN SCHEMA DB.RAW]: the object of that name, with its comment.
+    const showLike =
+      /^SHOW (?:DATABASES|INTEGRATIONS|FILE FORMATS|STAGES|PIPES) LIKE '([^']+)'(?: IN SCHEMA (\S+))?$/.exec(
+        sqlText,
+      );
+    if (showLike) {
+      const name = showLike[2] ? `${showLike[2]}.${showLike[1]}` : showLike[1]!;
+      return this.existing.has(name)
+        ? [{ name: showLike[1], comment: this.comments.get(name) ?? '', notification_channel: CHANNEL }]
+        : [];
+    }
     if (sqlText.startsWith('SHOW PIPES')) {
       return [...this.existing]
         .filter((name) => name.endsWith('_PIPE'))
         .map((name) => ({
           name,
-          notification_channel: 'arn:aws:sqs:eu-west-1:999999999999:sf-snowpipe-AIDA-xyz',
+          notification_channel: CHANNEL,
         }));
     }
     if (/^SELECT VERSION, CHECKSUM FROM/.test(sqlText))
@@ -88,4 +111,12 @@ export class RecordingExecutor implements SqlExecutor {
   async close(): Promise<void> {
     this.closed = true;
   }
+}
+
+const CHANNEL = 'arn:aws:sqs:eu-west-1:999999999999:sf-snowpipe-AIDA-xyz';
+
+/** The text of a statement's `COMMENT = '…'`, if it has one. */
+function commentOf(sqlText: string): string | undefined {
+  const match = /COMMENT = '((?:[^']|'')*)'/.exec(sqlText);
+  return match ? match[1]!.replace(/''/g, "'") : undefined;
 }
