@@ -5,6 +5,7 @@ import type { SqlExecutor, SqlRow } from '../warehouse/sql-executor';
 import {
   OwnedObject,
   RawTableSpec,
+  snowflakeTypes,
   SnowpipeObjects,
   SnowpipeProperties,
 } from '../warehouse/snowpipe-objects';
@@ -88,6 +89,8 @@ export class SnowpipeSetup {
         await this.run(objects.alterErrorIntegration());
     }
     const before = new Map(previous.tables.map((table) => [table.name, table]));
+    refuseTypeChanges(properties.tables, before);
+    const modelsChanged = previous.modelsVersion !== properties.modelsVersion;
     for (const table of properties.tables) {
       const old = before.get(table.name);
       if (!old) {
@@ -99,10 +102,15 @@ export class SnowpipeSetup {
       const known = new Set(old.columns.map((column) => column.name));
       const added = table.columns.filter((column) => !known.has(column.name));
       for (const statement of objects.addColumns(table, added)) await this.run(statement);
-      if (added.length) {
-        for (const statement of objects.addCleanColumns(table, added)) await this.run(statement);
-        await this.createCleanModel(objects, table); // its merge now carries the new columns
-      }
+      for (const statement of objects.addCleanColumns(table, added)) await this.run(statement);
+      // The stream's merge task carries the model as it was made: a wider or changed model replaces it.
+      if (added.length || (modelsChanged && SnowpipeObjects.streamed(table)))
+        await this.createCleanModel(objects, table);
+      const stillPersonal = new Set(
+        table.columns.filter((column) => column.personal).map((column) => column.name),
+      );
+      const unmasked = old.columns.filter((column) => column.personal && !stillPersonal.has(column.name));
+      for (const statement of objects.unmask(table, unmasked)) await this.run(statement);
       if (old.prefix !== table.prefix) {
         await this.run(objects.dropPipe(table));
         await this.run(objects.createPipe(table));
@@ -341,4 +349,29 @@ export class SnowpipeSetup {
     }
     this.madeByThisRun.length = 0;
   }
+}
+
+/**
+ * A column whose contract type changed is refused before anything is touched: Snowflake changes a
+ * column's type in place only within one type (a longer VARCHAR, a wider NUMBER), which a contract type
+ * never is, and the pipe would refuse every file of the new type. Types that are one Snowflake type
+ * (string and json: VARCHAR) change nothing.
+ */
+function refuseTypeChanges(tables: RawTableSpec[], before: Map<string, RawTableSpec>): void {
+  const changes = tables.flatMap((table) => {
+    const old = new Map((before.get(table.name)?.columns ?? []).map((column) => [column.name, column.type]));
+    return table.columns
+      .filter(
+        (column) =>
+          old.has(column.name) && snowflakeTypes[old.get(column.name)!] !== snowflakeTypes[column.type],
+      )
+      .map(
+        (column) =>
+          `${table.name}.${column.name}: ${old.get(column.name)} (${snowflakeTypes[old.get(column.name)!]}) → ${column.type} (${snowflakeTypes[column.type]})`,
+      );
+  });
+  if (changes.length)
+    throw new Error(
+      `the contracts change the type of ${changes.length} column(s) Snowflake already holds: ${changes.join('; ')}. Snowflake cannot change a column to another type in place, and its pipe would refuse the new files. Keep the old type in the contract, or give the field a new name (a new column; the old one keeps its history) — docs/snowflake.md, "Create, Update and Delete"`,
+    );
 }

@@ -62,7 +62,7 @@ export interface SnowpipeProperties {
   loadErrors?: { topicArn: string; roleArn: string };
 }
 
-const snowflakeTypes: Record<ColumnType, string> = {
+export const snowflakeTypes: Record<ColumnType, string> = {
   string: 'VARCHAR',
   json: 'VARCHAR',
   integer: 'NUMBER(38,0)',
@@ -347,6 +347,14 @@ export class SnowpipeObjects {
         const policy = ['integer', 'number'].includes(column.type) ? 'PERSONAL_NUMBER' : 'PERSONAL_DATA';
         return `ALTER TABLE IF EXISTS ${this.database}.CLEAN.${checkedIdentifier(spec.name, 'table')} MODIFY COLUMN ${checkedIdentifier(column.name, 'column')} SET MASKING POLICY ${this.database}.CLEAN.${policy} FORCE`;
       });
+  }
+
+  /** Columns that are no longer personal data: their CLEAN column is shown as it is again. */
+  unmask(spec: RawTableSpec, columns: RawTableSpec['columns']): string[] {
+    return columns.map(
+      (column) =>
+        `ALTER TABLE IF EXISTS ${this.database}.CLEAN.${checkedIdentifier(spec.name, 'table')} MODIFY COLUMN ${checkedIdentifier(column.name, 'column')} UNSET MASKING POLICY`,
+    );
   }
 
   showPipes(): string {

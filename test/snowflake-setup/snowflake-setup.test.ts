@@ -317,6 +317,80 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     );
   });
 
+  it('refuses a column whose type changed, naming it, before it touches anything', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    const before = executor.statements.length;
+    const retyped: SnowpipeProperties = {
+      ...properties,
+      tables: [
+        {
+          ...properties.tables[0]!,
+          columns: [{ name: 'ID', type: 'number' }, properties.tables[0]!.columns[1]!],
+        },
+        properties.tables[1]!,
+      ],
+    };
+    await expect(snowpipe.update(retyped, properties)).rejects.toThrow(
+      'the contracts change the type of 1 column(s) Snowflake already holds: FAKESTORE__CARTS.ID: integer (NUMBER(38,0)) → number (FLOAT). Snowflake cannot change a column to another type in place',
+    );
+    expect(
+      executor.statements.slice(before).filter((statement) => /^(CREATE|ALTER|DROP)/.test(statement)),
+    ).toEqual([]);
+    // string and json are one Snowflake type (VARCHAR): nothing to refuse, nothing to run.
+    const text: SnowpipeProperties = {
+      ...properties,
+      tables: [{ ...properties.tables[1]!, columns: [{ name: 'QUANTITY', type: 'string' }] }],
+    };
+    const json: SnowpipeProperties = {
+      ...properties,
+      tables: [{ ...properties.tables[1]!, columns: [{ name: 'QUANTITY', type: 'json' }] }],
+    };
+    await expect(snowpipe.update(json, text)).resolves.toBeDefined();
+  });
+
+  it("replaces the stream's MERGE task when its CLEAN model changed, and only then", async () => {
+    const { executor, setup: snowpipe } = setup();
+    const streaming: SnowpipeProperties = { ...properties, tables: [streamTable], modelsVersion: 'a' };
+    await snowpipe.create(streaming);
+    const tasks = (from: number) =>
+      executor.statements.slice(from).filter((statement) => statement.startsWith('CREATE OR REPLACE TASK'));
+    let before = executor.statements.length;
+    await snowpipe.update(streaming, streaming);
+    expect(tasks(before)).toEqual([]);
+    before = executor.statements.length;
+    await snowpipe.update({ ...streaming, modelsVersion: 'b' }, streaming);
+    expect(tasks(before)).toEqual([
+      expect.stringMatching(/^CREATE OR REPLACE TASK PIPELINE_PROD\.CLEAN\.STREAM__EVENTS_MERGE /),
+    ]);
+  });
+
+  it('unmasks a CLEAN column that is no longer personal data, and masks one that now is', async () => {
+    const { executor, setup: snowpipe } = setup();
+    const users = (email: boolean, phone: boolean): SnowpipeProperties => ({
+      ...properties,
+      tables: [
+        {
+          name: 'FAKESTORE__USERS',
+          prefix: 'fakestore/users/',
+          columns: [
+            { name: 'EMAIL', type: 'string', ...(email ? { personal: true } : {}) },
+            { name: 'PHONE', type: 'string', ...(phone ? { personal: true } : {}) },
+          ],
+        },
+      ],
+    });
+    await snowpipe.create(users(true, false));
+    const before = executor.statements.length;
+    await snowpipe.update(users(false, true), users(true, false));
+    expect(executor.statements.slice(before).filter((statement) => /MASKING POLICY/.test(statement))).toEqual(
+      [
+        'ALTER TABLE IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__USERS MODIFY COLUMN EMAIL UNSET MASKING POLICY',
+        'ALTER TABLE IF EXISTS PIPELINE_PROD.CLEAN.FAKESTORE__USERS MODIFY COLUMN PHONE SET MASKING POLICY PIPELINE_PROD.CLEAN.PERSONAL_DATA FORCE',
+      ],
+    );
+  });
+
   it('points the integration and the stage at a new bucket or role', async () => {
     const { executor, setup: snowpipe } = setup();
     await snowpipe.create(properties);
