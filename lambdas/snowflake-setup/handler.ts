@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../warehouse/snowflake-connection';
 import { loadMigrations } from '../warehouse/migrations';
@@ -44,9 +44,19 @@ const defaultDeps: HandlerDeps = {
  * A change of database or integration name is a replacement: the new one is created under a new
  * physical id, and CloudFormation then deletes the old one.
  */
-export async function onEvent(
+export function onEvent(
   event: CloudFormationCustomResourceEvent,
-  deps: HandlerDeps = defaultDeps,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
+  // Lambda calls this with (event, context): the dependencies are never its second argument.
+  return handleSetupEvent(event, defaultDeps, context);
+}
+
+/** onEvent with its dependencies given (tests give a recording executor). */
+export async function handleSetupEvent(
+  event: CloudFormationCustomResourceEvent,
+  deps: HandlerDeps,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
   const properties = propertiesOf(event.ResourceProperties);
   logger.appendKeys({ step: 'snowflake-setup', requestType: event.RequestType });
@@ -61,9 +71,9 @@ export async function onEvent(
       logger.removeKeys(['step', 'requestType']);
       return { PhysicalResourceId: event.PhysicalResourceId };
     }
-    return runSetup(event, properties, executor);
+    return runSetup(event, properties, executor, context);
   }
-  return runSetup(event, properties, await deps.connect(properties));
+  return runSetup(event, properties, await deps.connect(properties), context);
 }
 
 /**
@@ -91,11 +101,13 @@ async function runSetup(
   event: CloudFormationCustomResourceEvent,
   properties: SnowpipeProperties,
   executor: SqlExecutor & { close?(): Promise<void> },
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
   try {
     const setup = new SnowpipeSetup({
       executor,
       logger,
+      ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
       migrations: loadMigrations(join(sqlDirectory(), 'migrations'), {
         database: properties.database.toUpperCase(),
         warehouse: properties.warehouse.toUpperCase(),

@@ -28,7 +28,16 @@ export interface SetupDeps {
   /** The CLEAN models by table (upper case): the create-table, merge and (child tables) delete statements. */
   cleanModels: Map<string, CleanStatements>;
   logger: PipelineLogger;
+  /** The function's time left: no statement starts that its statement timeout could carry past it. */
+  remainingMs?: () => number;
 }
+
+/**
+ * Time a statement may need (the custom resource's 240 s statement timeout) plus the undo after it: a
+ * statement is not started with less left, so a slow Create fails and cleans up instead of being cut
+ * off by Lambda half-way, which would leave what it made behind.
+ */
+export const TIME_PER_STATEMENT_MS = 270_000;
 
 const created = (rows: SqlRow[]) =>
   rows.some((row) => /successfully created/i.test(String(row.status ?? '')));
@@ -330,6 +339,11 @@ export class SnowpipeSetup {
 
   /** Runs one statement; when `undo` is given and Snowflake says it created the object, remembers how to drop it. */
   private async run(statement: string, undo?: string): Promise<SqlRow[]> {
+    const left = this.deps.remainingMs?.();
+    if (left !== undefined && left < TIME_PER_STATEMENT_MS)
+      throw new Error(
+        `stopped before "${statement.slice(0, 80)}": ${Math.round(left / 1000)} s left of the function's time, less than a statement may take; what this Create made is dropped again — deploy again (the statements are idempotent), and if it keeps running out of time, raise the setup function's timeout`,
+      );
     this.deps.logger.debug('snowflake statement', { statement });
     const rows = await this.deps.executor.execute(statement);
     if (undo && created(rows)) this.madeByThisRun.push(undo);

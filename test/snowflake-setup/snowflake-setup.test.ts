@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { onEvent } from '../../lambdas/snowflake-setup/handler';
+import { handleSetupEvent, onEvent } from '../../lambdas/snowflake-setup/handler';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
 import { logger } from '../../lambdas/shared/logger';
 import { loadMigrations } from '../../lambdas/warehouse/migrations';
 import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
@@ -519,7 +521,7 @@ describe('Snowpipe custom resource: ownership', () => {
     );
     expect(ddl(executor)).toEqual([]);
     // And the Delete CloudFormation sends after that failed Create drops nothing at all.
-    const deleting = await onEvent(
+    const deleting = await handleSetupEvent(
       {
         RequestType: 'Delete',
         ResourceProperties: {
@@ -603,7 +605,7 @@ describe('Snowpipe custom resource: the Provider handler', () => {
 
   it('answers Create with a stable physical id and the attributes, and closes the connection', async () => {
     const executor = new RecordingExecutor();
-    const answer = await onEvent(event('Create'), { connect: async () => executor });
+    const answer = await handleSetupEvent(event('Create'), { connect: async () => executor });
     expect(answer.PhysicalResourceId).toBe('snowflake:PIPELINE_PROD:PIPELINE_PROD_S3');
     expect(answer.Data?.StorageAwsExternalId).toBe('ACME_SFCRole=2_abcdefg=');
     expect(executor.closed).toBe(true);
@@ -611,7 +613,7 @@ describe('Snowpipe custom resource: the Provider handler', () => {
 
   it('replaces (new physical id) when the database changes, and updates in place otherwise', async () => {
     const executor = new RecordingExecutor();
-    const renamed = await onEvent(
+    const renamed = await handleSetupEvent(
       event('Update', {
         ResourceProperties: { Config: JSON.stringify({ ...properties, database: 'pipeline_prod2' }) },
         OldResourceProperties: { Config: JSON.stringify(properties) },
@@ -620,8 +622,8 @@ describe('Snowpipe custom resource: the Provider handler', () => {
     );
     expect(renamed.PhysicalResourceId).toBe('snowflake:PIPELINE_PROD2:PIPELINE_PROD_S3');
     const existing = new RecordingExecutor();
-    await onEvent(event('Create'), { connect: async () => existing });
-    const same = await onEvent(
+    await handleSetupEvent(event('Create'), { connect: async () => existing });
+    const same = await handleSetupEvent(
       event('Update', { OldResourceProperties: { Config: JSON.stringify(properties) } }),
       {
         connect: async () => existing,
@@ -630,12 +632,49 @@ describe('Snowpipe custom resource: the Provider handler', () => {
     expect(same.PhysicalResourceId).toBe('snowflake:PIPELINE_PROD:PIPELINE_PROD_S3');
   });
 
+  it('is called by Lambda with (event, context): it reads the secret the properties name, whatever the second argument', async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    try {
+      // A secret without its key: the handler got as far as reading it (and names what is missing).
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ account: 'acme-x1' }) });
+      const lambdaContext = { getRemainingTimeInMillis: () => 600_000, functionName: 'setup' };
+      await expect(onEvent(event('Create'), lambdaContext)).rejects.toThrow(/user/);
+      expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({
+        SecretId: properties.secretArn,
+      });
+    } finally {
+      secrets.restore();
+    }
+  });
+
+  it('stops a Create before a statement that could outrun the function, and drops what it made', async () => {
+    const executor = new RecordingExecutor();
+    let left = 600_000;
+    const snowpipe = new SnowpipeSetup({
+      executor,
+      migrations,
+      cleanModels,
+      logger: new CapturedLogger(),
+      // Each statement takes 20 s of the function's 10 minutes.
+      remainingMs: () => (left -= 20_000),
+    });
+    await expect(snowpipe.create(properties)).rejects.toThrow(
+      /^stopped before ".*": \d+ s left of the function's time, less than a statement may take; what this Create made is dropped again/,
+    );
+    // Everything it created is gone again (what is inside the database went with it): nothing is
+    // orphaned for a Delete that will never come.
+    expect(executor.statements).toContain('DROP DATABASE IF EXISTS PIPELINE_PROD');
+    expect([...executor.existing].filter((name) => !name.startsWith('PIPELINE_PROD.'))).toEqual([]);
+  });
+
   it('drops nothing on the Delete that follows a failed Create, and needs no secret for it', async () => {
     const connect = jest.fn(async () => {
       throw new Error('Secrets Manager can’t find the specified secret.');
     });
     await expect(
-      onEvent(event('Delete', { PhysicalResourceId: 'request-id-of-the-failed-create' }), { connect }),
+      handleSetupEvent(event('Delete', { PhysicalResourceId: 'request-id-of-the-failed-create' }), {
+        connect,
+      }),
     ).resolves.toEqual({ PhysicalResourceId: 'request-id-of-the-failed-create' });
     expect(connect).not.toHaveBeenCalled();
   });
@@ -646,7 +685,7 @@ describe('Snowpipe custom resource: the Provider handler', () => {
       .spyOn(logger, 'error')
       .mockImplementation((...args: unknown[]) => void errors.push(args));
     try {
-      const answer = await onEvent(event('Delete'), {
+      const answer = await handleSetupEvent(event('Delete'), {
         connect: async () => {
           throw new Error('ResourceNotFoundException: Secrets Manager can’t find the specified secret.');
         },
