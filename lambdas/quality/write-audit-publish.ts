@@ -57,7 +57,8 @@ export async function writeAuditPublish(request: PublishRequest): Promise<Publis
     await recordTableLoads(request, models);
     outcome = await evaluateChecks(executor, request.checks, dialect);
   } catch (error) {
-    await executor.execute('rollback');
+    // The first error is the one to tell; a session that is gone takes its transaction with it.
+    await executor.execute('rollback').catch(() => undefined);
     throw error;
   }
   const passed = outcome.verdict !== 'fail';
