@@ -647,6 +647,41 @@ describe('Snowpipe custom resource: the Provider handler', () => {
     }
   });
 
+  it('completes a Create retried after a mid-way failure: each object once, nothing left over from the first try', async () => {
+    const executor = new RecordingExecutor();
+    executor.failOn = /^CREATE STAGE/;
+    const snowpipe = setup(executor).setup;
+    await expect(snowpipe.create(properties)).rejects.toThrow(/Insufficient privileges/);
+    expect([...executor.existing]).toEqual(
+      // What is inside the database went with it (the recording executor does not cascade).
+      [...executor.existing].filter((name) => name.startsWith('PIPELINE_PROD.')),
+    );
+    expect(executor.existing.has('PIPELINE_PROD')).toBe(false);
+    // The privilege is granted; CloudFormation retries (a new Create).
+    executor.failOn = undefined;
+    const first = executor.statements.length;
+    await snowpipe.create(properties);
+    const created = executor.statements
+      .slice(first)
+      .filter((statement) => /^CREATE (DATABASE|STORAGE INTEGRATION|FILE FORMAT|STAGE|PIPE)/.test(statement))
+      .map((statement) => statement.split(' ').slice(0, 6).join(' '));
+    expect(created).toEqual([...new Set(created)]);
+    expect(
+      [...executor.existing].filter((name) => /_PIPE$|STAGE$|_S3$|^PIPELINE_PROD$/.test(name)).sort(),
+    ).toEqual([
+      'PIPELINE_PROD',
+      'PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
+      'PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE',
+      'PIPELINE_PROD.RAW.TRANSFORMED_STAGE',
+      'PIPELINE_PROD_S3',
+    ]);
+    // Everything it has is marked as its own, so a later Delete drops exactly it.
+    for (const name of ['PIPELINE_PROD', 'PIPELINE_PROD_S3', 'PIPELINE_PROD.RAW.TRANSFORMED_STAGE'])
+      expect(executor.comments.get(name)).toBe(
+        'managed by the CloudFormation stack pipeline-prod (prod); dropped with it',
+      );
+  });
+
   it('stops a Create before a statement that could outrun the function, and drops what it made', async () => {
     const executor = new RecordingExecutor();
     let left = 600_000;
