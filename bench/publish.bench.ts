@@ -53,38 +53,38 @@ async function measure(cleanRows: number): Promise<void> {
       warehouse.rows(
         'delete from clean.events_oauth__events; insert into clean.events_oauth__events select * from raw.pristine',
       );
-    const session = await warehouse.session();
     const results: Record<string, number[]> = { commit: [], rollback: [], swap: [] };
-    for (let round = 0; round < ROUNDS; round += 1) {
-      for (const ending of ['commit', 'rollback'] as const) {
+    await warehouse.inSession(async (session) => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const ending of ['commit', 'rollback'] as const) {
+          await restore();
+          results[ending]!.push(
+            await timed(async () => {
+              await session.execute('begin transaction');
+              await session.execute(model.statements.mergeBatch, ['next']);
+              await session.execute(ending);
+            }),
+          );
+        }
         await restore();
-        results[ending]!.push(
+        const staged = model.statements.mergeBatch.replace('merge into clean.', 'merge into raw.staged_');
+        results.swap!.push(
           await timed(async () => {
+            await session.execute(
+              'create or replace table raw.staged_events_oauth__events as select * from clean.events_oauth__events',
+            );
+            await session.execute(staged, ['next']);
             await session.execute('begin transaction');
-            await session.execute(model.statements.mergeBatch, ['next']);
-            await session.execute(ending);
+            await session.execute('delete from clean.events_oauth__events');
+            await session.execute(
+              'insert into clean.events_oauth__events select * from raw.staged_events_oauth__events',
+            );
+            await session.execute('commit');
+            await session.execute('drop table raw.staged_events_oauth__events');
           }),
         );
       }
-      await restore();
-      const staged = model.statements.mergeBatch.replace('merge into clean.', 'merge into raw.staged_');
-      results.swap!.push(
-        await timed(async () => {
-          await session.execute(
-            'create or replace table raw.staged_events_oauth__events as select * from clean.events_oauth__events',
-          );
-          await session.execute(staged, ['next']);
-          await session.execute('begin transaction');
-          await session.execute('delete from clean.events_oauth__events');
-          await session.execute(
-            'insert into clean.events_oauth__events select * from raw.staged_events_oauth__events',
-          );
-          await session.execute('commit');
-          await session.execute('drop table raw.staged_events_oauth__events');
-        }),
-      );
-    }
-    session.close();
+    });
     const [{ rows }] = (await warehouse.rows(
       'select count(*)::integer as rows from clean.events_oauth__events',
     )) as [{ rows: number }];

@@ -43,7 +43,7 @@ import { catalogueChecks, loadChecks } from '../lambdas/quality/check-config';
 import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate, qualitySummary } from '../lambdas/quality/quality-gate';
 import type { QualityVerdict } from '../lambdas/quality/run-checks';
-import { PublishOutcome, writeAuditPublish } from '../lambdas/quality/write-audit-publish';
+import { writeAuditPublish } from '../lambdas/quality/write-audit-publish';
 import { loadAnalyticsModels } from '../lambdas/quality/analytics-models';
 
 export interface LocalRunOptions {
@@ -292,21 +292,17 @@ function localTaskHandlers(
         throw failedLoadsError(ownFailures.map((failure) => ({ file: failure.key, error: failure.error })));
       const models = await cleanModels();
       await warehouse.mergeStreamed(models);
-      const session = await warehouse.session();
-      let outcome: PublishOutcome;
-      try {
-        outcome = await writeAuditPublish({
-          executor: session,
+      const outcome = await warehouse.inSession((executor) =>
+        writeAuditPublish({
+          executor,
           dialect: duckdbDialect,
           batchId: event.batchId,
           logicalDate: event.logicalDate,
           cleanModels: models,
           checks: options.checksDirectory ? loadChecks(options.checksDirectory) : catalogueChecks(),
           analyticsModels: loadAnalyticsModels(),
-        });
-      } finally {
-        session.close();
-      }
+        }),
+      );
       observed.quality = outcome;
       printer.checked(outcome);
       printer.published(outcome);

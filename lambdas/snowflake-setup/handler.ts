@@ -60,20 +60,18 @@ export async function handleSetupEvent(
 ): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
   const properties = propertiesOf(event.ResourceProperties);
   logger.appendKeys({ step: 'snowflake-setup', requestType: event.RequestType });
-  if (event.RequestType === 'Delete') {
+  try {
+    if (event.RequestType !== 'Delete')
+      return await runSetup(event, properties, await deps.connect(properties), context);
     // A Create that failed left nothing behind (it cleaned up): nothing to drop, no secret needed.
-    if (!event.PhysicalResourceId.startsWith('snowflake:')) {
-      logger.removeKeys(['step', 'requestType']);
-      return { PhysicalResourceId: event.PhysicalResourceId };
-    }
-    const executor = await connectForDelete(properties, deps);
-    if (!executor) {
-      logger.removeKeys(['step', 'requestType']);
-      return { PhysicalResourceId: event.PhysicalResourceId };
-    }
-    return runSetup(event, properties, executor, context);
+    const executor = event.PhysicalResourceId.startsWith('snowflake:')
+      ? await connectForDelete(properties, deps)
+      : undefined;
+    if (!executor) return { PhysicalResourceId: event.PhysicalResourceId };
+    return await runSetup(event, properties, executor, context);
+  } finally {
+    logger.removeKeys(['step', 'requestType']);
   }
-  return runSetup(event, properties, await deps.connect(properties), context);
 }
 
 /**
@@ -135,6 +133,5 @@ async function runSetup(
     throw error;
   } finally {
     await executor.close?.();
-    logger.removeKeys(['step', 'requestType']);
   }
 }

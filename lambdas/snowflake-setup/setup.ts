@@ -148,7 +148,8 @@ export class SnowpipeSetup {
       return;
     }
     const [database, ...others] = objects.ownedObjects();
-    const databaseState = await this.ownership(objects, database!);
+    const ownership = this.ownershipLookup(objects);
+    const databaseState = await ownership(database!);
     const left: string[] = [];
     if (databaseState === 'ours')
       for (const table of properties.tables.filter((table) => SnowpipeObjects.streamed(table)))
@@ -157,7 +158,7 @@ export class SnowpipeSetup {
     for (const object of [...others].reverse()) {
       const inDatabase = !object.kind.endsWith('INTEGRATION');
       if (inDatabase && databaseState === 'absent') continue;
-      const state = await this.ownership(objects, object);
+      const state = await ownership(object);
       if (state === 'ours') await this.run(objects.dropOwned(object));
       else if (state === 'not ours') left.push(`${object.kind} ${object.name} (not created by this stack)`);
     }
@@ -178,10 +179,11 @@ export class SnowpipeSetup {
   private async claim(objects: SnowpipeObjects, adoptExisting: string[]): Promise<void> {
     if (!objects.ownershipComment) return;
     const adopt = new Set(adoptExisting.map((name) => name.toUpperCase()));
+    const ownership = this.ownershipLookup(objects);
     let databaseExists = false;
     for (const object of objects.ownedObjects()) {
       if (object.kind !== 'DATABASE' && !object.kind.endsWith('INTEGRATION') && !databaseExists) continue;
-      const state = await this.ownership(objects, object);
+      const state = await ownership(object);
       if (object.kind === 'DATABASE') databaseExists = state !== 'absent';
       if (state !== 'not ours') continue;
       if (!adopt.has(object.name) && !adopt.has(object.shortName))
@@ -195,19 +197,27 @@ export class SnowpipeSetup {
 
   /** The Update from a stack that made its objects before it marked them: each one there is marked. */
   private async markWhatExists(objects: SnowpipeObjects): Promise<void> {
+    const ownership = this.ownershipLookup(objects);
     for (const object of objects.ownedObjects())
-      if ((await this.ownership(objects, object)) !== 'absent') await this.run(objects.markOwned(object));
+      if ((await ownership(object)) !== 'absent') await this.run(objects.markOwned(object));
   }
 
-  /** Whether an object is there, and whose: Snowflake's SHOW by name (LIKE's `_` matches anything: compare). */
-  private async ownership(
+  /**
+   * Whether an object is there, and whose, by Snowflake's SHOW (LIKE's `_` matches anything: compare
+   * names). Each SHOW runs once per lookup: one for all the pipes, however many tables.
+   */
+  private ownershipLookup(
     objects: SnowpipeObjects,
-    object: OwnedObject,
-  ): Promise<'absent' | 'ours' | 'not ours'> {
-    const rows = await this.run(objects.showOwned(object));
-    const row = rows.find((candidate) => String(candidate.name ?? '').toUpperCase() === object.shortName);
-    if (!row) return 'absent';
-    return String(row.comment ?? '') === objects.ownershipComment ? 'ours' : 'not ours';
+  ): (object: OwnedObject) => Promise<'absent' | 'ours' | 'not ours'> {
+    const shown = new Map<string, Promise<SqlRow[]>>();
+    return async (object) => {
+      const statement = objects.showOwned(object);
+      if (!shown.has(statement)) shown.set(statement, this.run(statement));
+      const rows = await shown.get(statement)!;
+      const row = rows.find((candidate) => String(candidate.name ?? '').toUpperCase() === object.shortName);
+      if (!row) return 'absent';
+      return String(row.comment ?? '') === objects.ownershipComment ? 'ours' : 'not ours';
+    };
   }
 
   private objectsOf(properties: SnowpipeProperties): SnowpipeObjects {

@@ -150,7 +150,7 @@ export class SnowpipeObjects {
     ];
   }
 
-  /** How Snowflake lists an object of this kind by name (LIKE matches `_` as any character: filter by name). */
+  /** How Snowflake lists an object of this kind (LIKE matches `_` as any character: filter by name). */
   showOwned(object: OwnedObject): string {
     const like = `LIKE ${snowflakeString(object.shortName)}`;
     switch (object.kind) {
@@ -164,7 +164,8 @@ export class SnowpipeObjects {
       case 'STAGE':
         return `SHOW STAGES ${like} IN SCHEMA ${this.database}.RAW`;
       case 'PIPE':
-        return `SHOW PIPES ${like} IN SCHEMA ${this.database}.RAW`;
+        // Every pipe at once: a table each, one round trip for all of them.
+        return this.showPipes();
     }
   }
 

@@ -8,6 +8,8 @@ import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import type { SqlBind, SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
 import { tableMigrations } from '../../lambdas/warehouse/migrations';
+import { tableNamesIn } from '../../lambdas/quality/analytics-models';
+import { duckdbDialect } from '../../lambdas/quality/dialect';
 import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
 import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
 import type { RunOutcome } from '../../lambdas/shared/run-outcome';
@@ -206,11 +208,7 @@ export class LocalWarehouse {
    */
   async mergeStreamed(models = catalogueCleanModels()): Promise<string[]> {
     const merged: string[] = [];
-    const rawTables = new Set(
-      (await this.rows(`select table_name from information_schema.tables where table_schema = 'raw'`)).map(
-        (row) => String(row.table_name),
-      ),
-    );
+    const rawTables = await tableNamesIn(this.executor(), duckdbDialect, 'raw');
     for (const model of models.filter((model) => model.streamed && rawTables.has(model.table))) {
       await this.connection.run(model.sql);
       merged.push(model.table);
@@ -219,16 +217,17 @@ export class LocalWarehouse {
   }
 
   /**
-   * A connection of its own, for a transaction (the quality step's write-audit-publish) that the local
-   * Snowpipe's loads, on the main connection, must not join.
+   * `work` on a connection of its own, closed after it: for a transaction (the quality step's
+   * write-audit-publish) that the local Snowpipe's loads, on the main connection, must not join.
    */
-  async session(): Promise<SqlExecutor & { close(): void }> {
+  async inSession<T>(work: (executor: SqlExecutor) => Promise<T>): Promise<T> {
     const connection = await this.instance.connect();
-    await connection.run(UTC_DAYS);
-    return {
-      execute: (sqlText, binds) => rowsOf(connection, sqlText, binds),
-      close: () => connection.closeSync(),
-    };
+    try {
+      await connection.run(UTC_DAYS);
+      return await work({ execute: (sqlText, binds) => rowsOf(connection, sqlText, binds) });
+    } finally {
+      connection.closeSync();
+    }
   }
 
   /** The run's row in ANALYTICS.PIPELINE_RUNS: the statement the Snowflake step runs, on DuckDB. */

@@ -71,20 +71,17 @@ export class RawCarts {
     checks: readonly Check[] = [],
     wrap: (executor: SqlExecutor) => SqlExecutor = (executor) => executor,
   ): Promise<PublishOutcome> {
-    const session = await this.warehouse.session();
-    try {
-      return await writeAuditPublish({
-        executor: wrap(session),
+    return this.warehouse.inSession((executor) =>
+      writeAuditPublish({
+        executor: wrap(executor),
         dialect: duckdbDialect,
         batchId,
         logicalDate: '2026-11-20',
         cleanModels: cartModels,
         checks,
         analyticsModels: [],
-      });
-    } finally {
-      session.close();
-    }
+      }),
+    );
   }
 
   /** CLEAN's carts and items, in a stable order, with the version each row is of. */

@@ -88,11 +88,14 @@ export class RecordingExecutor implements SqlExecutor {
         ? [{ name: showLike[1], comment: this.comments.get(name) ?? '', notification_channel: CHANNEL }]
         : [];
     }
-    if (sqlText.startsWith('SHOW PIPES')) {
+    // SHOW PIPES IN SCHEMA DB.RAW: its pipes, by name as Snowflake lists them, with their comments.
+    const showPipes = /^SHOW PIPES IN SCHEMA (\S+)$/.exec(sqlText);
+    if (showPipes) {
       return [...this.existing]
-        .filter((name) => name.endsWith('_PIPE'))
+        .filter((name) => name.startsWith(`${showPipes[1]}.`) && name.endsWith('_PIPE'))
         .map((name) => ({
-          name,
+          name: name.split('.').at(-1),
+          comment: this.comments.get(name) ?? '',
           notification_channel: CHANNEL,
         }));
     }
