@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../warehouse/snowflake-connection';
-import { loadMigrations } from '../warehouse/migrations';
+import { loadMigrations, rolesCreatedBy } from '../warehouse/migrations';
 import { sqlDirectory } from '../warehouse/sql-directory';
 import { cleanModelStatements } from '../warehouse/clean-models';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
@@ -88,11 +88,21 @@ async function connectForDelete(
   } catch (error) {
     logger.error('snowflake objects left in place: Snowflake could not be reached to delete them', {
       error: (error as Error).message,
-      left: new SnowpipeObjects(properties).ownedObjects().map((object) => `${object.kind} ${object.name}`),
+      left: new SnowpipeObjects(properties, rolesCreatedBy(migrationsOf(properties)))
+        .ownedObjects()
+        .map((object) => `${object.kind} ${object.name}`),
       next: 'drop them by hand (docs/snowflake.md, "Ownership"), only those whose comment names this stack',
     });
     return undefined;
   }
+}
+
+/** sql/migrations, templated for the environment's database and warehouse. */
+function migrationsOf(properties: SnowpipeProperties) {
+  return loadMigrations(join(sqlDirectory(), 'migrations'), {
+    database: properties.database.toUpperCase(),
+    warehouse: properties.warehouse.toUpperCase(),
+  });
 }
 
 async function runSetup(
@@ -106,10 +116,7 @@ async function runSetup(
       executor,
       logger,
       ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
-      migrations: loadMigrations(join(sqlDirectory(), 'migrations'), {
-        database: properties.database.toUpperCase(),
-        warehouse: properties.warehouse.toUpperCase(),
-      }),
+      migrations: migrationsOf(properties),
       cleanModels: cleanModelStatements(),
     });
     switch (event.RequestType) {

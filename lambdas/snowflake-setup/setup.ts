@@ -1,8 +1,9 @@
 import type { PipelineLogger } from '../shared/logger';
 import type { CleanStatements } from '../warehouse/clean-models';
-import type { Migration } from '../warehouse/migrations';
+import { Migration, roleCreatedBy, rolesCreatedBy } from '../warehouse/migrations';
 import type { SqlExecutor, SqlRow } from '../warehouse/sql-executor';
 import {
+  accountLevel,
   OwnedObject,
   RawTableSpec,
   snowflakeTypes,
@@ -74,6 +75,7 @@ export class SnowpipeSetup {
       for (const table of properties.tables) await this.createTableAndPipe(objects, table);
       await this.reportLoadErrors(objects, properties.tables);
       await this.migrate(objects);
+      await this.markRolesMade(objects);
       for (const table of properties.tables) await this.createCleanModel(objects, table);
       await this.maskPersonalData(objects, properties.tables);
       return await this.attributes(objects);
@@ -131,6 +133,7 @@ export class SnowpipeSetup {
       await this.run(objects.dropPipe(table));
     await this.reportLoadErrors(objects, properties.tables);
     await this.migrate(objects);
+    await this.markRolesMade(objects);
     if (previous.publishedBy !== 'run') await this.retireUnauditedMerges(objects, properties.tables);
     await this.maskPersonalData(objects, properties.tables);
     return this.attributes(objects);
@@ -148,26 +151,35 @@ export class SnowpipeSetup {
       return;
     }
     const [database, ...others] = objects.ownedObjects();
+    const roles = others.filter((object) => object.kind === 'ROLE');
     const ownership = this.ownershipLookup(objects);
     const databaseState = await ownership(database!);
+    const destroy = properties.removalPolicy === 'destroy';
     const left: string[] = [];
     if (databaseState === 'ours')
       for (const table of properties.tables.filter((table) => SnowpipeObjects.streamed(table)))
         for (const statement of objects.dropBatchMerge(table)) await this.run(statement);
     // Pipes, stage and format first (they live in the database), then the integrations.
-    for (const object of [...others].reverse()) {
-      const inDatabase = !object.kind.endsWith('INTEGRATION');
-      if (inDatabase && databaseState === 'absent') continue;
+    for (const object of [...others].reverse().filter((object) => object.kind !== 'ROLE')) {
+      if (!accountLevel(object.kind) && databaseState === 'absent') continue;
       const state = await ownership(object);
       if (state === 'ours') await this.run(objects.dropOwned(object));
       else if (state === 'not ours') left.push(`${object.kind} ${object.name} (not created by this stack)`);
     }
-    if (databaseState === 'ours' && properties.removalPolicy === 'destroy')
-      await this.run(objects.dropOwned(database!));
+    if (databaseState === 'ours' && destroy) await this.run(objects.dropOwned(database!));
     else if (databaseState !== 'absent')
       left.push(
         `DATABASE ${objects.database} (${databaseState === 'ours' ? 'removal policy retain: its data stays' : 'not created by this stack'})`,
       );
+    // The roles grant access to the database: they go with it, and stay while it stays.
+    for (const role of roles) {
+      const state = await ownership(role);
+      if (state === 'ours' && destroy) await this.run(objects.dropOwned(role));
+      else if (state !== 'absent')
+        left.push(
+          `ROLE ${role.name} (${state === 'ours' ? 'removal policy retain: it grants access to the data that stays' : 'not created by this stack'})`,
+        );
+    }
     if (left.length) this.deps.logger.warn('snowflake objects left in place', { left });
   }
 
@@ -182,7 +194,7 @@ export class SnowpipeSetup {
     const ownership = this.ownershipLookup(objects);
     let databaseExists = false;
     for (const object of objects.ownedObjects()) {
-      if (object.kind !== 'DATABASE' && !object.kind.endsWith('INTEGRATION') && !databaseExists) continue;
+      if (!accountLevel(object.kind) && !databaseExists) continue;
       const state = await ownership(object);
       if (object.kind === 'DATABASE') databaseExists = state !== 'absent';
       if (state !== 'not ours') continue;
@@ -200,6 +212,21 @@ export class SnowpipeSetup {
     const ownership = this.ownershipLookup(objects);
     for (const object of objects.ownedObjects())
       if ((await ownership(object)) !== 'absent') await this.run(objects.markOwned(object));
+  }
+
+  /**
+   * The roles the migrations made carry no comment (`create role` has none): each one there without a
+   * comment is this stack's — Create refused, before migrating, any that was there unmarked and not
+   * adopted — and is marked. A role with another comment is left as it is.
+   */
+  private async markRolesMade(objects: SnowpipeObjects): Promise<void> {
+    if (!objects.ownershipComment) return;
+    for (const role of objects.ownedObjects().filter((object) => object.kind === 'ROLE')) {
+      const row = (await this.run(objects.showOwned(role))).find(
+        (candidate) => String(candidate.name ?? '').toUpperCase() === role.shortName,
+      );
+      if (row && !String(row.comment ?? '')) await this.run(objects.markOwned(role));
+    }
   }
 
   /**
@@ -221,7 +248,7 @@ export class SnowpipeSetup {
   }
 
   private objectsOf(properties: SnowpipeProperties): SnowpipeObjects {
-    return new SnowpipeObjects(properties);
+    return new SnowpipeObjects(properties, rolesCreatedBy(this.deps.migrations));
   }
 
   /**
@@ -299,7 +326,11 @@ export class SnowpipeSetup {
         );
       }
       await this.run(`USE DATABASE ${objects.database}`);
-      for (const statement of migration.statements) await this.run(statement);
+      for (const statement of migration.statements) {
+        const role = roleCreatedBy(statement);
+        // A Create that fails after this drops the role it made, as it drops the rest.
+        await this.run(statement, role && `DROP ROLE IF EXISTS ${role}`);
+      }
       await this.run(
         `INSERT INTO ${objects.database}.PIPELINE.MIGRATIONS (VERSION, NAME, CHECKSUM, APPLIED_AT) SELECT '${migration.version}', '${migration.name}', '${migration.checksum}', CURRENT_TIMESTAMP()`,
       );

@@ -40,6 +40,24 @@ export function loadMigrations(directory: string, context: MigrationContext): Mi
     });
 }
 
+const createRole = /^create role if not exists (\w+)$/i;
+
+/**
+ * The account-level roles the migrations create (`create role if not exists …`), upper case as
+ * Snowflake folds them: they outlive the database unless the stack drops them, so they carry its
+ * ownership comment like everything else it creates.
+ */
+export function rolesCreatedBy(migrations: Migration[]): string[] {
+  return migrations.flatMap((migration) =>
+    migration.statements.flatMap((statement) => roleCreatedBy(statement) ?? []),
+  );
+}
+
+/** The role a migration statement creates, if it is `create role if not exists <name>`. */
+export function roleCreatedBy(statement: string): string | undefined {
+  return createRole.exec(statement)?.[1]?.toUpperCase();
+}
+
 /**
  * A SQL file's statements: each ends with `;` at the end of a line, where a comment may follow it
  * (`-- noqa: PRS` for sqlfluff); full-line comments are dropped. A statement never carries a comment

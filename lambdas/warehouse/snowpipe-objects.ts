@@ -89,7 +89,11 @@ export function checkedIdentifier(name: string, what: string): string {
 
 /** The kinds of object that carry the ownership comment, and how Snowflake lists them. */
 export type OwnedKind =
-  'DATABASE' | 'STORAGE INTEGRATION' | 'NOTIFICATION INTEGRATION' | 'FILE FORMAT' | 'STAGE' | 'PIPE';
+  'DATABASE' | 'STORAGE INTEGRATION' | 'NOTIFICATION INTEGRATION' | 'ROLE' | 'FILE FORMAT' | 'STAGE' | 'PIPE';
+
+/** Objects of the account rather than of the database: they are there (or not) whatever the database. */
+export const accountLevel = (kind: OwnedKind) =>
+  kind === 'DATABASE' || kind === 'ROLE' || kind.endsWith('INTEGRATION');
 
 /** One object this resource may create: its kind, its full name, and its name as SHOW lists it. */
 export interface OwnedObject {
@@ -108,7 +112,14 @@ export class SnowpipeObjects {
   /** The notification integration the pipes send their load errors through (when `loadErrors` is set). */
   readonly errorIntegration?: string;
 
-  constructor(private readonly properties: SnowpipeProperties) {
+  /**
+   * @param roles the account-level roles the migrations create (`rolesCreatedBy`): owned like the rest,
+   *   dropped with the database.
+   */
+  constructor(
+    private readonly properties: SnowpipeProperties,
+    private readonly roles: string[] = [],
+  ) {
     this.database = checkedIdentifier(properties.database, 'database');
     this.integration = checkedIdentifier(properties.integrationName, 'integration name');
     this.fileFormat = `${this.database}.RAW.PARQUET_FORMAT`;
@@ -144,6 +155,7 @@ export class SnowpipeObjects {
       of('DATABASE', this.database),
       of('STORAGE INTEGRATION', this.integration),
       ...(this.errorIntegration ? [of('NOTIFICATION INTEGRATION', this.errorIntegration)] : []),
+      ...this.roles.map((role) => of('ROLE', checkedIdentifier(role, 'role'))),
       of('FILE FORMAT', this.fileFormat),
       of('STAGE', this.stage),
       ...this.properties.tables.map((spec) => of('PIPE', this.pipe(spec))),
@@ -159,6 +171,8 @@ export class SnowpipeObjects {
       case 'STORAGE INTEGRATION':
       case 'NOTIFICATION INTEGRATION':
         return `SHOW INTEGRATIONS ${like}`;
+      case 'ROLE':
+        return `SHOW ROLES ${like}`;
       case 'FILE FORMAT':
         return `SHOW FILE FORMATS ${like} IN SCHEMA ${this.database}.RAW`;
       case 'STAGE':

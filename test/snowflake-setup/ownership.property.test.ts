@@ -31,7 +31,7 @@ const migrations = loadMigrations(join(sqlDirectory(), 'migrations'), {
 const cleanModels = cleanModelStatements();
 
 /** Objects of those names that may be in the account already; those inside need the database. */
-const ACCOUNT_LEVEL = ['PIPELINE_DEV', 'PIPELINE_DEV_S3'];
+const ACCOUNT_LEVEL = ['PIPELINE_DEV', 'PIPELINE_DEV_S3', 'PIPELINE_DEV_LOADER', 'PIPELINE_DEV_ANALYST'];
 const IN_DATABASE = [
   'PIPELINE_DEV.RAW.PARQUET_FORMAT',
   'PIPELINE_DEV.RAW.TRANSFORMED_STAGE',

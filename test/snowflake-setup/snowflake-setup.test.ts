@@ -56,6 +56,10 @@ const migrations = loadMigrations(join(sqlDirectory(), 'migrations'), {
 });
 const cleanModels = cleanModelStatements();
 
+/** The database, integrations and roles there (what is in a database goes with it). */
+const accountObjects = (executor: RecordingExecutor) =>
+  [...executor.existing].filter((name) => !name.includes('.'));
+
 function setup(executor = new RecordingExecutor()) {
   const logs = new CapturedLogger();
   return {
@@ -70,10 +74,14 @@ describe('Snowpipe custom resource: Create', () => {
     const { executor, setup: snowpipe } = setup();
     const attributes = await snowpipe.create(properties);
     const ddl = executor.statements.filter((statement) => /^(CREATE|ALTER|DROP|DESC|SHOW)/.test(statement));
-    expect(ddl.slice(0, 13)).toEqual([
+    expect(ddl.slice(0, 16)).toEqual([
       // What is there already, and whose (nothing: the database is new, so nothing inside it exists).
       "SHOW DATABASES LIKE 'PIPELINE_PROD'",
       "SHOW INTEGRATIONS LIKE 'PIPELINE_PROD_S3'",
+      // The account-level roles migration V001 creates.
+      "SHOW ROLES LIKE 'PIPELINE_PROD_LOADER'",
+      "SHOW ROLES LIKE 'PIPELINE_PROD_TRANSFORMER'",
+      "SHOW ROLES LIKE 'PIPELINE_PROD_ANALYST'",
       `CREATE DATABASE IF NOT EXISTS PIPELINE_PROD ${OWNED}`,
       'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.RAW',
       'CREATE SCHEMA IF NOT EXISTS PIPELINE_PROD.CLEAN',
@@ -421,12 +429,31 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     expect(retained.logs.lines).toContainEqual({
       level: 'warn',
       message: 'snowflake objects left in place',
-      data: [{ left: ['DATABASE PIPELINE_PROD (removal policy retain: its data stays)'] }],
+      data: [
+        {
+          left: [
+            'DATABASE PIPELINE_PROD (removal policy retain: its data stays)',
+            ...['LOADER', 'TRANSFORMER', 'ANALYST'].map(
+              (role) =>
+                `ROLE PIPELINE_PROD_${role} (removal policy retain: it grants access to the data that stays)`,
+            ),
+          ],
+        },
+      ],
     });
+    // The roles the migrations made go with the database, and nothing of the account is left.
     const destroyed = setup();
     await destroyed.setup.create(properties);
     await destroyed.setup.delete({ ...properties, removalPolicy: 'destroy' });
-    expect(destroyed.executor.statements.at(-1)).toBe('DROP DATABASE IF EXISTS PIPELINE_PROD');
+    expect(
+      destroyed.executor.statements.filter((statement) => statement.startsWith('DROP')).slice(-4),
+    ).toEqual([
+      'DROP DATABASE IF EXISTS PIPELINE_PROD',
+      'DROP ROLE IF EXISTS PIPELINE_PROD_LOADER',
+      'DROP ROLE IF EXISTS PIPELINE_PROD_TRANSFORMER',
+      'DROP ROLE IF EXISTS PIPELINE_PROD_ANALYST',
+    ]);
+    expect(accountObjects(destroyed.executor)).toEqual([]);
     // Everything already gone: nothing to drop, nothing fails.
     const gone = setup();
     await gone.setup.delete({ ...properties, removalPolicy: 'destroy' });
@@ -556,7 +583,7 @@ describe('Snowpipe custom resource: ownership', () => {
     await snowpipe.create(properties);
     const before = executor.statements.length;
     await snowpipe.delete({ ...properties, removalPolicy: 'destroy' });
-    expect(executor.statements.slice(before).at(-1)).toBe('DROP DATABASE IF EXISTS PIPELINE_PROD');
+    expect(executor.statements.slice(before)).toContain('DROP DATABASE IF EXISTS PIPELINE_PROD');
   });
 
   it('leaves on Delete what is not its own, inside its database too, and says so', async () => {
@@ -586,11 +613,34 @@ describe('Snowpipe custom resource: ownership', () => {
     ).toEqual([
       `ALTER DATABASE PIPELINE_PROD SET ${OWNED}`,
       `ALTER INTEGRATION PIPELINE_PROD_S3 SET ${OWNED}`,
+      `ALTER ROLE PIPELINE_PROD_LOADER SET ${OWNED}`,
+      `ALTER ROLE PIPELINE_PROD_TRANSFORMER SET ${OWNED}`,
+      `ALTER ROLE PIPELINE_PROD_ANALYST SET ${OWNED}`,
       `ALTER FILE FORMAT PIPELINE_PROD.RAW.PARQUET_FORMAT SET ${OWNED}`,
       `ALTER STAGE PIPELINE_PROD.RAW.TRANSFORMED_STAGE SET ${OWNED}`,
       `ALTER PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE SET ${OWNED}`,
       `ALTER PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS__PRODUCTS_PIPE SET ${OWNED}`,
     ]);
+  });
+
+  it('marks the roles its migrations make, refuses a role of the same name it did not make, and drops its roles only with its database', async () => {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    for (const role of ['LOADER', 'TRANSFORMER', 'ANALYST'])
+      expect(executor.comments.get(`PIPELINE_PROD_${role}`)).toBe(OWNED.slice("COMMENT = '".length, -1));
+    // Left behind by someone else (or by a stack from before roles were marked): Create names it.
+    const other = new RecordingExecutor();
+    other.existing.add('PIPELINE_PROD_ANALYST');
+    await expect(setup(other).setup.create(properties)).rejects.toThrow(
+      /^ROLE PIPELINE_PROD_ANALYST already exists and was not created by this stack .* add "PIPELINE_PROD_ANALYST" to snowflake.adoptExisting/,
+    );
+    expect(ddl(other)).toEqual([]);
+    // A Create that fails after its migrations drops the roles they made, with the rest.
+    const failing = new RecordingExecutor();
+    failing.failOn = /^DESC STORAGE INTEGRATION/;
+    await expect(setup(failing).setup.create(properties)).rejects.toThrow(/Insufficient privileges/);
+    expect(failing.statements).toContain('DROP ROLE IF EXISTS PIPELINE_PROD_LOADER');
+    expect(accountObjects(failing)).toEqual([]);
   });
 });
 

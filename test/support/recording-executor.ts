@@ -27,12 +27,13 @@ export class RecordingExecutor implements SqlExecutor {
     if (answer) return answer;
     if (this.failOn?.test(sqlText))
       throw new Error(`SQL access control error: Insufficient privileges (${sqlText.slice(0, 40)})`);
+    // Names as Snowflake folds them: the migrations write theirs in lower case.
     const create =
-      /^CREATE (?:DATABASE|SCHEMA|TABLE|STORAGE INTEGRATION|NOTIFICATION INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF NOT EXISTS (\S+)/.exec(
+      /^CREATE (?:DATABASE|SCHEMA|TABLE|STORAGE INTEGRATION|NOTIFICATION INTEGRATION|ROLE|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF NOT EXISTS (\S+)/i.exec(
         sqlText,
       );
     if (create) {
-      const name = create[1]!;
+      const name = create[1]!.toUpperCase();
       const fresh = !this.existing.has(name);
       this.existing.add(name);
       const comment = commentOf(sqlText);
@@ -42,7 +43,7 @@ export class RecordingExecutor implements SqlExecutor {
       ];
     }
     const drop =
-      /^DROP (?:DATABASE|TABLE|STORAGE INTEGRATION|NOTIFICATION INTEGRATION|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF EXISTS (\S+)/.exec(
+      /^DROP (?:DATABASE|TABLE|STORAGE INTEGRATION|NOTIFICATION INTEGRATION|ROLE|FILE FORMAT|STAGE|PIPE|STREAM|TASK) IF EXISTS (\S+)/.exec(
         sqlText,
       );
     if (drop) {
@@ -70,16 +71,15 @@ export class RecordingExecutor implements SqlExecutor {
         { property: 'SF_AWS_EXTERNAL_ID', property_value: 'ACME_SFCRole=2_errors=' },
       ];
     }
-    const alterComment = /^ALTER (?:DATABASE|INTEGRATION|FILE FORMAT|STAGE|PIPE) (\S+) SET COMMENT = /.exec(
-      sqlText,
-    );
+    const alterComment =
+      /^ALTER (?:DATABASE|INTEGRATION|ROLE|FILE FORMAT|STAGE|PIPE) (\S+) SET COMMENT = /.exec(sqlText);
     if (alterComment) {
       this.comments.set(alterComment[1]!, commentOf(sqlText)!);
       return [{ status: 'Statement executed successfully.' }];
     }
     // SHOW … LIKE 'NAME' [IN SCHEMA DB.RAW]: the object of that name, with its comment.
     const showLike =
-      /^SHOW (?:DATABASES|INTEGRATIONS|FILE FORMATS|STAGES|PIPES) LIKE '([^']+)'(?: IN SCHEMA (\S+))?$/.exec(
+      /^SHOW (?:DATABASES|INTEGRATIONS|ROLES|FILE FORMATS|STAGES|PIPES) LIKE '([^']+)'(?: IN SCHEMA (\S+))?$/.exec(
         sqlText,
       );
     if (showLike) {
