@@ -4,6 +4,7 @@ import { Migration, roleCreatedBy, rolesCreatedBy } from '../warehouse/migration
 import type { SqlExecutor, SqlRow } from '../warehouse/sql-executor';
 import {
   accountLevel,
+  checkedIdentifier,
   OwnedObject,
   RawTableSpec,
   snowflakeTypes,
@@ -85,7 +86,15 @@ export class SnowpipeSetup {
     }
   }
 
-  /** Update: only what changed between the two sets of properties, then any migration not yet applied. */
+  /**
+   * Update: the statements for what changed between the previous and the new properties, then any
+   * migration not yet applied. Each kind of change (docs/snowflake.md, "Create, Update and Delete"):
+   * a new table gets its RAW table, pipe and CLEAN table; a new column is added to RAW and CLEAN; a
+   * type change is refused; a pipe whose definition changed (prefix, format) is made anew and
+   * refreshed; a table that starts or stops being streamed gains or loses its stream and MERGE task; a
+   * changed model or warehouse replaces the MERGE task; masking follows `personal`; a table no longer
+   * produced loses its pipe (and task), never its data.
+   */
   async update(properties: SnowpipeProperties, previous: SnowpipeProperties): Promise<SnowpipeAttributes> {
     const objects = this.objectsOf(properties);
     // What a stack from before ownership marks made is its own: mark it, so Delete may drop it.
@@ -95,13 +104,20 @@ export class SnowpipeSetup {
       await this.run(objects.alterIntegration());
     if (locationChanged) await this.run(objects.alterStage());
     if (objects.errorIntegration) {
-      if (!previous.loadErrors) await this.run(objects.createErrorIntegration());
-      else if (JSON.stringify(previous.loadErrors) !== JSON.stringify(properties.loadErrors))
+      if (!previous.loadErrors) {
+        // Account-level, and new to this stack: claimed as Create claims, before it is made.
+        const errorIntegration = objects
+          .ownedObjects()
+          .filter((object) => object.kind === 'NOTIFICATION INTEGRATION');
+        await this.claim(objects, properties.adoptExisting ?? [], errorIntegration);
+        await this.run(objects.createErrorIntegration());
+      } else if (JSON.stringify(previous.loadErrors) !== JSON.stringify(properties.loadErrors))
         await this.run(objects.alterErrorIntegration());
     }
     const before = new Map(previous.tables.map((table) => [table.name, table]));
     refuseTypeChanges(properties.tables, before);
     const modelsChanged = previous.modelsVersion !== properties.modelsVersion;
+    const warehouseChanged = previous.warehouse.toUpperCase() !== properties.warehouse.toUpperCase();
     for (const table of properties.tables) {
       const old = before.get(table.name);
       if (!old) {
@@ -109,34 +125,64 @@ export class SnowpipeSetup {
         await this.createCleanModel(objects, table);
         continue;
       }
-      if (table.evolves && !old.evolves) await this.run(objects.enableSchemaEvolution(table));
+      if (Boolean(table.evolves) !== Boolean(old.evolves)) await this.run(objects.schemaEvolution(table));
       const known = new Set(old.columns.map((column) => column.name));
       const added = table.columns.filter((column) => !known.has(column.name));
       for (const statement of objects.addColumns(table, added)) await this.run(statement);
       for (const statement of objects.addCleanColumns(table, added)) await this.run(statement);
-      // The stream's merge task carries the model as it was made: a wider or changed model replaces it.
-      if (added.length || (modelsChanged && SnowpipeObjects.streamed(table)))
+      const streamed = SnowpipeObjects.streamed(table);
+      const streamedBefore = SnowpipeObjects.streamed(old);
+      // The stream's merge task carries the model (and the warehouse) as it was made: it is replaced.
+      if (added.length || (streamed && (!streamedBefore || modelsChanged || warehouseChanged)))
         await this.createCleanModel(objects, table);
+      if (streamedBefore && !streamed)
+        for (const statement of objects.dropBatchMerge(table)) await this.run(statement);
       const stillPersonal = new Set(
         table.columns.filter((column) => column.personal).map((column) => column.name),
       );
       const unmasked = old.columns.filter((column) => column.personal && !stillPersonal.has(column.name));
       for (const statement of objects.unmask(table, unmasked)) await this.run(statement);
-      if (old.prefix !== table.prefix) {
+      if (objects.copyInto(old) !== objects.copyInto(table)) {
         await this.run(objects.dropPipe(table));
         await this.run(objects.createPipe(table));
+        await this.run(objects.refreshPipe(table));
       }
     }
-    // A table no longer produced keeps its data; only its pipe goes.
+    // A table no longer produced keeps its data; only its pipe (and a stream's task) goes.
     const current = new Set(properties.tables.map((table) => table.name));
-    for (const table of previous.tables.filter((table) => !current.has(table.name)))
+    for (const table of previous.tables.filter((table) => !current.has(table.name))) {
+      if (SnowpipeObjects.streamed(table))
+        for (const statement of objects.dropBatchMerge(table)) await this.run(statement);
       await this.run(objects.dropPipe(table));
+    }
     await this.reportLoadErrors(objects, properties.tables);
     await this.migrate(objects);
+    if (warehouseChanged) await this.moveWarehouseGrants(previous.warehouse, properties.warehouse);
     await this.markRolesMade(objects);
     if (previous.publishedBy !== 'run') await this.retireUnauditedMerges(objects, properties.tables);
     await this.maskPersonalData(objects, properties.tables);
     return this.attributes(objects);
+  }
+
+  /**
+   * The migrations' grants on the warehouse (applied once, with the warehouse of the time) given on the
+   * new one, and revoked on the old one: the roles keep working and hold no more than they need.
+   */
+  private async moveWarehouseGrants(from: string, to: string): Promise<void> {
+    const onWarehouse = (name: string) =>
+      new RegExp(`\\bon warehouse ${checkedIdentifier(name, 'warehouse')}\\b`, 'i');
+    const grants = this.deps.migrations
+      .flatMap((migration) => migration.statements)
+      .filter((statement) => /^grant\b/i.test(statement) && onWarehouse(to).test(statement));
+    for (const grant of grants) {
+      await this.run(grant);
+      await this.run(
+        grant
+          .replace(onWarehouse(to), `on warehouse ${checkedIdentifier(from, 'warehouse')}`)
+          .replace(/^grant\b/i, 'revoke')
+          .replace(/\bto role\b/i, 'from role'),
+      );
+    }
   }
 
   /**
@@ -188,12 +234,16 @@ export class SnowpipeSetup {
    * configuration adopts it (`adoptExisting`), which marks it as this stack's. What Create would
    * otherwise take over, Delete would later drop: another stack's database, or production's.
    */
-  private async claim(objects: SnowpipeObjects, adoptExisting: string[]): Promise<void> {
+  private async claim(
+    objects: SnowpipeObjects,
+    adoptExisting: string[],
+    candidates = objects.ownedObjects(),
+  ): Promise<void> {
     if (!objects.ownershipComment) return;
     const adopt = new Set(adoptExisting.map((name) => name.toUpperCase()));
     const ownership = this.ownershipLookup(objects);
     let databaseExists = false;
-    for (const object of objects.ownedObjects()) {
+    for (const object of candidates) {
       if (!accountLevel(object.kind) && !databaseExists) continue;
       const state = await ownership(object);
       if (object.kind === 'DATABASE') databaseExists = state !== 'absent';

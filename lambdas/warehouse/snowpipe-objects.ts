@@ -262,9 +262,9 @@ export class SnowpipeObjects {
     return `CREATE TABLE IF NOT EXISTS ${this.table(spec)} (${columns.join(', ')})${evolution}`;
   }
 
-  /** A table created before its contract evolved: Snowpipe may now add the columns its files bring. */
-  enableSchemaEvolution(spec: RawTableSpec): string {
-    return `ALTER TABLE ${this.table(spec)} SET ENABLE_SCHEMA_EVOLUTION = TRUE`;
+  /** Whether Snowpipe may add the columns its files bring: a contract that now evolves, or no longer. */
+  schemaEvolution(spec: RawTableSpec): string {
+    return `ALTER TABLE ${this.table(spec)} SET ENABLE_SCHEMA_EVOLUTION = ${spec.evolves ? 'TRUE' : 'FALSE'}`;
   }
 
   addColumns(spec: RawTableSpec, added: RawTableSpec['columns']): string[] {
@@ -280,12 +280,25 @@ export class SnowpipeObjects {
    * file in RAW, the files after it load, and the error goes to the error integration.
    */
   createPipe(spec: RawTableSpec): string {
+    const errors = this.errorIntegration ? ` ERROR_INTEGRATION = ${this.errorIntegration}` : '';
+    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE${errors}${this.commented()} AS ${this.copyInto(spec)}`;
+  }
+
+  /** The pipe's definition: what it loads, from where, how. A pipe is made anew when this changes. */
+  copyInto(spec: RawTableSpec): string {
     const metadata = metadataColumns.map((column) => `${column.name} = ${column.metadata}`).join(', ');
     const json = spec.format === 'jsonl';
     const format = json ? 'TYPE = JSON COMPRESSION = GZIP' : `FORMAT_NAME = ${this.fileFormat}`;
     const pattern = json ? '.*[.]jsonl[.]gz' : '.*[.]parquet';
-    const errors = this.errorIntegration ? ` ERROR_INTEGRATION = ${this.errorIntegration}` : '';
-    return `CREATE PIPE IF NOT EXISTS ${this.pipe(spec)} AUTO_INGEST = TRUE${errors}${this.commented()} AS COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (${format}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) ON_ERROR = SKIP_FILE PATTERN = '${pattern}'`;
+    return `COPY INTO ${this.table(spec)} FROM @${this.stage}/${spec.prefix} FILE_FORMAT = (${format}) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE INCLUDE_METADATA = (${metadata}) ON_ERROR = SKIP_FILE PATTERN = '${pattern}'`;
+  }
+
+  /**
+   * A pipe made anew misses the files that landed while it was away: this queues the last 7 days' files
+   * under its prefix, and Snowflake skips each one the table or the pipe already loaded.
+   */
+  refreshPipe(spec: RawTableSpec): string {
+    return `ALTER PIPE ${this.pipe(spec)} REFRESH`;
   }
 
   stream(spec: RawTableSpec): string {

@@ -375,6 +375,128 @@ describe('Snowpipe custom resource: Update and Delete', () => {
     ]);
   });
 
+  /** The statements an Update from `from` to `to` runs that change something (reads left out). */
+  async function updateStatements(from: SnowpipeProperties, to: SnowpipeProperties) {
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(from);
+    const before = executor.statements.length;
+    await snowpipe.update(to, from);
+    return executor.statements
+      .slice(before)
+      .filter((statement) => /^(CREATE|ALTER|DROP|GRANT|REVOKE)/i.test(statement));
+  }
+
+  it('makes a pipe anew when where or what it loads changed, and queues the files it missed', async () => {
+    const moved: SnowpipeProperties = {
+      ...properties,
+      tables: [{ ...properties.tables[0]!, prefix: 'fakestore/carts_v2/' }, properties.tables[1]!],
+    };
+    const statements = await updateStatements(properties, moved);
+    expect(statements.filter((statement) => /PIPE /.test(statement))).toEqual([
+      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE',
+      expect.stringMatching(
+        /^CREATE PIPE IF NOT EXISTS PIPELINE_PROD\.RAW\.FAKESTORE__CARTS_PIPE .* FROM @PIPELINE_PROD\.RAW\.TRANSFORMED_STAGE\/fakestore\/carts_v2\/ /,
+      ),
+      'ALTER PIPE PIPELINE_PROD.RAW.FAKESTORE__CARTS_PIPE REFRESH',
+    ]);
+    // Columns, masking and ownership are not the pipe's definition: the same properties touch no pipe.
+    expect(
+      (await updateStatements(properties, properties)).filter((statement) => /PIPE /.test(statement)),
+    ).toEqual([]);
+  });
+
+  it('gives a table that is now streamed its stream and MERGE task, and takes them from one that no longer is', async () => {
+    const batch: SnowpipeProperties = { ...properties, tables: [{ ...streamTable, format: 'parquet' }] };
+    const streamed: SnowpipeProperties = { ...properties, tables: [streamTable] };
+    const toStream = await updateStatements(batch, streamed);
+    expect(toStream).toEqual(
+      expect.arrayContaining([
+        'CREATE STREAM IF NOT EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_STREAM ON TABLE PIPELINE_PROD.RAW.STREAM__EVENTS APPEND_ONLY = TRUE',
+        expect.stringMatching(/^CREATE OR REPLACE TASK PIPELINE_PROD\.CLEAN\.STREAM__EVENTS_MERGE /),
+        'ALTER TASK PIPELINE_PROD.CLEAN.STREAM__EVENTS_MERGE RESUME',
+        expect.stringMatching(/^CREATE PIPE .* FILE_FORMAT = \(TYPE = JSON COMPRESSION = GZIP\)/),
+      ]),
+    );
+    const toBatch = await updateStatements(streamed, batch);
+    expect(toBatch).toEqual(
+      expect.arrayContaining([
+        'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.STREAM__EVENTS_MERGE',
+        'DROP STREAM IF EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_STREAM',
+        expect.stringMatching(
+          /^CREATE PIPE .* FILE_FORMAT = \(FORMAT_NAME = PIPELINE_PROD\.RAW\.PARQUET_FORMAT\)/,
+        ),
+      ]),
+    );
+    expect(toBatch.some((statement) => statement.startsWith('CREATE OR REPLACE TASK'))).toBe(false);
+    // A streamed table no longer produced: its task and stream go with its pipe; its data stays.
+    const removed = await updateStatements(
+      { ...properties, tables: [properties.tables[0]!, streamTable] },
+      { ...properties, tables: [properties.tables[0]!] },
+    );
+    expect(removed).toEqual([
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.STREAM__EVENTS_PRUNE',
+      'DROP TASK IF EXISTS PIPELINE_PROD.CLEAN.STREAM__EVENTS_MERGE',
+      'DROP STREAM IF EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_STREAM',
+      'DROP PIPE IF EXISTS PIPELINE_PROD.RAW.STREAM__EVENTS_PIPE',
+    ]);
+  });
+
+  it('turns schema evolution off for a contract that no longer evolves', async () => {
+    const evolving: SnowpipeProperties = {
+      ...properties,
+      tables: [{ ...properties.tables[0]!, evolves: true }],
+    };
+    const fixed: SnowpipeProperties = { ...properties, tables: [properties.tables[0]!] };
+    expect(await updateStatements(evolving, fixed)).toEqual([
+      'ALTER TABLE PIPELINE_PROD.RAW.FAKESTORE__CARTS SET ENABLE_SCHEMA_EVOLUTION = FALSE',
+    ]);
+  });
+
+  it("moves to a new warehouse: the stream's MERGE task runs on it, and the roles' grants on it move with it", async () => {
+    const streaming: SnowpipeProperties = { ...properties, tables: [streamTable] };
+    const statements = await updateStatements(streaming, { ...streaming, warehouse: 'BIGGER_WH' });
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^CREATE OR REPLACE TASK PIPELINE_PROD\.CLEAN\.STREAM__EVENTS_MERGE WAREHOUSE = BIGGER_WH /,
+        ),
+      ]),
+    );
+    // The migrations of these tests are templated for PIPELINE_WH (the handler templates them for the
+    // new warehouse): what matters is grant on the new one, revoke on the old one, for the same role.
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create({ ...streaming, warehouse: 'OLD_WH' });
+    const before = executor.statements.length;
+    await snowpipe.update(streaming, { ...streaming, warehouse: 'OLD_WH' });
+    expect(
+      executor.statements
+        .slice(before)
+        .filter((statement) => /^(grant|revoke) .* warehouse/i.test(statement)),
+    ).toEqual([
+      'grant usage on warehouse PIPELINE_WH to role PIPELINE_PROD_transformer',
+      'revoke usage on warehouse OLD_WH from role PIPELINE_PROD_transformer',
+      'grant usage on warehouse PIPELINE_WH to role PIPELINE_PROD_analyst',
+      'revoke usage on warehouse OLD_WH from role PIPELINE_PROD_analyst',
+    ]);
+  });
+
+  it('claims the load-errors integration an Update adds, as Create would: one already there and not its own is refused', async () => {
+    const loadErrors = {
+      topicArn: 'arn:aws:sns:eu-west-1:123456789012:pipeline-prod-snowflake-load-errors',
+      roleArn: 'arn:aws:iam::123456789012:role/pipeline-prod-snowflake-load-errors',
+    };
+    const { executor, setup: snowpipe } = setup();
+    await snowpipe.create(properties);
+    executor.existing.add('PIPELINE_PROD_LOAD_ERRORS');
+    const before = executor.statements.length;
+    await expect(snowpipe.update({ ...properties, loadErrors }, properties)).rejects.toThrow(
+      /^NOTIFICATION INTEGRATION PIPELINE_PROD_LOAD_ERRORS already exists and was not created by this stack/,
+    );
+    expect(
+      executor.statements.slice(before).filter((statement) => /^(CREATE|ALTER|DROP)/.test(statement)),
+    ).toEqual([]);
+  });
+
   it('unmasks a CLEAN column that is no longer personal data, and masks one that now is', async () => {
     const { executor, setup: snowpipe } = setup();
     const users = (email: boolean, phone: boolean): SnowpipeProperties => ({
