@@ -3,8 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EnvironmentConfigError } from '../lib/config/environment-config';
 import { environmentConfig } from '../lib/config/environments';
-import { PipelineStack } from '../lib/pipeline-stack';
-import { StreamingStack } from '../lib/streaming-stack';
+import { addPipelineStacks } from '../lib/pipeline-app';
 
 /**
  * `cdk deploy -c env=dev` (or staging, prod): one stack per environment, in the account and region of
@@ -15,21 +14,7 @@ const app = new App();
 try {
   const config = environmentConfig(app.node.tryGetContext('env'), app.node.tryGetContext('overrides'));
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-  const tags = { application: 'api-snowflake-pipeline', environment: config.name };
-  new PipelineStack(app, `Pipeline-${config.name}`, {
-    config,
-    env,
-    description: `API → S3 → Snowflake pipeline (${config.name})`,
-    tags,
-  });
-  if (config.streaming) {
-    new StreamingStack(app, `PipelineStreaming-${config.name}`, {
-      config: { ...config, streaming: config.streaming },
-      env,
-      description: `Real-time events → Kinesis → Firehose → S3 (${config.name})`,
-      tags,
-    });
-  }
+  addPipelineStacks(app, config, env);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 } catch (error) {
   // A configuration mistake is the user's to fix: the message says what, a stack trace would bury it.

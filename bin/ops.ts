@@ -2,13 +2,21 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { snowflakeConnector } from '../lambdas/snowflake-setup/handler';
+import { EnvironmentConfigError } from '../lib/config/environment-config';
+import { environmentConfig } from '../lib/config/environments';
+import { desiredPipelineTemplate } from '../lib/ops/desired-template';
 import { OperatorError, PipelineOperator } from '../lib/ops/pipeline-operator';
+import { planSnowflake } from '../lib/ops/snowflake-plan';
 
 const usage = `Operate a deployed pipeline (AWS credentials of its account; region from AWS_REGION or the profile).
 
   npm run ops -- run --env dev [--date 2026-11-01] [--source gfn ...]   start a run and follow it
   npm run ops -- backfill --env dev --from 2026-11-01 --to 2026-11-07 [--source gfn ...]   days in order, one at a time
-  npm run ops -- status --env dev [--limit 10]                             recent runs`;
+  npm run ops -- status --env dev [--limit 10]                             recent runs
+  npm run ops -- snowflake-plan --env prod [--overrides '{…}']             the SQL a deploy of this checkout would run in Snowflake, run nothing
+                                                                           (--overrides: the same JSON as cdk's -c overrides)`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -22,11 +30,23 @@ async function main(): Promise<number> {
       to: { type: 'string' },
       parallel: { type: 'string' },
       limit: { type: 'string' },
+      overrides: { type: 'string' },
     },
   });
-  if (!command || !['run', 'backfill', 'status'].includes(command) || !values.env) {
+  if (!command || !['run', 'backfill', 'status', 'snowflake-plan'].includes(command) || !values.env) {
     console.error(command && !values.env ? `--env is required\n\n${usage}` : usage);
     return 2;
+  }
+  if (command === 'snowflake-plan') {
+    // A mistake in the environment or the overrides is told before anything reaches AWS.
+    environmentConfig(values.env, values.overrides);
+    const plan = await planSnowflake(`Pipeline-${values.env}`, {
+      cloudFormation: new CloudFormationClient({}),
+      connect: snowflakeConnector(new SecretsManagerClient({})),
+      desiredTemplate: (location) => desiredPipelineTemplate(values.env!, values.overrides, location),
+      print: (line) => console.log(line),
+    });
+    return plan.failure ? 1 : 0;
   }
   const operator = new PipelineOperator({
     sfn: new SFNClient({}),
@@ -60,6 +80,7 @@ main().then(
   (error: unknown) => {
     if (
       error instanceof OperatorError ||
+      error instanceof EnvironmentConfigError ||
       ((error as Error).name === 'TypeError' && /parseArgs|Unknown option/i.test((error as Error).message))
     ) {
       console.error(`ops: ${(error as Error).message}`);

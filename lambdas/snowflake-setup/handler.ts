@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { logger } from '../shared/logger';
+import { logger as functionLogger, PipelineLogger } from '../shared/logger';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../warehouse/snowflake-connection';
 import { loadMigrations, rolesCreatedBy } from '../warehouse/migrations';
 import { sqlDirectory } from '../warehouse/sql-directory';
@@ -21,12 +21,15 @@ const physicalIdOf = (properties: SnowpipeProperties) =>
 export interface HandlerDeps {
   /** Opens Snowflake with the credentials of the named secret. */
   connect(properties: SnowpipeProperties): Promise<SqlExecutor & { close?(): Promise<void> }>;
+  /** Where it says what it did and left (the function's logger unless given). */
+  logger?: PipelineLogger;
+  /** A dry run: `connect` gives an executor that records instead of running (lib/ops/snowflake-plan.ts). */
+  planOnly?: boolean;
 }
 
-const secrets = new SecretsManagerClient({});
-
-const defaultDeps: HandlerDeps = {
-  async connect(properties) {
+/** Opens Snowflake with the credentials in the secret the properties name, read through `secrets`. */
+export function snowflakeConnector(secrets: SecretsManagerClient): HandlerDeps['connect'] {
+  return async (properties) => {
     const answer = await secrets.send(new GetSecretValueCommand({ SecretId: properties.secretArn }));
     const secret = parseSnowflakeSecret(answer.SecretString, properties.secretArn);
     // Each statement well inside the function's 10 minutes, so a slow one fails the deploy with
@@ -36,8 +39,10 @@ const defaultDeps: HandlerDeps = {
       statementTimeoutSeconds: 240,
       lockTimeoutSeconds: 120,
     });
-  },
-};
+  };
+}
+
+const defaultDeps: HandlerDeps = { connect: snowflakeConnector(new SecretsManagerClient({})) };
 
 /**
  * Provider-framework onEvent handler of `SnowpipeIntegration` (lib/constructs/snowpipe-integration.ts).
@@ -59,18 +64,18 @@ export async function handleSetupEvent(
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
   const properties = propertiesOf(event.ResourceProperties);
-  logger.appendKeys({ step: 'snowflake-setup', requestType: event.RequestType });
+  if (!deps.logger) functionLogger.appendKeys({ step: 'snowflake-setup', requestType: event.RequestType });
   try {
     if (event.RequestType !== 'Delete')
-      return await runSetup(event, properties, await deps.connect(properties), context);
+      return await runSetup(event, properties, await deps.connect(properties), deps, context);
     // A Create that failed left nothing behind (it cleaned up): nothing to drop, no secret needed.
     const executor = event.PhysicalResourceId.startsWith('snowflake:')
       ? await connectForDelete(properties, deps)
       : undefined;
     if (!executor) return { PhysicalResourceId: event.PhysicalResourceId };
-    return await runSetup(event, properties, executor, context);
+    return await runSetup(event, properties, executor, deps, context);
   } finally {
-    logger.removeKeys(['step', 'requestType']);
+    if (!deps.logger) functionLogger.removeKeys(['step', 'requestType']);
   }
 }
 
@@ -86,13 +91,16 @@ async function connectForDelete(
   try {
     return await deps.connect(properties);
   } catch (error) {
-    logger.error('snowflake objects left in place: Snowflake could not be reached to delete them', {
-      error: (error as Error).message,
-      left: new SnowpipeObjects(properties, rolesCreatedBy(migrationsOf(properties)))
-        .ownedObjects()
-        .map((object) => `${object.kind} ${object.name}`),
-      next: 'drop them by hand (docs/snowflake.md, "Ownership"), only those whose comment names this stack',
-    });
+    (deps.logger ?? functionLogger).error(
+      'snowflake objects left in place: Snowflake could not be reached to delete them',
+      {
+        error: (error as Error).message,
+        left: new SnowpipeObjects(properties, rolesCreatedBy(migrationsOf(properties)))
+          .ownedObjects()
+          .map((object) => `${object.kind} ${object.name}`),
+        next: 'drop them by hand (docs/snowflake.md, "Ownership"), only those whose comment names this stack',
+      },
+    );
     return undefined;
   }
 }
@@ -109,12 +117,15 @@ async function runSetup(
   event: CloudFormationCustomResourceEvent,
   properties: SnowpipeProperties,
   executor: SqlExecutor & { close?(): Promise<void> },
+  deps: HandlerDeps,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
+  const logger = deps.logger ?? functionLogger;
   try {
     const setup = new SnowpipeSetup({
       executor,
       logger,
+      ...(deps.planOnly ? { planOnly: true } : {}),
       ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
       migrations: migrationsOf(properties),
       cleanModels: cleanModelStatements(),

@@ -32,6 +32,11 @@ export interface SetupDeps {
   logger: PipelineLogger;
   /** The function's time left: no statement starts that its statement timeout could carry past it. */
   remainingMs?: () => number;
+  /**
+   * A dry run (`npm run ops -- snowflake-plan`): the executor records the statements instead of running
+   * them, so the attributes, read from what Create would have made, are not read.
+   */
+  planOnly?: boolean;
 }
 
 /**
@@ -54,7 +59,7 @@ export class SnowpipeSetup {
   constructor(private readonly deps: SetupDeps) {}
 
   /** Create: everything. A failure drops what this Create made, then re-throws (no Delete follows a failed Create). */
-  async create(properties: SnowpipeProperties): Promise<SnowpipeAttributes> {
+  async create(properties: SnowpipeProperties): Promise<SnowpipeAttributes | undefined> {
     const objects = this.objectsOf(properties);
     await this.claim(objects, properties.adoptExisting ?? []);
     try {
@@ -79,7 +84,7 @@ export class SnowpipeSetup {
       await this.markRolesMade(objects);
       for (const table of properties.tables) await this.createCleanModel(objects, table);
       await this.maskPersonalData(objects, properties.tables);
-      return await this.attributes(objects);
+      return this.deps.planOnly ? undefined : await this.attributes(objects);
     } catch (error) {
       await this.undoThisRun();
       throw error;
@@ -95,7 +100,10 @@ export class SnowpipeSetup {
    * changed model or warehouse replaces the MERGE task; masking follows `personal`; a table no longer
    * produced loses its pipe (and task), never its data.
    */
-  async update(properties: SnowpipeProperties, previous: SnowpipeProperties): Promise<SnowpipeAttributes> {
+  async update(
+    properties: SnowpipeProperties,
+    previous: SnowpipeProperties,
+  ): Promise<SnowpipeAttributes | undefined> {
     const objects = this.objectsOf(properties);
     // What a stack from before ownership marks made is its own: mark it, so Delete may drop it.
     if (!previous.owner && objects.ownershipComment) await this.markWhatExists(objects);
@@ -161,7 +169,7 @@ export class SnowpipeSetup {
     await this.markRolesMade(objects);
     if (previous.publishedBy !== 'run') await this.retireUnauditedMerges(objects, properties.tables);
     await this.maskPersonalData(objects, properties.tables);
-    return this.attributes(objects);
+    return this.deps.planOnly ? undefined : this.attributes(objects);
   }
 
   /**

@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { environmentConfig } from '../../lib/config/environments';
 import { PipelineStack } from '../../lib/pipeline-stack';
+import { projectApp } from '../../lib/project-app';
 
 /**
- * An App as `cdk synth` makes one: cdk.json's context (its feature flags) and, with `nag`, cdk-nag's
- * AwsSolutions checks. Lambda bundling is skipped (the template is the same but for asset hashes);
- * `.ci/run` bundles for real with `cdk synth`.
+ * An App as `cdk synth` makes one (cdk.json's context) and, with `nag`, cdk-nag's AwsSolutions checks.
+ * Lambda bundling is skipped; `.ci/run` bundles for real with `cdk synth`.
  */
 export function testApp(nag = false): App {
-  const { context } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = projectApp({ bundling: false });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return app;
 }
