@@ -7,6 +7,7 @@ import { loadMigrations, rolesCreatedBy } from '../warehouse/migrations';
 import { sqlDirectory } from '../warehouse/sql-directory';
 import { cleanModelStatements } from '../warehouse/clean-models';
 import { SnowpipeSetup, SnowpipeAttributes } from './setup';
+import { SETUP_TIME_LIMITS } from './time-limits';
 import { SnowpipeObjects, SnowpipeProperties } from '../warehouse/snowpipe-objects';
 import type { SqlExecutor } from '../warehouse/sql-executor';
 
@@ -36,8 +37,8 @@ export function snowflakeConnector(secrets: SecretsManagerClient): HandlerDeps['
     // Snowflake's error (and a Create undoes its work) rather than timing the function out mid-way.
     return new SnowflakeExecutor(secret, {
       warehouse: properties.warehouse,
-      statementTimeoutSeconds: 240,
-      lockTimeoutSeconds: 120,
+      statementTimeoutSeconds: SETUP_TIME_LIMITS.statementSeconds,
+      lockTimeoutSeconds: SETUP_TIME_LIMITS.lockSeconds,
     });
   };
 }

@@ -1,6 +1,7 @@
 import type { PipelineLogger } from '../shared/logger';
 import type { CleanStatements } from '../warehouse/clean-models';
 import { Migration, roleCreatedBy, rolesCreatedBy } from '../warehouse/migrations';
+import { TIME_PER_STATEMENT_MS } from './time-limits';
 import type { SqlExecutor, SqlRow } from '../warehouse/sql-executor';
 import {
   accountLevel,
@@ -38,13 +39,6 @@ export interface SetupDeps {
    */
   planOnly?: boolean;
 }
-
-/**
- * Time a statement may need (the custom resource's 240 s statement timeout) plus the undo after it: a
- * statement is not started with less left, so a slow Create fails and cleans up instead of being cut
- * off by Lambda half-way, which would leave what it made behind.
- */
-export const TIME_PER_STATEMENT_MS = 270_000;
 
 const created = (rows: SqlRow[]) =>
   rows.some((row) => /successfully created/i.test(String(row.status ?? '')));

@@ -19,6 +19,7 @@ import type { RawTableSpec, SnowpipeProperties } from '../../lambdas/warehouse/s
 import type { Contract } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
+import { SETUP_TIME_LIMITS } from '../../lambdas/snowflake-setup/time-limits';
 import { PipelineFunction, sourceFoldersNextToHandler } from './pipeline-function';
 import { acceptFinding, arnToken } from './nag-acknowledgements';
 
@@ -114,7 +115,7 @@ export class SnowpipeIntegration extends Construct {
     this.setupFunction = new PipelineFunction(this, 'Setup', {
       step: 'snowflake-setup',
       handler: 'onEvent',
-      timeout: Duration.minutes(10),
+      timeout: Duration.seconds(SETUP_TIME_LIMITS.functionSeconds),
       memorySize: 512,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

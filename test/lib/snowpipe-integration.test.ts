@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { pipelineStack, pipelineTemplate, policyStatements } from '../support/pipeline-app';
 import { rawTablesOf } from '../../lib/constructs/snowpipe-integration';
 import { loadContracts } from '../../lambdas/contracts/contract';
+import { SETUP_TIME_LIMITS, TIME_PER_STATEMENT_MS } from '../../lambdas/snowflake-setup/time-limits';
 
 const snowflake = {
   secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline/snowflake-AbCdEf',
@@ -161,6 +162,23 @@ describe('the Snowflake side in the template', () => {
     );
     const [, resource] = Object.entries(adopting.findResources('Custom::SnowpipeIntegration'))[0]!;
     expect(JSON.stringify(resource.Properties.Config)).toContain('\\"adoptExisting\\":[\\"PIPELINE_PROD\\"]');
+  });
+
+  it('gives each layer of the custom resource less time than the one that waits for it, with margin', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const timeoutOf = (handler: string) =>
+      Object.values(functions).find((fn) => fn.Properties.Handler === handler)!.Properties.Timeout as number;
+    const setup = timeoutOf('index.onEvent');
+    const framework = timeoutOf('framework.onEvent');
+    expect(setup).toBe(SETUP_TIME_LIMITS.functionSeconds);
+    expect(framework).toBe(SETUP_TIME_LIMITS.frameworkSeconds);
+    // The framework's function outlives the setup function, so a setup that runs out of time is
+    // answered as a failure (not left for CloudFormation's hour).
+    expect(framework - setup).toBeGreaterThanOrEqual(60);
+    // A statement never outlives the function; the last one started still leaves time to undo.
+    expect(SETUP_TIME_LIMITS.statementSeconds * 1000).toBeLessThan(TIME_PER_STATEMENT_MS);
+    expect(TIME_PER_STATEMENT_MS).toBeLessThan(setup * 1000);
+    expect(SETUP_TIME_LIMITS.lockSeconds).toBeLessThan(SETUP_TIME_LIMITS.statementSeconds);
   });
 
   it("marks the RAW tables of evolving contracts, and only those, for Snowpipe's schema evolution", () => {
