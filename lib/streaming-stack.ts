@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Size, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Size, Stack, StackProps, Token } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKeySourceType,
@@ -89,8 +89,11 @@ export class StreamingStack extends Stack {
     this.api = new RestApi(this, 'Api', {
       description: `Events in real time (${config.name})`,
       apiKeySourceType: ApiKeySourceType.HEADER,
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: removalPolicy,
+      // Account-wide, shared by every environment's API in the account and region: never deleted with
+      // one stack (another's logging would lose its role), and not made where the account has one.
+      ...(config.streaming.apiGatewayLogRole === 'create'
+        ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
+        : { cloudWatchRole: false }),
       deployOptions: {
         stageName: config.name,
         accessLogDestination: new LogGroupLogDestination(accessLogs),

@@ -97,6 +97,13 @@ export const environmentConfigSchema = z
         /** Firehose buffering before it writes an object: size in MiB (1–128) and interval in seconds (0–900). */
         bufferingSizeMiB: z.number().int().min(1).max(128),
         bufferingIntervalSeconds: z.number().int().min(0).max(900),
+        /**
+         * API Gateway writes logs through one role per account and region (its account setting). `create`
+         * (default): this stack makes one and sets it, kept when the stack is deleted, since the other
+         * environments' APIs in the account log through the same setting. `existing`: the account has it
+         * already (`aws apigateway get-account` shows a cloudwatchRoleArn); nothing is made.
+         */
+        apiGatewayLogRole: z.enum(['create', 'existing']).default('create'),
       })
       .strict()
       .optional(),

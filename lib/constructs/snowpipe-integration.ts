@@ -6,7 +6,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ArnPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -129,7 +129,14 @@ export class SnowpipeIntegration extends Construct {
     });
     Secret.fromSecretCompleteArn(this, 'Credentials', props.secretArn).grantRead(this.setupFunction);
 
-    const provider = new Provider(this, 'Provider', { onEventHandler: this.setupFunction });
+    const provider = new Provider(this, 'Provider', {
+      onEventHandler: this.setupFunction,
+      // The framework function's logs, kept as long as the environment keeps every function's.
+      logGroup: new LogGroup(this, 'ProviderLogs', {
+        retention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      }),
+    });
     for (const finding of [
       'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'L1',

@@ -3,9 +3,9 @@ import { environmentConfig } from '../../lib/config/environments';
 import { StreamingStack } from '../../lib/streaming-stack';
 import { policyStatements, testApp } from '../support/pipeline-app';
 
-function streamingStack(envName: string, nag = false) {
+function streamingStack(envName: string, nag = false, overrides?: object) {
   const app = testApp(nag);
-  const config = environmentConfig(envName);
+  const config = environmentConfig(envName, overrides);
   const stack = new StreamingStack(app, `PipelineStreaming-${envName}`, {
     config: { ...config, streaming: config.streaming! },
     env: { account: '123456789012', region: 'eu-west-1' },
@@ -106,6 +106,25 @@ describe('the streaming stack', () => {
       'GetRecords.IteratorAgeMilliseconds',
     ]);
     for (const alarm of alarms) expect(JSON.stringify(alarm.AlarmActions)).toContain('pipeline-prod-alerts');
+  });
+
+  it("keeps API Gateway's account-wide log role when an environment is deleted, and makes none where the account has one", () => {
+    // dev's removal policy is destroy; the role is the account's, which other environments log through.
+    const dev = Template.fromStack(streamingStack('dev').stack);
+    dev.resourceCountIs('AWS::ApiGateway::Account', 1);
+    const logRoles = Object.values(dev.findResources('AWS::IAM::Role')).filter((role) =>
+      JSON.stringify(role).includes('AmazonAPIGatewayPushToCloudWatchLogs'),
+    );
+    expect(logRoles.map((role) => role.DeletionPolicy)).toEqual(['Retain']);
+    const existing = Template.fromStack(
+      streamingStack('prod', false, {
+        streaming: { ...environmentConfig('prod').streaming, apiGatewayLogRole: 'existing' },
+      }).stack,
+    );
+    existing.resourceCountIs('AWS::ApiGateway::Account', 0);
+    existing.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
   });
 
   it('passes cdk-nag', () => {
