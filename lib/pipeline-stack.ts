@@ -261,16 +261,16 @@ export class PipelineStack extends Stack {
   ): ISecret | undefined {
     const { raw, transformed, failed } = this.buckets;
     for (const source of config.sources) {
-      grantPrefix(raw, functions.extract, source, 'readWrite');
+      grantPrefix(raw, functions.extract, source, 'readPut');
       grantPrefix(raw, functions.validate, source, 'read');
       grantPrefix(transformed, functions.validate, source, 'readWrite');
-      grantPrefix(failed, functions.validate, source, 'write');
+      grantPrefix(failed, functions.validate, source, 'put');
     }
     grantPrefix(raw, functions.extract, 'state', 'read');
-    grantPrefix(raw, functions.commitState, 'state', 'readWrite');
+    grantPrefix(raw, functions.commitState, 'state', 'readPut');
     grantPrefix(raw, functions.runLease, 'locks', 'readWrite');
-    grantPrefix(transformed, functions.validate, '_schemas', 'readWrite');
-    grantPrefix(transformed, functions.validate, '_stats', 'readWrite');
+    grantPrefix(transformed, functions.validate, '_schemas', 'readPut');
+    grantPrefix(transformed, functions.validate, '_stats', 'readPut');
     grantPrefix(transformed, functions.quality, '_schemas', 'read');
     sourceSecrets.grantRead(functions.extract);
     for (const source of config.sources) {

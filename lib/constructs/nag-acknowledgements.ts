@@ -14,10 +14,20 @@ export function arnToken(element: CfnElement): string {
   return `<${Stack.of(element).resolve(Stack.of(element).getLogicalId(element))}.Arn>`;
 }
 
-const objectActionGroups: Record<'read' | 'write' | 'readWrite', string[]> = {
-  read: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
-  write: ['s3:DeleteObject*', 's3:PutObject*', 's3:Abort*'],
-  readWrite: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:PutObject*', 's3:Abort*'],
+/**
+ * What a function may do under its prefix. `put` and `readPut` write objects but never delete one (raw
+ * is immutable, the failed layer only grows); `readWrite` may delete (leases released, parts of an
+ * upload abandoned).
+ */
+export type PrefixAccess = 'read' | 'put' | 'readPut' | 'readWrite';
+
+const read = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'];
+const put = ['s3:Abort*'];
+const objectActionGroups: Record<PrefixAccess, string[]> = {
+  read,
+  put,
+  readPut: [...read, ...put],
+  readWrite: [...read, 's3:DeleteObject*', 's3:PutObject*', 's3:Abort*'],
 };
 
 /**
@@ -29,12 +39,12 @@ export function grantPrefix(
   bucket: Bucket,
   grantee: IGrantable & IConstruct,
   prefix: string,
-  access: 'read' | 'write' | 'readWrite',
+  access: PrefixAccess,
 ): void {
   const pattern = `${prefix}/*`;
-  if (access === 'read') bucket.grantRead(grantee, pattern);
-  else if (access === 'write') bucket.grantWrite(grantee, pattern);
-  else bucket.grantReadWrite(grantee, pattern);
+  if (access === 'read' || access === 'readPut') bucket.grantRead(grantee, pattern);
+  if (access === 'put' || access === 'readPut') bucket.grantPut(grantee, pattern);
+  if (access === 'readWrite') bucket.grantReadWrite(grantee, pattern);
   const reason = `object access limited to ${pattern} of this bucket; CDK's ${access} grant uses action groups for the object operations`;
   acceptFinding(
     grantee,

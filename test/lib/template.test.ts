@@ -299,6 +299,30 @@ describe('least privilege', () => {
     ).not.toContain('/state/*');
   });
 
+  /** The bucket objects a function may delete (s3:DeleteObject*), as template JSON. */
+  const deletable = (functionPrefix: string) =>
+    statementsOf(functionPrefix)
+      .filter((statement) =>
+        [statement.Action].flat().some((action) => /^s3:DeleteObject/.test(String(action))),
+      )
+      .flatMap((statement) => [statement.Resource].flat())
+      .map((resource) => JSON.stringify(resource))
+      // Objects (the bucket's own ARN in the same statement serves its List and GetBucket actions).
+      .filter((resource) => resource.includes('/'));
+
+  it('lets no function delete from raw (immutable) or from the failed layer, but for leases and parts it owns', () => {
+    expect(deletable('extract')).toEqual([]);
+    expect(deletable('commitstate')).toEqual([]);
+    // Leases are released; validate abandons the parts of an upload it did not finish.
+    expect(
+      deletable('runlease').every((resource) => resource.includes(raw) && resource.includes('/locks/*')),
+    ).toBe(true);
+    const validate = deletable('validate');
+    expect(validate.some((resource) => resource.includes(raw) || resource.includes(failed))).toBe(false);
+    expect(validate.some((resource) => /_schemas|_stats/.test(resource))).toBe(false);
+    expect(validate.length).toBeGreaterThan(0);
+  });
+
   it('lets validate read raw but never write it', () => {
     const writes = statementsOf('validate').filter((statement) =>
       [statement.Action].flat().some((action) => /^s3:(PutObject|DeleteObject)/.test(String(action))),
