@@ -16,6 +16,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { writableOnlyUnder } from './constructs/prefix-scoped-bucket';
 import { EnvironmentConfig, removalPolicyOf } from './config/environment-config';
 import { alertsTopicName } from './constructs/alerting';
 import { dataBucketName } from './constructs/data-buckets';
@@ -34,6 +35,10 @@ export interface StreamingStackProps extends StackProps {
  * Snowpipe and the daily checks pick them up. It names the batch stack's buckets and alerts topic by
  * their fixed names: no cross-stack reference to keep in step (deploy the batch stack first).
  */
+/** Where Firehose writes in the transformed bucket: the events, and the records it failed to deliver. */
+const STREAM_PREFIX = 'stream/';
+const STREAM_ERRORS_PREFIX = 'stream-errors/';
+
 export class StreamingStack extends Stack {
   public readonly api: RestApi;
   public readonly stream: Stream;
@@ -118,9 +123,11 @@ export class StreamingStack extends Stack {
 
     this.deliveryStream = new DeliveryStream(this, 'Delivery', {
       source: new KinesisStreamSource(this.stream),
-      destination: new S3Bucket(transformed, {
-        dataOutputPrefix: 'stream/events/dt=!{timestamp:yyyy-MM-dd}/',
-        errorOutputPrefix: 'stream-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/',
+      // Firehose writes under these two prefixes only; the bucket is not versioned, so a grant to delete
+      // or read the rest (what CDK gives by default) could lose another layer's files.
+      destination: new S3Bucket(writableOnlyUnder(transformed, [STREAM_PREFIX, STREAM_ERRORS_PREFIX]), {
+        dataOutputPrefix: `${STREAM_PREFIX}events/dt=!{timestamp:yyyy-MM-dd}/`,
+        errorOutputPrefix: `${STREAM_ERRORS_PREFIX}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
         compression: Compression.GZIP,
         // The objects' names say what they hold: the local Snowpipe and Snowflake's pipe match on it.
         fileExtension: '.jsonl.gz',
@@ -185,16 +192,13 @@ export class StreamingStack extends Stack {
     ])
       acceptFinding(this.ingestFunction, `IAM5[${finding}]`, requestsReason);
     const deliveryReason =
-      "the role CDK gives Firehose for its S3 destination: the one transformed bucket, with the object actions Firehose's delivery and retries use";
-    for (const finding of [
-      `Resource::${bucketArn('transformed')}/*`,
-      'Action::s3:Abort*',
-      'Action::s3:DeleteObject*',
-      'Action::s3:GetBucket*',
-      'Action::s3:GetObject*',
-      'Action::s3:List*',
-    ])
-      acceptFinding(this.deliveryStream, `IAM5[${finding}]`, deliveryReason);
+      'Firehose writes one object per buffer under stream/ (events) and stream-errors/ (failed records) of the transformed bucket, names it can only know at delivery';
+    for (const prefix of [STREAM_PREFIX, STREAM_ERRORS_PREFIX])
+      acceptFinding(
+        this.deliveryStream,
+        `IAM5[Resource::${bucketArn('transformed')}/${prefix}*]`,
+        deliveryReason,
+      );
     acceptFinding(
       this.api,
       'APIG2',

@@ -96,6 +96,34 @@ describe('the streaming stack', () => {
     expect(kinesis.flatMap((statement) => [statement.Action].flat())).not.toContain('kinesis:GetRecords');
   });
 
+  it('lets Firehose write only under stream/ and stream-errors/ of the transformed bucket, and never delete or read elsewhere', () => {
+    const roles = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: Match.objectLike({
+            Statement: Match.arrayWith([
+              Match.objectLike({ Principal: { Service: 'firehose.amazonaws.com' } }),
+            ]),
+          }),
+        },
+      }),
+    );
+    // The service role (reads the stream) and the destination's role: neither may do more in S3.
+    expect(roles.length).toBeGreaterThan(0);
+    const s3 = roles
+      .flatMap((id) => policyStatements(template, id))
+      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('s3:')));
+    const actions = s3.flatMap((statement) => [statement.Action].flat());
+    expect(actions.filter((action) => /Delete|\*/.test(action))).toEqual([]);
+    const objects = s3
+      .flatMap((statement) => [statement.Resource].flat())
+      .map((resource) => JSON.stringify(resource))
+      .filter((resource) => resource.includes('/'));
+    expect(objects).toHaveLength(2);
+    expect(objects.some((resource) => resource.includes('/stream/*'))).toBe(true);
+    expect(objects.some((resource) => resource.includes('/stream-errors/*'))).toBe(true);
+  });
+
   it('alarms on ingest errors, iterator age and delivery failures, to the alerts topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (alarm) => alarm.Properties,
