@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -53,7 +53,16 @@ export class AlertsTopic extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Only this account's alarms (the confused-deputy guard): CloudWatch acts for any account otherwise.
+    const { account, region, partition } = Stack.of(this);
+    key.grant(
+      new ServicePrincipal('cloudwatch.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': account },
+        ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+      }),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
     this.topic = new Topic(this, 'Topic', {
       topicName: alertsTopicName(props.environment),
       masterKey: key,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Aws, CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ArnPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, EventType } from 'aws-cdk-lib/aws-s3';
@@ -202,16 +202,33 @@ export class SnowpipeIntegration extends Construct {
       assumedBy: new ArnPrincipal(this.resource.getAttString('StorageAwsIamUserArn')),
       externalIds: [this.resource.getAttString('StorageAwsExternalId')],
     });
-    props.transformedBucket.grantRead(this.accessRole);
-    const readReason =
-      'Snowflake reads every table prefix of the transformed bucket (read-only), as Snowpipe loads each of them';
-    for (const finding of ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*'])
-      acceptFinding(this.accessRole, `IAM5[${finding}]`, readReason);
-    acceptFinding(
-      this.accessRole,
-      `IAM5[Resource::${arnToken(props.transformedBucket.node.defaultChild as CfnElement)}/*]`,
-      readReason,
+    // Snowflake reads the tables' prefixes only: not _schemas/, _stats/ or stream-errors/.
+    const prefixes = properties.tables.map((table) => table.prefix);
+    const bucket = props.transformedBucket;
+    this.accessRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+      }),
     );
+    this.accessRole.addToPolicy(
+      new PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+    );
+    this.accessRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } },
+      }),
+    );
+    const readReason =
+      "Snowpipe reads each table's files under its prefix of the transformed bucket (read-only), names it only learns when they land";
+    for (const prefix of prefixes)
+      acceptFinding(
+        this.accessRole,
+        `IAM5[Resource::${arnToken(bucket.node.defaultChild as CfnElement)}/${prefix}*]`,
+        readReason,
+      );
 
     const errorsRole = new Role(this, 'LoadErrorsRole', {
       roleName: errorsRoleName,

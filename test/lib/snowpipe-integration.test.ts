@@ -2,6 +2,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { pipelineStack, pipelineTemplate, policyStatements } from '../support/pipeline-app';
 import { rawTablesOf } from '../../lib/constructs/snowpipe-integration';
 import { loadContracts } from '../../lambdas/contracts/contract';
+import type { SnowpipeProperties } from '../../lambdas/warehouse/snowpipe-objects';
+import { resolveIntrinsics } from '../../lib/ops/snowflake-plan';
 import { SETUP_TIME_LIMITS, TIME_PER_STATEMENT_MS } from '../../lambdas/snowflake-setup/time-limits';
 
 const snowflake = {
@@ -14,6 +16,8 @@ const [customResourceId, customResource] = Object.entries(
   template.findResources('Custom::SnowpipeIntegration'),
 )[0]!;
 const attribute = (name: string) => ({ 'Fn::GetAtt': [customResourceId, name] });
+/** The custom resource's properties, its references left as their names. */
+const resolvedConfig = () => resolveIntrinsics(customResource.Properties.Config, (name) => name) as string;
 
 describe('the Snowflake side in the template', () => {
   it('is absent from an environment without Snowflake settings', () => {
@@ -36,7 +40,7 @@ describe('the Snowflake side in the template', () => {
     });
   });
 
-  it('gives the access role read-only access to the transformed bucket', () => {
+  it("gives the access role read-only access to the tables' prefixes of the transformed bucket, nothing else", () => {
     const role = Object.keys(
       template.findResources('AWS::IAM::Role', {
         Properties: { RoleName: 'pipeline-prod-snowflake-access' },
@@ -44,11 +48,26 @@ describe('the Snowflake side in the template', () => {
     )[0]!;
     const statements = policyStatements(template, role);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
-    expect(actions.sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
-    expect(JSON.stringify(statements.map((statement) => statement.Resource))).toMatch(/BucketsTransformed/);
-    expect(JSON.stringify(statements.map((statement) => statement.Resource))).not.toMatch(
-      /BucketsRaw|BucketsFailed/,
-    );
+    expect(actions.sort()).toEqual([
+      's3:GetBucketLocation',
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:ListBucket',
+    ]);
+    const resources = JSON.stringify(statements.map((statement) => statement.Resource));
+    expect(resources).toMatch(/BucketsTransformed/);
+    expect(resources).not.toMatch(/BucketsRaw|BucketsFailed/);
+    // Objects: each table's prefix, and no other (not _schemas/, _stats/ or stream-errors/).
+    const prefixes = [...resources.matchAll(/"\/([^"*]*)\*"/g)].map((match) => match[1]).sort();
+    const tables = (JSON.parse(resolvedConfig()) as SnowpipeProperties).tables
+      .map((table) => table.prefix)
+      .sort();
+    expect(prefixes).toEqual(tables);
+    expect(prefixes).toContain('stream/events/');
+    const list = statements.find((statement) => statement.Action === 's3:ListBucket') as unknown as {
+      Condition: { StringLike: { 's3:prefix': string[] } };
+    };
+    expect([...list.Condition.StringLike['s3:prefix']].sort()).toEqual(tables.map((prefix) => `${prefix}*`));
   });
 
   it("sends the transformed bucket's new Parquet parts to the pipes' notification channel", () => {

@@ -257,6 +257,25 @@ describe('storage', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it("lets CloudWatch use the alerts key only for this account's alarms", () => {
+    const keys = Object.values(template.findResources('AWS::KMS::Key'));
+    const statements = keys.flatMap(
+      (key) =>
+        key.Properties.KeyPolicy.Statement as Array<{
+          Principal?: { Service?: string };
+          Condition?: unknown;
+        }>,
+    );
+    const cloudWatch = statements.filter(
+      (statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(cloudWatch).toHaveLength(1);
+    expect(cloudWatch[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*' },
+    });
+  });
+
   it('keeps data when prod is deleted, and lets dev go', () => {
     for (const [, bucket] of resourcesOf('AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Retain');
     const dev = pipelineTemplate('dev');
