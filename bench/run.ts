@@ -12,6 +12,7 @@ const benchmarks = [
   'stream.bench.ts',
   'execution-scale.bench.ts',
   'publish.bench.ts',
+  'step-durations.bench.ts',
 ];
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 for (const file of benchmarks) {

@@ -1,3 +1,4 @@
+import { PipelineStep, STEP_TIMEOUT_SECONDS } from './config/step-timeouts';
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -100,6 +101,7 @@ export class PipelineStack extends Stack {
       warehouse,
       deadLetterQueue: deadLetterQueues.run,
       maxConcurrency: config.maxConcurrency,
+      logging: config.stateMachineLogging,
       ...lifecycle,
     });
     this.schedules(config, deadLetterQueues.schedule);
@@ -184,12 +186,19 @@ export class PipelineStack extends Stack {
   ): StepFunctions {
     const { raw, transformed, failed } = this.buckets;
     const fn = (
-      step: string,
+      step: PipelineStep,
       memorySize: number,
       environment: Record<string, string> = {},
       more: Partial<PipelineFunctionProps> = {},
     ) =>
-      new PipelineFunction(this, `${step}Function`, { step, memorySize, environment, ...lifecycle, ...more });
+      new PipelineFunction(this, `${step}Function`, {
+        step,
+        memorySize,
+        environment,
+        timeout: Duration.seconds(STEP_TIMEOUT_SECONDS[step]),
+        ...lifecycle,
+        ...more,
+      });
     // The source folders (settings, contracts, checks) travel with the steps that read them.
     const withSources = { filesNextToHandler: sourceFoldersNextToHandler() };
     const settings = sourceSettingsEnvironment(config);

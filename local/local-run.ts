@@ -107,6 +107,8 @@ export interface LocalRunSummary {
   s3Directory: string;
   warehousePath: string;
   seconds: number;
+  /** How long each task state's handler took, each time it ran (ms): what the functions' timeouts rest on. */
+  taskMs: Record<string, number[]>;
 }
 
 /**
@@ -147,11 +149,15 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const registry = new SchemaRegistry(client, localBuckets.transformed);
   const cleanModels = () => evolvedCleanModels(registry);
   const functionEnvironments = new FunctionEnvironments();
-  const handlers = inFunctionEnvironments(
-    localTaskHandlers(options, printer, snowpipe, warehouse, observed, cleanModels),
-    pipeline.environments,
-    localSubstitutions(api.baseUrls, s3Server.endpoint),
-    functionEnvironments,
+  const taskMs: Record<string, number[]> = {};
+  const handlers = timed(
+    inFunctionEnvironments(
+      localTaskHandlers(options, printer, snowpipe, warehouse, observed, cleanModels),
+      pipeline.environments,
+      localSubstitutions(api.baseUrls, s3Server.endpoint),
+      functionEnvironments,
+    ),
+    taskMs,
   );
 
   let status: LocalRunSummary['status'];
@@ -218,6 +224,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       s3Directory,
       warehousePath,
       seconds: (Date.now() - started) / 1000,
+      taskMs,
     };
   } finally {
     functionEnvironments.uninstall();
@@ -331,6 +338,23 @@ function localTaskHandlers(
   };
 }
 
+/** Each handler, timed: every run of a task state adds its duration to `taskMs`. */
+function timed(handlers: Record<string, TaskHandler>, taskMs: Record<string, number[]>) {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]) => [
+      state,
+      (async (event: never) => {
+        const started = performance.now();
+        try {
+          return await handler(event);
+        } finally {
+          (taskMs[state] ??= []).push(performance.now() - started);
+        }
+      }) as TaskHandler,
+    ]),
+  );
+}
+
 /**
  * Each task runs with its function's variables from the template, as in Lambda, plus what only this
  * machine can say: where the endpoints are, the secrets' values, and the runtime's own variables. A task
@@ -357,8 +381,20 @@ function inFunctionEnvironments(
   );
 }
 
-/** What Lambda's runtime sets, or the bundle stands for, that a local task needs from this shell. */
-const RUNTIME_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'PIPELINE_SOURCES_PATH'];
+/**
+ * What Lambda's runtime sets, or the bundle stands for, that a local task needs from this shell; and
+ * how loud this machine wants Powertools (metrics off by default locally: local/local-defaults.ts).
+ */
+const RUNTIME_VARIABLES = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TZ',
+  'LANG',
+  'PIPELINE_SOURCES_PATH',
+  'POWERTOOLS_METRICS_DISABLED',
+  'POWERTOOLS_LOG_LEVEL',
+];
 
 /**
  * The endpoints and credentials of this machine, and nothing else: the local S3; each source's base URL

@@ -86,6 +86,18 @@ export const environmentConfigSchema = z
       .strict(),
     /** How many source/resource pairs extract (and validate) at once. */
     maxConcurrency: z.number().int().min(1).max(40),
+    /**
+     * What the state machine writes to its log group. ERROR without execution data by default: each
+     * transition logged with its data costs a CloudWatch line per state of every page group, and the
+     * data (batch ids, keys, counts) is in the execution history anyway. Dev logs everything.
+     */
+    stateMachineLogging: z
+      .object({
+        level: z.enum(['ALL', 'ERROR', 'FATAL', 'OFF']),
+        includeExecutionData: z.boolean(),
+      })
+      .strict()
+      .default({ level: 'ERROR', includeExecutionData: false }),
     /** `retain` keeps buckets, queues and logs when the stack is deleted; `destroy` removes them (dev only). */
     removalPolicy: z.enum(['retain', 'destroy']),
     /** The real-time path (docs/streaming.md): POST /events → Kinesis → Firehose → the transformed bucket. */

@@ -21,6 +21,8 @@ export const environments: Record<string, unknown> = {
     memoryMb: { extract: 1024, validate: 1024, small: 256 },
     maxConcurrency: 4,
     removalPolicy: 'destroy',
+    // Every transition with its data, to follow a run while developing.
+    stateMachineLogging: { level: 'ALL', includeExecutionData: true },
     // Small buffers in development: events show up in seconds.
     streaming: { rateLimit: 20, burstLimit: 40, bufferingSizeMiB: 1, bufferingIntervalSeconds: 5 },
   },

@@ -1,5 +1,5 @@
 import { CfnElement, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
@@ -26,6 +26,7 @@ import {
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { NON_RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
+import { LONG_STEP_SECONDS } from '../config/step-timeouts';
 import { RUN_TIMEOUT_SECONDS } from '../../lambdas/run-lease/run-leases';
 import { acceptFinding, arnToken } from './nag-acknowledgements';
 
@@ -115,6 +116,8 @@ export interface BatchStateMachineProps {
   readonly maxConcurrency: number;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** What the state machine logs (the environment's `stateMachineLogging`). */
+  readonly logging: { level: 'ALL' | 'ERROR' | 'FATAL' | 'OFF'; includeExecutionData: boolean };
   /** @default 6 hours: a stuck run fails (and alerts) instead of holding the day forever */
   readonly timeout?: Duration;
 }
@@ -122,12 +125,22 @@ export interface BatchStateMachineProps {
 /** How long a run may take before it fails (and alerts) instead of holding the day forever. */
 export const DEFAULT_RUN_TIMEOUT = Duration.seconds(RUN_TIMEOUT_SECONDS);
 
+/** How a timed-out task fails: the task's own limit, or the function's. */
+const TIMEOUT_ERRORS = [Errors.TIMEOUT, 'Sandbox.Timedout'];
+
 /** Every Catch of the main path keeps the error where the failure path reads it. */
 const INTO_ERROR = { resultPath: '$.error' };
 
-/** Every task: three more attempts after 1, 2 and 4 s (with jitter), except for failures a retry cannot fix. */
-function withRetries<T extends TaskStateBase>(task: T): T {
-  task.addRetry({ errors: [...NON_RETRYABLE_ERRORS], maxAttempts: 0 });
+/**
+ * Every task: three more attempts after 1, 2 and 4 s (with jitter), except for failures a retry cannot
+ * fix — and, for a long step, its timeout (`States.Timeout` of the task, `Sandbox.Timedout` of the
+ * function): a retry would repeat the same slow work and hold the run an hour.
+ */
+function withRetries<T extends TaskStateBase>(task: T, options: { retryTimeouts?: boolean } = {}): T {
+  task.addRetry({
+    errors: [...NON_RETRYABLE_ERRORS, ...(options.retryTimeouts === false ? TIMEOUT_ERRORS : [])],
+    maxAttempts: 0,
+  });
   task.addRetry({
     errors: [Errors.ALL],
     maxAttempts: 3,
@@ -189,7 +202,11 @@ export class BatchStateMachine extends Construct {
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs: {
+        destination: this.logGroup,
+        level: LogLevel[props.logging.level],
+        includeExecutionData: props.logging.includeExecutionData,
+      },
       tracingEnabled: true,
       timeout: props.timeout ?? DEFAULT_RUN_TIMEOUT,
     });
@@ -202,16 +219,18 @@ export class BatchStateMachine extends Construct {
     fn: IFunction,
     options: Partial<ConstructorParameters<typeof LambdaInvoke>[2]> = {},
   ): LambdaInvoke {
+    const functionSeconds = (fn as Partial<LambdaFunction>).timeout?.toSeconds() ?? 900;
     return withRetries(
       new LambdaInvoke(this, name, {
         stateName: name,
         lambdaFunction: fn,
         payloadResponseOnly: true,
-        // Lambda's own limit plus a margin: Step Functions' default would wait forever, a local run 60 s.
-        taskTimeout: Timeout.duration(Duration.minutes(16)),
+        // The function's own limit plus a margin: Step Functions' default would wait forever.
+        taskTimeout: Timeout.duration(Duration.seconds(functionSeconds + 60)),
         retryOnServiceExceptions: false, // the States.ALL retrier covers Lambda's own transient errors
         ...options,
       }),
+      { retryTimeouts: functionSeconds < LONG_STEP_SECONDS },
     );
   }
 
@@ -511,5 +530,11 @@ export class BatchStateMachine extends Construct {
       'IAM5[Resource::*]',
       'X-Ray tracing and log delivery to CloudWatch Logs have no resource-level permissions',
     );
+    if (this.props.logging.level !== 'ALL')
+      acceptFinding(
+        this.stateMachine,
+        'SF1',
+        `the environment logs ${this.props.logging.level} events only (stateMachineLogging): every execution's full history stays in Step Functions for 90 days, and logging each transition of every page group would cost a CloudWatch line each`,
+      );
   }
 }

@@ -1,6 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { allStates, stateMachineDefinitionFrom } from '../../lib/state-machine-definition';
 import { failedAt, STATE } from '../../lib/constructs/batch-state-machine';
+import { STEP_TIMEOUT_SECONDS } from '../../lib/config/step-timeouts';
 import { NON_RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import { pipelineStack, pipelineTemplate } from '../support/pipeline-app';
 
@@ -115,9 +116,14 @@ describe('state machine', () => {
   it('retries every task 3 times after 1, 2, 4 s with jitter, except failures a retry cannot fix', () => {
     const tasks = [...states].filter(([, state]) => state.Type === 'Task');
     expect(tasks.length).toBe(12);
-    for (const [, task] of tasks) {
+    for (const [name, task] of tasks) {
+      // A long step's timeout is not retried: it would repeat the same slow work (lib/config/step-timeouts.ts).
+      const long = ([STATE.extract, STATE.validate, STATE.quality] as string[]).includes(name);
       expect(task.Retry).toEqual([
-        { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
+        {
+          ErrorEquals: [...NON_RETRYABLE_ERRORS, ...(long ? ['States.Timeout', 'Sandbox.Timedout'] : [])],
+          MaxAttempts: 0,
+        },
         {
           ErrorEquals: ['States.ALL'],
           MaxAttempts: 3,
@@ -191,11 +197,41 @@ describe('state machine', () => {
     expect(states.get(STATE.continueExtract)!.Next).toBe(STATE.extract);
   });
 
-  it('logs every execution with its data and traces it', () => {
+  it('logs errors without execution data in prod, everything in dev, as configured, and traces', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
       TracingConfiguration: { Enabled: true },
     });
+    pipelineTemplate('dev').hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+    });
+    Template.fromStack(
+      pipelineStack('prod', {
+        overrides: { stateMachineLogging: { level: 'ALL', includeExecutionData: false } },
+      }).stack,
+    ).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+    });
+  });
+
+  it("gives each step's function the timeout its measured duration calls for, and its task a minute more", () => {
+    const functions = resourcesOf('AWS::Lambda::Function');
+    const timeoutOf = (prefix: string) =>
+      functions.find(([id]) => id.startsWith(`${prefix}Function`) && !id.includes('Logs'))![1].Properties
+        .Timeout as number;
+    for (const [prefix, step] of [
+      ['plan', 'plan'],
+      ['runlease', 'run-lease'],
+      ['reconcile', 'reconcile'],
+      ['notify', 'notify'],
+      ['commitstate', 'commit-state'],
+      ['extract', 'extract'],
+      ['validate', 'validate'],
+      ['quality', 'quality'],
+    ] as const)
+      expect(timeoutOf(prefix)).toBe(STEP_TIMEOUT_SECONDS[step]);
+    expect(states.get(STATE.plan)!.TimeoutSeconds).toBe(STEP_TIMEOUT_SECONDS.plan + 60);
+    expect(states.get(STATE.extract)!.TimeoutSeconds).toBe(STEP_TIMEOUT_SECONDS.extract + 60);
   });
 });
 
