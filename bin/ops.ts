@@ -7,6 +7,7 @@ import { snowflakeConnector } from '../lambdas/snowflake-setup/handler';
 import { EnvironmentConfigError } from '../lib/config/environment-config';
 import { environmentConfig } from '../lib/config/environments';
 import { desiredPipelineTemplate } from '../lib/ops/desired-template';
+import { explainAwsError } from '../lib/ops/aws-errors';
 import { OperatorError, PipelineOperator } from '../lib/ops/pipeline-operator';
 import { planSnowflake } from '../lib/ops/snowflake-plan';
 
@@ -17,6 +18,8 @@ const usage = `Operate a deployed pipeline (AWS credentials of its account; regi
   npm run ops -- status --env dev [--limit 10]                             recent runs
   npm run ops -- snowflake-plan --env prod [--overrides '{…}']             the SQL a deploy of this checkout would run in Snowflake, run nothing
                                                                            (--overrides: the same JSON as cdk's -c overrides)`;
+
+const COMMANDS = ['run', 'backfill', 'status', 'snowflake-plan'];
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -33,8 +36,14 @@ async function main(): Promise<number> {
       overrides: { type: 'string' },
     },
   });
-  if (!command || !['run', 'backfill', 'status', 'snowflake-plan'].includes(command) || !values.env) {
-    console.error(command && !values.env ? `--env is required\n\n${usage}` : usage);
+  if (!command || !COMMANDS.includes(command)) {
+    console.error(
+      command ? `ops: unknown command "${command}": use one of ${COMMANDS.join(', ')}\n\n${usage}` : usage,
+    );
+    return 2;
+  }
+  if (!values.env) {
+    console.error(`ops: --env is required (dev, staging, prod)\n\n${usage}`);
     return 2;
   }
   if (command === 'snowflake-plan') {
@@ -77,7 +86,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => (process.exitCode = code),
-  (error: unknown) => {
+  (thrown: unknown) => {
+    const error = explainAwsError(thrown);
     if (
       error instanceof OperatorError ||
       error instanceof EnvironmentConfigError ||

@@ -9,11 +9,10 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { consoleLink } from '../../lambdas/notify/run-notice';
+import { explainAwsError } from './aws-errors';
+import { OperatorError } from './operator-error';
 
-/** A mistake the operator can fix; the CLI prints the message alone and exits 1. */
-export class OperatorError extends Error {
-  override readonly name = 'OperatorError';
-}
+export { OperatorError };
 
 export interface OperatorDeps {
   sfn: SFNClient;
@@ -216,15 +215,11 @@ export class PipelineOperator {
 
   private explain(error: unknown, stackName: string, env: string): Error {
     const err = error as Error;
-    if (err.name === 'CredentialsProviderError' || /credential/i.test(err.message))
-      return new OperatorError(
-        'no AWS credentials found: set AWS_PROFILE (or run aws sso login) for the account the pipeline is deployed in',
-      );
     if (err.name === 'ValidationError' && /does not exist/.test(err.message))
       return new OperatorError(
         `stack ${stackName} is not deployed in this account and region: deploy it with npx cdk deploy -c env=${env} (docs/deploy.md)`,
       );
-    return err;
+    return explainAwsError(err);
   }
 }
 

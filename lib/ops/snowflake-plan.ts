@@ -8,7 +8,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { handleSetupEvent, HandlerDeps } from '../../lambdas/snowflake-setup/handler';
 import type { PipelineLogger } from '../../lambdas/shared/logger';
 import type { SnowpipeProperties } from '../../lambdas/warehouse/snowpipe-objects';
-import { OperatorError } from './pipeline-operator';
+import { OperatorError } from './operator-error';
 import { PlanningExecutor } from './planning-executor';
 import { describeChanges } from './snowflake-changes';
 
