@@ -1,10 +1,9 @@
 import './local-defaults';
-import { parseArgs } from 'node:util';
-import { faultKinds, FaultKind } from './fixture-api/faults';
+import { faultKinds } from './fixture-api/faults';
 import { LocalRunSummary, runLocalPipeline } from './local-run';
 import { logger } from '../lambdas/shared/logger';
 import { plural } from './run-printer';
-import { daysBetween } from '../lib/ops/pipeline-operator';
+import { parseRunArguments } from './run-arguments';
 
 const usage = `Usage: npm start -- [options]
 
@@ -25,45 +24,15 @@ Options:
   -h, --help         this text`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      source: { type: 'string', multiple: true },
-      resource: { type: 'string', multiple: true },
-      date: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      fault: { type: 'string', multiple: true },
-      fresh: { type: 'boolean', default: false },
-      'data-dir': { type: 'string', default: '.local' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
+  const args = parseRunArguments(process.argv.slice(2));
+  if (args.help) {
     console.log(usage);
     return;
   }
-  if ((values.from === undefined) !== (values.to === undefined))
-    throw new Error('--from and --to go together: npm start -- --from 2020-01-01 --to 2020-01-31');
-  if (values.from && values.date)
-    throw new Error('--date is one day; --from/--to are a range: give one or the other');
-  const days = values.from
-    ? daysBetween(values.from, values.to!)
-    : [values.date ?? new Date().toISOString().slice(0, 10)];
-  if (!values.from && !/^\d{4}-\d{2}-\d{2}$/.test(days[0]!))
-    throw new Error(`--date must be YYYY-MM-DD, not "${days[0]}"`);
-  const faults = (values.fault ?? []).map((kind) => {
-    if (!faultKinds.includes(kind as FaultKind))
-      throw new Error(`--fault must be one of ${faultKinds.join(', ')}, not "${kind}"`);
-    // Token and cursor faults only mean something on the OAuth2 event API, after its first page.
-    const oauthOnly = kind === 'expire_token' || kind === 'repeat_cursor';
-    return oauthOnly
-      ? { kind: kind as FaultKind, path: '/events-oauth/v1/events', after: 1, times: 1 }
-      : { kind: kind as FaultKind, times: 2 };
-  });
+  const { days, faults, backfill } = args;
   // Local runs log warnings only; set POWERTOOLS_LOG_LEVEL=INFO (or DEBUG) to see every page.
   logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN');
-  const dataDirectory = values['data-dir'];
-  const backfill = values.from !== undefined;
+  const { dataDirectory } = args;
   if (backfill) console.log(`Backfill of ${plural(days.length, 'day')} into ${dataDirectory}, in order`);
   const failed: string[] = [];
   for (const [index, logicalDate] of days.entries()) {
@@ -73,13 +42,13 @@ async function main(): Promise<void> {
     );
     const summary = await runLocalPipeline({
       dataDirectory,
-      sources: values.source,
-      resources: values.resource,
+      sources: args.sources,
+      resources: args.resources,
       logicalDate,
       batchId,
       faults,
       // A backfill starts from an empty S3 once, not once a day.
-      fresh: values.fresh && index === 0,
+      fresh: args.fresh && index === 0,
       backfill,
       print: (line) => console.log(line),
     });

@@ -40,6 +40,12 @@ export interface FinishedRun {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A real day as YYYY-MM-DD: 2026-02-30 is refused, not rolled over to 2026-03-02 as Date.parse would. */
+export function isCalendarDate(value: string): boolean {
+  const day = new Date(`${value}T00:00:00Z`);
+  return DATE.test(value) && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
+}
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The days from `from` to `to`, both included, as YYYY-MM-DD. */
@@ -48,7 +54,7 @@ export function daysBetween(from: string, to: string): string[] {
     ['--from', from],
     ['--to', to],
   ] as const) {
-    if (!DATE.test(value) || Number.isNaN(Date.parse(value)))
+    if (!isCalendarDate(value))
       throw new OperatorError(`${name} "${value}" is not a date: use YYYY-MM-DD`);
   }
   const days: string[] = [];
