@@ -1,4 +1,5 @@
-import { App, CfnElement } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
+import { projectApp } from '../lib/project-app';
 import type { IConstruct } from 'constructs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { environmentConfig } from '../lib/config/environments';
@@ -58,7 +59,8 @@ function localOverrides(): object {
 }
 
 function synthesize(overrides: object): SynthesizedPipeline {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // As cdk deploy builds it (cdk.json's feature flags), without bundling: the same definition.
+  const app = projectApp({ bundling: false });
   const stack = new PipelineStack(app, 'Pipeline-local', {
     config: environmentConfig('dev', overrides),
     env: { account: '000000000000', region: 'us-east-1' },

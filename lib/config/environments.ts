@@ -78,5 +78,19 @@ export function environmentConfig(name: unknown, overrides?: unknown): Environme
       throw new EnvironmentConfigError(`-c overrides is not JSON: ${extra}`);
     }
   }
-  return parseEnvironmentConfig({ ...(base as object), ...(extra as object) }, `"${name}"`);
+  return parseEnvironmentConfig(mergeDeep(base, extra ?? {}), `"${name}"`);
+}
+
+/**
+ * The overrides laid over the environment, object by object: `{"memoryMb":{"extract":2048}}` changes
+ * extract's memory and keeps the others. Anything that is not an object (a list, a number) replaces
+ * what was there.
+ */
+export function mergeDeep(base: unknown, overrides: unknown): unknown {
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(base) || !isObject(overrides)) return overrides;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) merged[key] = mergeDeep(base[key], value);
+  return merged;
 }

@@ -43,6 +43,17 @@ describe('environment configuration', () => {
       '-c overrides is not JSON: {alertEmail',
     );
   });
+
+  it('lays overrides over the environment object by object: one memory size changes, the others stay', () => {
+    expect(environmentConfig('prod', '{"memoryMb":{"extract":2048}}').memoryMb).toEqual({
+      ...environmentConfig('prod').memoryMb,
+      extract: 2048,
+    });
+    const retention = environmentConfig('staging', { retention: { logDays: 7 } }).retention;
+    expect(retention).toEqual({ ...environmentConfig('staging').retention, logDays: 7 });
+    // A list replaces the list: the sources are the ones given.
+    expect(environmentConfig('dev', { sources: ['gfn'] }).sources).toEqual(['gfn']);
+  });
 });
 
 describe('sources per environment', () => {
