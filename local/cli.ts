@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       fresh: args.fresh && index === 0,
       backfill,
       print: (line) => console.log(line),
+      readableLogs: true,
     });
     printSummary(summary);
     if (summary.status !== 'SUCCEEDED') failed.push(logicalDate);

@@ -37,6 +37,7 @@ import { CleanModel, evolvedCleanModels } from '../lambdas/warehouse/clean-model
 import { SchemaRegistry } from '../lambdas/contracts/schema-registry';
 import { LocalWarehouse } from './warehouse/warehouse';
 import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
+import { readLogsInto } from './readable-logs';
 import { RunPrinter } from './run-printer';
 import { failedLoadsError } from '../lambdas/load-audit/warehouse-loads';
 import { catalogueChecks, loadChecks } from '../lambdas/quality/check-config';
@@ -47,6 +48,8 @@ import { writeAuditPublish } from '../lambdas/quality/write-audit-publish';
 import { loadAnalyticsModels } from '../lambdas/quality/analytics-models';
 
 export interface LocalRunOptions {
+  /** The handlers' warnings said in words under their resource (npm start), not as JSON lines. */
+  readableLogs?: boolean;
   dataDirectory: string;
   sources?: string[];
   resources?: string[];
@@ -120,6 +123,8 @@ export interface LocalRunSummary {
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunSummary> {
   const started = Date.now();
   const printer = new RunPrinter(options.print);
+  // The handlers' warnings, in words under their resource, instead of JSON between the progress lines.
+  const restoreLogs = options.readableLogs ? readLogsInto((line) => printer.logged(line)) : () => undefined;
   const s3Directory = join(options.dataDirectory, 's3');
   const warehousePath = join(options.dataDirectory, 'warehouse.duckdb');
   if (options.fresh) {
@@ -227,6 +232,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       taskMs,
     };
   } finally {
+    restoreLogs();
     functionEnvironments.uninstall();
     client.destroy();
     warehouse.close();

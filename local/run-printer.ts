@@ -17,8 +17,20 @@ export const plural = (count: number, noun: string) =>
  * line per resource, warnings and failures where they happen. Only wording lives here; the run
  * (local-run.ts) says when.
  */
+/** A structured log line a handler wrote (Powertools' JSON), as `npm start` reads it back. */
+export interface LoggedLine {
+  level: string;
+  message: string;
+  source?: string;
+  resource?: string;
+  [field: string]: unknown;
+}
+
 export class RunPrinter {
   private readonly shown = new Set<string>();
+  /** Warnings logged while a resource was being extracted: printed under its line when it is done. */
+  private readonly notes = new Map<string, string[]>();
+  private readonly extractedResources = new Set<string>();
 
   constructor(readonly print: (line: string) => void = () => undefined) {}
 
@@ -41,9 +53,27 @@ export class RunPrinter {
     );
   }
 
+  /**
+   * A handler's warning or error, in words: under its resource's line when it belongs to a resource
+   * still being extracted (a retry, a slow answer), else where it happens.
+   */
+  logged(line: LoggedLine): void {
+    const key = line.source && line.resource ? `${line.source}/${line.resource}` : undefined;
+    const text = describeLogged(line);
+    if (key && !this.extractedResources.has(key)) this.notes.set(key, [...(this.notes.get(key) ?? []), text]);
+    else this.print(`  ! ${key ? `${key}: ` : ''}${text}`);
+  }
+
+  private notesOf(key: string): void {
+    this.extractedResources.add(key);
+    for (const note of this.notes.get(key) ?? []) this.print(`      ↻ ${note}`);
+    this.notes.delete(key);
+  }
+
   extractFailed(source: string, resource: string, error: Error): void {
     this.heading('Extract (API → s3://raw)');
     this.print(`  ✗ ${`${source}/${resource}`.padEnd(32)} ${error.name}: ${error.message}`);
+    this.notesOf(`${source}/${resource}`);
   }
 
   extracted(result: ExtractResult, seconds: number): void {
@@ -60,6 +90,7 @@ export class RunPrinter {
     this.print(
       `  ✓ ${name.padEnd(32)} ${plural(result.pages, 'page').padStart(10)} ${plural(result.records, 'record').padStart(15)}  ${seconds.toFixed(1)} s${retries}${cursor}`,
     );
+    this.notesOf(name);
   }
 
   validated(result: ValidateResult): void {
@@ -140,4 +171,19 @@ export class RunPrinter {
       `Loaded ${plural(files.length, 'file')} (${plural(rows, 'row')}) into the warehouse${failedFiles ? `; ${plural(failedFiles, 'file')} could not load (above)` : ''}`,
     );
   }
+}
+
+/** The fields of a retry or a failure worth reading, in words; the rest (ids, timestamps) left out. */
+function describeLogged(line: LoggedLine): string {
+  const details = [
+    line.status !== undefined ? `HTTP ${String(line.status)}` : undefined,
+    typeof line.reason === 'string' ? line.reason : undefined,
+    typeof line.attempt === 'number' ? `attempt ${line.attempt}` : undefined,
+    typeof line.delayMs === 'number' ? `next in ${(line.delayMs / 1000).toFixed(1)} s` : undefined,
+    typeof line.error === 'string' ? line.error : undefined,
+    line.error && typeof line.error === 'object' && 'message' in line.error
+      ? String((line.error as { message: unknown }).message)
+      : undefined,
+  ].filter(Boolean);
+  return `${line.message}${details.length ? ` (${details.join(', ')})` : ''}`;
 }
