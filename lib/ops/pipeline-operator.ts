@@ -54,8 +54,7 @@ export function daysBetween(from: string, to: string): string[] {
     ['--from', from],
     ['--to', to],
   ] as const) {
-    if (!isCalendarDate(value))
-      throw new OperatorError(`${name} "${value}" is not a date: use YYYY-MM-DD`);
+    if (!isCalendarDate(value)) throw new OperatorError(`${name} "${value}" is not a date: use YYYY-MM-DD`);
   }
   const days: string[] = [];
   for (let day = Date.parse(from); day <= Date.parse(to); day += 86_400_000)
