@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from './errors';
 
 /** Resolves a secret by its logical name (e.g. `GFN_API_KEY`); values never go to logs or errors. */
@@ -24,20 +25,27 @@ export class EnvSecretResolver implements SecretResolver {
 }
 
 /**
+ * How long a warm function keeps a secret before reading it again: a rotated secret reaches every
+ * function within five minutes, and a run of many invocations reads it about once per container.
+ */
+export const SECRET_MAX_AGE_SECONDS = 300;
+
+/**
  * In AWS, all of a pipeline's API secrets live in one Secrets Manager secret whose value is a JSON object
- * keyed by logical name. It is read once per container and cached, so a warm Lambda makes no extra call.
+ * keyed by logical name, read through Powertools' Parameters utility and kept `SECRET_MAX_AGE_SECONDS`.
  */
 export class SecretsManagerResolver implements SecretResolver {
-  private values?: Promise<Record<string, string>>;
+  private readonly provider: SecretsProvider;
 
   constructor(
     private readonly secretId: string,
-    private readonly client: SecretsManagerClient = new SecretsManagerClient({}),
-  ) {}
+    client: SecretsManagerClient = new SecretsManagerClient({}),
+  ) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  }
 
   async resolve(name: string): Promise<string> {
-    this.values ??= this.load();
-    const value = (await this.values)[name];
+    const value = (await this.load())[name];
     if (!value) {
       throw new ConfigError(
         `secret ${name} is missing from the Secrets Manager secret ${this.secretId}`,
@@ -49,21 +57,26 @@ export class SecretsManagerResolver implements SecretResolver {
   }
 
   private async load(): Promise<Record<string, string>> {
+    let parsed: unknown;
     try {
-      const answer = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-      const parsed: unknown = JSON.parse(answer.SecretString ?? '{}');
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('not a JSON object');
-      return parsed as Record<string, string>;
+      parsed = await this.provider.get(this.secretId, { maxAge: SECRET_MAX_AGE_SECONDS, transform: 'json' });
     } catch (error) {
-      this.values = undefined; // a failed read is retried on the next call instead of cached
-      throw new ConfigError(
-        `cannot read the Secrets Manager secret ${this.secretId} (${(error as Error).name})`,
-        {},
-        'check that the secret exists, holds a JSON object, and that the function may call secretsmanager:GetSecretValue on it',
-        { cause: error },
-      );
+      throw this.unreadable(error);
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw this.unreadable(new Error('not a JSON object'));
+    return parsed as Record<string, string>;
+  }
+
+  private unreadable(error: unknown): ConfigError {
+    // Powertools wraps what Secrets Manager said (GetParameterError): name that, not the wrapper.
+    const cause = ((error as Error).cause ?? error) as Error;
+    return new ConfigError(
+      `cannot read the Secrets Manager secret ${this.secretId} (${cause.name})`,
+      {},
+      'check that the secret exists, holds a JSON object, and that the function may call secretsmanager:GetSecretValue on it',
+      { cause: error },
+    );
   }
 }
 

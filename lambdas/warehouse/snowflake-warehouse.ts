@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SECRET_MAX_AGE_SECONDS } from '../shared/secrets';
 import { parseSnowflakeSecret, SnowflakeExecutor } from './snowflake-connection';
 import type { SqlExecutor } from './sql-executor';
 import { requiredEnv } from '../shared/required-env';
@@ -10,15 +11,19 @@ export interface Warehouse {
 }
 
 let warehouse: Promise<Warehouse> | undefined;
+let lastOpenFailed = false;
 
 /** True where the stack configured Snowflake for this function (SNOWFLAKE_* variables). */
 export const snowflakeConfigured = () => Boolean(process.env.SNOWFLAKE_DATABASE);
 
 async function openWarehouse(): Promise<Warehouse> {
   const secretArn = requiredEnv('SNOWFLAKE_SECRET_ARN');
-  const answer = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
+  // Read through Powertools' cache, kept five minutes: a connection opened after a key rotation (a new
+  // container, or one whose connection failed) uses the new key. After a failed open (a secret being
+  // fixed, a key being rotated), the next one reads it afresh.
+  const secret = await getSecret(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch: lastOpenFailed });
   return {
-    executor: new SnowflakeExecutor(parseSnowflakeSecret(answer.SecretString, secretArn), {
+    executor: new SnowflakeExecutor(parseSnowflakeSecret(secret as string | undefined, secretArn), {
       warehouse: requiredEnv('SNOWFLAKE_WAREHOUSE'),
     }),
     database: requiredEnv('SNOWFLAKE_DATABASE').toUpperCase(),
@@ -27,10 +32,17 @@ async function openWarehouse(): Promise<Warehouse> {
 
 /** The connection is opened once per container and kept (a container serves many invocations). */
 export function connectedWarehouse(): Promise<Warehouse> {
-  warehouse ??= openWarehouse().catch((error: unknown) => {
-    warehouse = undefined;
-    throw error;
-  });
+  warehouse ??= openWarehouse().then(
+    (opened) => {
+      lastOpenFailed = false;
+      return opened;
+    },
+    (error: unknown) => {
+      warehouse = undefined;
+      lastOpenFailed = true;
+      throw error;
+    },
+  );
   return warehouse;
 }
 

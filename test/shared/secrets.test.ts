@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   defaultSecretResolver,
   EnvSecretResolver,
+  SECRET_MAX_AGE_SECONDS,
   SecretsManagerResolver,
 } from '../../lambdas/shared/secrets';
 
@@ -10,7 +11,7 @@ describe('secrets', () => {
   const secretsManager = mockClient(SecretsManagerClient);
   beforeEach(() => secretsManager.reset());
 
-  it('reads a named key of the pipeline secret from Secrets Manager once per container', async () => {
+  it('reads a named key of the pipeline secret from Secrets Manager once, however many keys are asked', async () => {
     secretsManager
       .on(GetSecretValueCommand)
       .resolves({ SecretString: JSON.stringify({ GFN_API_KEY: 'k1', EVENTS_API_KEY: 'k2' }) });
@@ -24,6 +25,25 @@ describe('secrets', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({
       SecretId: 'arn:aws:secretsmanager:eu-west-1:123:secret:pipeline',
     });
+  });
+
+  it('reads a rotated secret again after five minutes, so warm functions follow a rotation', async () => {
+    jest.useFakeTimers({ now: new Date('2026-12-07T10:00:00Z'), doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      secretsManager
+        .on(GetSecretValueCommand)
+        .resolvesOnce({ SecretString: '{"GFN_API_KEY":"before-rotation"}' })
+        .resolves({ SecretString: '{"GFN_API_KEY":"after-rotation"}' });
+      const resolver = new SecretsManagerResolver('pipeline', new SecretsManagerClient({}));
+      expect(await resolver.resolve('GFN_API_KEY')).toBe('before-rotation');
+      jest.setSystemTime(new Date(Date.now() + (SECRET_MAX_AGE_SECONDS - 1) * 1000));
+      expect(await resolver.resolve('GFN_API_KEY')).toBe('before-rotation');
+      jest.setSystemTime(new Date(Date.now() + 2000));
+      expect(await resolver.resolve('GFN_API_KEY')).toBe('after-rotation');
+      expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('names the missing key and the secret, never a value', async () => {
