@@ -1,3 +1,4 @@
+import { LAMBDA_NATIVE_MODULES } from './constructs/lambda-native-modules';
 import { PipelineStep, STEP_TIMEOUT_SECONDS } from './config/step-timeouts';
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -231,7 +232,7 @@ export class PipelineStack extends Stack {
           VALIDATE_FAST_PATH: 'on',
         },
         // The fast path runs DuckDB on a page group (up to 2 GiB of JSON, gzip) kept in /tmp.
-        { ...withSources, nativeModules: ['@duckdb/node-api'], ephemeralStorageMiB: 4096 },
+        { ...withSources, nativeModules: LAMBDA_NATIVE_MODULES, ephemeralStorageMiB: 4096 },
       ),
       reconcile: fn('reconcile', config.memoryMb.small),
       // The sources travel with the handler: their checks, and the contracts CLEAN's models come from.

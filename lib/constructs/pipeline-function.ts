@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { installCommands } from './lambda-native-modules';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -31,19 +31,13 @@ export interface PipelineFunctionProps {
   readonly filesNextToHandler?: Record<string, string>;
   /**
    * Packages with a native binding (DuckDB): left out of esbuild and installed into the bundle for the
-   * Lambda's platform (linux, arm64) at the version package.json pins.
+   * Lambda's platform (linux, arm64) at the versions and integrity package-lock.json pins, offline.
    * @default none
    */
-  readonly nativeModules?: string[];
+  readonly nativeModules?: readonly string[];
   /** /tmp for the function (validate's fast path keeps a page group there). @default 512 MiB */
   readonly ephemeralStorageMiB?: number;
 }
-
-const pinnedVersions: Record<string, string> = (
-  JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as {
-    dependencies: Record<string, string>;
-  }
-).dependencies;
 
 /**
  * Every source folder the synth found, to travel with a handler that reads the catalogue: each as
@@ -64,15 +58,9 @@ function afterBundlingHooks(files: Record<string, string>, nativeModules: readon
         `mkdir -p '${dirname(join(output, target))}'`,
         `cp -r '${resolve(repositoryRoot, source)}' '${join(output, target)}'`,
       ]),
-      // The bundle is made its own npm project first: without a package.json npm would walk up to
-      // the repository's and install there, replacing this machine's binaries with Lambda's.
-      ...(nativeModules.length
-        ? [
-            `cd ${output} && echo '{"private":true}' > package.json && npm install --prefix . --no-save --no-package-lock --no-audit --no-fund --os=linux --cpu=arm64 ${nativeModules
-              .map((name) => `${name}@${pinnedVersions[name]}`)
-              .join(' ')} && rm package.json`,
-          ]
-        : []),
+      // Installed offline, at the lockfile's versions and integrity (lambda-native-modules.ts): the
+      // platform binaries were fetched by npm ci, so synth needs no registry.
+      ...installCommands(output, nativeModules),
     ],
   };
 }
@@ -117,7 +105,7 @@ export class PipelineFunction extends NodejsFunction {
         minify: true,
         // The runtime's own AWS SDK would make the deployed code depend on whatever version AWS ships.
         bundleAwsSDK: true,
-        externalModules: props.nativeModules ?? [],
+        externalModules: [...(props.nativeModules ?? [])],
         ...(props.filesNextToHandler || props.nativeModules
           ? { commandHooks: afterBundlingHooks(props.filesNextToHandler ?? {}, props.nativeModules ?? []) }
           : {}),
