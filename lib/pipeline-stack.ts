@@ -86,6 +86,7 @@ export class PipelineStack extends Stack {
     this.alerts = new AlertsTopic(this, 'Alerts', {
       environment: config.name,
       alertEmail: config.alertEmail,
+      ...(config.slack ? { slack: config.slack } : {}),
       removalPolicy: lifecycle.removalPolicy,
     });
     const deadLetterQueues = {

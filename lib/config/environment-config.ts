@@ -52,6 +52,17 @@ export const environmentConfigSchema = z
       .strict(),
     /** Who is told about failed runs and alarms; none subscribes nobody (subscribe later in SNS). */
     alertEmail: z.email('an e-mail address').optional(),
+    /**
+     * A Slack channel the alerts also go to, through AWS Chatbot: the workspace id (authorize the
+     * workspace once in the Chatbot console) and the channel id (in Slack: the channel's details).
+     */
+    slack: z
+      .object({
+        workspaceId: z.string().regex(/^[A-Z0-9]{9,}$/, 'the Slack workspace id, e.g. T0123ABCDE'),
+        channelId: z.string().regex(/^[A-Z0-9]{9,}$/, 'the Slack channel id, e.g. C0123ABCDE'),
+      })
+      .strict()
+      .optional(),
     retention: z
       .object({
         /** Days Lambda and state machine logs are kept. */

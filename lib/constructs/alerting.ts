@@ -12,7 +12,8 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SlackChannelConfiguration } from 'aws-cdk-lib/aws-chatbot';
+import { ManagedPolicy, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -36,6 +37,8 @@ export const alertsTopicName = (environment: string) => `pipeline-${environment}
 export interface AlertsTopicProps {
   readonly environment: string;
   readonly alertEmail?: string;
+  /** A Slack channel the alerts also reach, through AWS Chatbot. */
+  readonly slack?: { workspaceId: string; channelId: string };
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -69,6 +72,15 @@ export class AlertsTopic extends Construct {
       enforceSSL: true,
     });
     if (props.alertEmail) this.topic.addSubscription(new EmailSubscription(props.alertEmail));
+    if (props.slack)
+      new SlackChannelConfiguration(this, 'Slack', {
+        slackChannelConfigurationName: `pipeline-${props.environment}-alerts`,
+        slackWorkspaceId: props.slack.workspaceId,
+        slackChannelId: props.slack.channelId,
+        notificationTopics: [this.topic],
+        // It posts what the topic says; nobody runs commands from the channel.
+        guardrailPolicies: [ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
+      });
   }
 }
 

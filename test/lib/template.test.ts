@@ -463,4 +463,26 @@ describe('alarms', () => {
       Endpoint: 'oncall@example.com',
     });
   });
+
+  it('posts the alerts to a Slack channel through AWS Chatbot when one is configured, read-only', () => {
+    const slack = { workspaceId: 'T0123ABCDE', channelId: 'C0123ABCDE' };
+    const { app, stack } = pipelineStack('prod', { overrides: { slack }, nag: true });
+    const configured = Template.fromStack(stack);
+    configured.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      ConfigurationName: 'pipeline-prod-alerts',
+      SlackWorkspaceId: slack.workspaceId,
+      SlackChannelId: slack.channelId,
+      SnsTopicArns: [{ Ref: logicalIdOf('AWS::SNS::Topic', /^AlertsTopic/) }],
+      GuardrailPolicies: [
+        Match.objectLike({
+          'Fn::Join': Match.arrayWith([Match.arrayWith([':iam::aws:policy/ReadOnlyAccess'])]),
+        }),
+      ],
+    });
+    expect(() => app.synth()).not.toThrow();
+    template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+    expect(() =>
+      pipelineStack('prod', { overrides: { slack: { workspaceId: '#alerts', channelId: 'x' } } }),
+    ).toThrow(/slack\.workspaceId: the Slack workspace id/);
+  });
 });
