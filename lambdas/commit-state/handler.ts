@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { poweredHandler } from '../shared/powered-handler';
 import { stateBucketName } from '../shared/required-env';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
@@ -27,7 +28,7 @@ export type CommitEvent = z.input<typeof commitEventSchema>;
 let store: StateStore | undefined;
 
 /** The state machine's last step: the run succeeded, so each resource's cursor moves to where it got. */
-export async function handler(event: CommitEvent): Promise<{ committed: CommittedCursor[] }> {
+async function handle(event: CommitEvent): Promise<{ committed: CommittedCursor[] }> {
   const input = parseStepEvent(commitEventSchema, event, 'commit-state', '{ extracted: [...] } from extract');
   store ??= new StateStore(createS3Client(), stateBucketName());
   const committed = await commitCursors(
@@ -46,3 +47,6 @@ export async function handler(event: CommitEvent): Promise<{ committed: Committe
 export function resetContainer(): void {
   store = undefined;
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { poweredHandler } from '../shared/powered-handler';
 import { ConfigError } from '../shared/errors';
 import { requiredEnv, stateBucketName } from '../shared/required-env';
 import { logger } from '../shared/logger';
@@ -31,7 +32,7 @@ function containerDeps() {
   return { deps, sources, secrets };
 }
 
-export async function handler(
+async function handle(
   event: ExtractEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<ExtractResult> {
@@ -74,3 +75,6 @@ export function resetContainer(): void {
   sources = undefined;
   secrets = undefined;
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

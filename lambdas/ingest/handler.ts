@@ -1,4 +1,5 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { poweredHandler } from '../shared/powered-handler';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
@@ -26,7 +27,7 @@ function containerIngestor(): EventIngestor {
 }
 
 /** API Gateway (REST, proxy integration) → the ingestion shared with local mode. */
-export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+async function handle(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const headers = Object.fromEntries(
     Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
   );
@@ -51,3 +52,6 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
     body: JSON.stringify(answer.body),
   };
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { poweredHandler } from '../shared/powered-handler';
 import { logger } from '../shared/logger';
 import { connectedWarehouse } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
@@ -12,7 +13,7 @@ export { useWarehouse } from '../warehouse/snowflake-warehouse';
 const checkEventSchema = z.object({ summary: reconcileResultSchema, attempt: z.number().int().min(0) });
 
 /** One turn of the state machine's wait loop: how many of the batch's files Snowflake has loaded. */
-export async function checkLoads(event: z.input<typeof checkEventSchema>): Promise<LoadCheck> {
+async function checkLoadsStep(event: z.input<typeof checkEventSchema>): Promise<LoadCheck> {
   const input = parseStepEvent(checkEventSchema, event, 'check-loads', '{ summary, attempt }');
   const { executor, database } = await connectedWarehouse();
   const keys = input.summary.resources.flatMap((resource) => resource.parquetKeys);
@@ -51,7 +52,7 @@ function runDay(logicalDate: string | undefined, scheduledTime: string | undefin
  * The run's row in ANALYTICS.PIPELINE_RUNS, its last write on every path: SUCCEEDED or PARTIAL after the
  * commit, FAILED with the step that failed and its error after a failure.
  */
-export async function recordRunInWarehouse(
+async function recordRunStep(
   event: z.input<typeof recordEventSchema>,
 ): Promise<{ recorded: string; status: string }> {
   const input = parseStepEvent(recordEventSchema, event, 'record-run', '{ batchId, startedAt, input, run }');
@@ -72,3 +73,7 @@ export async function recordRunInWarehouse(
   logger.info('run recorded', { batchId: input.batchId, status, failedStep: run.failedStep });
   return { recorded: input.batchId, status };
 }
+
+/** The Lambda entries: each step with the invocation's context in its logs and a cold-start metric. */
+export const checkLoads = poweredHandler(checkLoadsStep);
+export const recordRunInWarehouse = poweredHandler(recordRunStep);

@@ -1,4 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { poweredHandler } from '../shared/powered-handler';
 import { z } from 'zod';
 import { requiredEnv } from '../shared/required-env';
 import { logger } from '../shared/logger';
@@ -29,7 +30,7 @@ export type NotifyEvent = z.input<typeof notifyEventSchema>;
 // Created once per container, as every client of the handlers.
 let sns: SNSClient | undefined;
 
-export async function handler(event: NotifyEvent): Promise<{ outcome: RunOutcome; messageId?: string }> {
+async function handle(event: NotifyEvent): Promise<{ outcome: RunOutcome; messageId?: string }> {
   const input = parseStepEvent(
     notifyEventSchema,
     event,
@@ -55,3 +56,6 @@ export async function handler(event: NotifyEvent): Promise<{ outcome: RunOutcome
   logger.info('run notice sent', { outcome: notice.outcome, subject: notice.subject });
   return { outcome: notice.outcome, messageId: sent.MessageId };
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

@@ -1,4 +1,5 @@
 import { ConfigError } from '../shared/errors';
+import { poweredHandler } from '../shared/powered-handler';
 import { logger } from '../shared/logger';
 import { describeIssues } from '../shared/zod-issues';
 import { loadSources } from '../sources';
@@ -16,7 +17,7 @@ export function enabledSourceNames(env: NodeJS.ProcessEnv = process.env): string
   return names;
 }
 
-export async function handler(event: PlanEvent): Promise<RunPlan> {
+async function handle(event: PlanEvent): Promise<RunPlan> {
   const parsed = planEventSchema.safeParse(event);
   if (!parsed.success) {
     throw new ConfigError(
@@ -44,3 +45,6 @@ export async function handler(event: PlanEvent): Promise<RunPlan> {
   });
   return plan;
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

@@ -1,4 +1,5 @@
 import { logger } from '../shared/logger';
+import { poweredHandler } from '../shared/powered-handler';
 import { connectedWarehouse, snowflakeConfigured } from '../warehouse/snowflake-warehouse';
 import { parseStepEvent } from '../shared/step-event';
 import { evolvedCleanModels } from '../warehouse/clean-models';
@@ -24,7 +25,7 @@ const analyticsModels = loadAnalyticsModels();
  * the columns evolve mode added (the schema registry's). Without Snowflake there is no warehouse here:
  * the step answers `skipped` (local mode runs the same function on DuckDB).
  */
-export async function handler(event: QualityEvent): Promise<QualitySummary> {
+async function handle(event: QualityEvent): Promise<QualitySummary> {
   const input = parseStepEvent(qualityEventSchema, event, 'quality', '{ batchId, logicalDate }');
   if (!snowflakeConfigured()) return { verdict: 'skipped', checks: 0, failed: [], warned: [] };
   const { executor, database } = await connectedWarehouse();
@@ -48,3 +49,6 @@ export async function handler(event: QualityEvent): Promise<QualitySummary> {
   });
   return qualityGate(outcome);
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { poweredHandler } from '../shared/powered-handler';
 import { logger } from '../shared/logger';
 import { metrics } from '../shared/metrics';
 import { parseStepEvent } from '../shared/step-event';
@@ -28,7 +29,7 @@ function publishCounts(counts: RunCounts): void {
   }
 }
 
-export async function handler(event: ReconcileEvent): Promise<ReconcileResult> {
+async function handle(event: ReconcileEvent): Promise<ReconcileResult> {
   const input = parseStepEvent(
     reconcileEventSchema,
     event,
@@ -48,3 +49,6 @@ export async function handler(event: ReconcileEvent): Promise<ReconcileResult> {
     logger.removeKeys(['step', 'batchId']);
   }
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

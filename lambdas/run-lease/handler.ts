@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { poweredHandler } from '../shared/powered-handler';
 import { logger } from '../shared/logger';
 import { stateBucketName } from '../shared/required-env';
 import { createS3Client } from '../shared/s3-client';
@@ -21,7 +22,7 @@ export type LeaseEvent = z.input<typeof leaseEventSchema>;
 let leases: RunLeases | undefined;
 
 /** First and last step of every run: take the run's resources, give them back (docs/runbook.md). */
-export async function handler(event: LeaseEvent): Promise<{ leases: string[] }> {
+async function handle(event: LeaseEvent): Promise<{ leases: string[] }> {
   const input = parseStepEvent(
     leaseEventSchema,
     event,
@@ -44,3 +45,6 @@ export async function handler(event: LeaseEvent): Promise<{ leases: string[] }> 
 export function resetContainer(): void {
   leases = undefined;
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);

@@ -1,4 +1,5 @@
 import { logger } from '../shared/logger';
+import { poweredHandler } from '../shared/powered-handler';
 import { parseStepEvent, withStepLogging } from '../shared/step-event';
 import { ValidateEvent, validateEventSchema, ValidateResult } from '../shared/step-messages';
 import { createS3Client } from '../shared/s3-client';
@@ -22,7 +23,7 @@ function containerDeps(): ValidateDeps {
   return deps;
 }
 
-export async function handler(event: ValidateEvent): Promise<ValidateResult> {
+async function handle(event: ValidateEvent): Promise<ValidateResult> {
   const input = parseStepEvent(
     validateEventSchema,
     event,
@@ -36,3 +37,6 @@ export async function handler(event: ValidateEvent): Promise<ValidateResult> {
 export function resetContainer(): void {
   deps = undefined;
 }
+
+/** The Lambda entry: the step, with the invocation's context in its logs and a cold-start metric. */
+export const handler = poweredHandler(handle);
