@@ -123,8 +123,6 @@ export interface LocalRunSummary {
 export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalRunSummary> {
   const started = Date.now();
   const printer = new RunPrinter(options.print);
-  // The handlers' warnings, in words under their resource, instead of JSON between the progress lines.
-  const restoreLogs = options.readableLogs ? readLogsInto((line) => printer.logged(line)) : () => undefined;
   const s3Directory = join(options.dataDirectory, 's3');
   const warehousePath = join(options.dataDirectory, 'warehouse.duckdb');
   if (options.fresh) {
@@ -167,6 +165,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
 
   let status: LocalRunSummary['status'];
   let error: LocalRunSummary['error'];
+  // The handlers' warnings, in words under their resource, instead of JSON between the progress lines.
+  const restoreLogs = options.readableLogs ? readLogsInto((line) => printer.logged(line)) : () => undefined;
   try {
     functionEnvironments.install();
     // The handlers read their environment once per container, as in Lambda: start fresh containers.
