@@ -1,15 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadSources } from '../lambdas/sources';
 import { daysBetween, isCalendarDate } from '../lib/ops/pipeline-operator';
-import { faultKinds, FaultKind } from './fixture-api/faults';
-
-/** A fault injected into the fixture API for a run (local/fixture-api/faults.ts). */
-export interface RunFault {
-  kind: FaultKind;
-  path?: string;
-  after?: number;
-  times: number;
-}
+import { faultKinds, FaultKind, FaultRule } from './fixture-api/faults';
 
 export interface RunArguments {
   help: boolean;
@@ -18,7 +10,7 @@ export interface RunArguments {
   backfill: boolean;
   sources?: string[];
   resources?: string[];
-  faults: RunFault[];
+  faults: FaultRule[];
   fresh: boolean;
   dataDirectory: string;
 }
@@ -83,7 +75,7 @@ export function parseRunArguments(
       throw new RunArgumentError(
         `--resource "${name}" is not a resource of ${values.source?.length ? values.source.join(', ') : 'any source'}: use one of ${[...new Set(resources)].join(', ')}`,
       );
-  const faults = (values.fault ?? []).map((kind): RunFault => {
+  const faults = (values.fault ?? []).map((kind): FaultRule => {
     if (!faultKinds.includes(kind as FaultKind))
       throw new RunArgumentError(`--fault must be one of ${faultKinds.join(', ')}, not "${kind}"`);
     // Token and cursor faults only mean something on the OAuth2 event API, after its first page.
