@@ -13,6 +13,7 @@ const benchmarks = [
   'execution-scale.bench.ts',
   'publish.bench.ts',
   'step-durations.bench.ts',
+  'cold-start.bench.ts',
 ];
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 for (const file of benchmarks) {
