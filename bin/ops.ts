@@ -8,7 +8,8 @@ import { EnvironmentConfigError } from '../lib/config/environment-config';
 import { environmentConfig } from '../lib/config/environments';
 import { desiredPipelineTemplate } from '../lib/ops/desired-template';
 import { explainAwsError } from '../lib/ops/aws-errors';
-import { OperatorError, PipelineOperator } from '../lib/ops/pipeline-operator';
+import { OperatorError } from '../lib/ops/operator-error';
+import { PipelineOperator } from '../lib/ops/pipeline-operator';
 import { planSnowflake } from '../lib/ops/snowflake-plan';
 
 const usage = `Operate a deployed pipeline (AWS credentials of its account; region from AWS_REGION or the profile).

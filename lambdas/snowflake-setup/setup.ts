@@ -273,29 +273,39 @@ export class SnowpipeSetup {
    */
   private async markRolesMade(objects: SnowpipeObjects): Promise<void> {
     if (!objects.ownershipComment) return;
+    const shownRow = this.shownRowLookup(objects);
     for (const role of objects.ownedObjects().filter((object) => object.kind === 'ROLE')) {
-      const row = (await this.run(objects.showOwned(role))).find(
-        (candidate) => String(candidate.name ?? '').toUpperCase() === role.shortName,
-      );
+      const row = await shownRow(role);
       if (row && !String(row.comment ?? '')) await this.run(objects.markOwned(role));
     }
   }
 
   /**
-   * Whether an object is there, and whose, by Snowflake's SHOW (LIKE's `_` matches anything: compare
-   * names). Each SHOW runs once per lookup: one for all the pipes, however many tables.
+   * Whether an object is there, and whose: its row in Snowflake's SHOW, and the comment on it.
    */
   private ownershipLookup(
     objects: SnowpipeObjects,
   ): (object: OwnedObject) => Promise<'absent' | 'ours' | 'not ours'> {
+    const shownRow = this.shownRowLookup(objects);
+    return async (object) => {
+      const row = await shownRow(object);
+      if (!row) return 'absent';
+      return String(row.comment ?? '') === objects.ownershipComment ? 'ours' : 'not ours';
+    };
+  }
+
+  /**
+   * An object's row in Snowflake's SHOW, if it is there (LIKE's `_` matches anything: compare names).
+   * Each SHOW runs once per lookup: one for all the pipes, however many tables.
+   */
+  private shownRowLookup(objects: SnowpipeObjects): (object: OwnedObject) => Promise<SqlRow | undefined> {
     const shown = new Map<string, Promise<SqlRow[]>>();
     return async (object) => {
       const statement = objects.showOwned(object);
       if (!shown.has(statement)) shown.set(statement, this.run(statement));
-      const rows = await shown.get(statement)!;
-      const row = rows.find((candidate) => String(candidate.name ?? '').toUpperCase() === object.shortName);
-      if (!row) return 'absent';
-      return String(row.comment ?? '') === objects.ownershipComment ? 'ours' : 'not ours';
+      return (await shown.get(statement)!).find(
+        (candidate) => String(candidate.name ?? '').toUpperCase() === object.shortName,
+      );
     };
   }
 

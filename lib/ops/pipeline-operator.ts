@@ -12,8 +12,6 @@ import { consoleLink } from '../../lambdas/notify/run-notice';
 import { explainAwsError } from './aws-errors';
 import { OperatorError } from './operator-error';
 
-export { OperatorError };
-
 export interface OperatorDeps {
   sfn: SFNClient;
   cloudFormation: CloudFormationClient;
