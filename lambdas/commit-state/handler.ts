@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { poweredHandler } from '../shared/powered-handler';
 import { stateBucketName } from '../shared/required-env';
 import { logger } from '../shared/logger';

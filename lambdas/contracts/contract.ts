@@ -1,7 +1,7 @@
 import { delimiter } from 'node:path';
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../shared/errors';
 import { describeIssues } from '../shared/zod-issues';
 import { sourceDirectories, sourceFolders } from '../sources/catalogue';

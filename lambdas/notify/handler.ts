@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { poweredHandler } from '../shared/powered-handler';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requiredEnv } from '../shared/required-env';
 import { logger } from '../shared/logger';
 import { parseStepEvent } from '../shared/step-event';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors';
 import { logger } from './logger';
 import { describeIssues } from './zod-issues';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The messages the state machine carries from one step to the next, one schema each. The producing

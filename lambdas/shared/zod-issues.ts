@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** A field path as people write it: `resources[0].paginator.limit`. */
 function fieldPath(path: readonly PropertyKey[]): string {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../shared/errors';
 import { describeIssues } from '../shared/zod-issues';
 import type { SourceConfigInput } from './source-config';

@@ -1,5 +1,5 @@
 import snowflake from 'snowflake-sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { SqlBind, SqlExecutor, SqlRow } from './sql-executor';

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sourceFolders } from '../../lambdas/sources/catalogue';
 import { catalogueSources } from '../../lambdas/sources';
 import {

@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
+import { driverPartAliases } from './driver-parts-left-out';
 import { installCommands } from './lambda-native-modules';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -102,10 +103,15 @@ export class PipelineFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         target: 'node22',
         sourceMap: true,
+        // A stack trace needs the mappings, not the sources' text: maps a third the size, read faster at
+        // a cold start under --enable-source-maps (docs/benchmarks.md, "Cold start").
+        sourcesContent: false,
         minify: true,
         // The runtime's own AWS SDK would make the deployed code depend on whatever version AWS ships.
         bundleAwsSDK: true,
         externalModules: [...(props.nativeModules ?? [])],
+        // Harmless where the driver is not bundled: an alias only applies to a package that is imported.
+        esbuildArgs: driverPartAliases(),
         ...(props.filesNextToHandler || props.nativeModules
           ? { commandHooks: afterBundlingHooks(props.filesNextToHandler ?? {}, props.nativeModules ?? []) }
           : {}),
