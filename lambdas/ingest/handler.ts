@@ -1,5 +1,6 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { poweredHandler } from '../shared/powered-handler';
+import { traced } from '../shared/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { createS3Client } from '../shared/s3-client';
@@ -18,7 +19,7 @@ function containerIngestor(): EventIngestor {
   const failedBucket = requiredEnv('FAILED_BUCKET');
   ingestor = new EventIngestor(
     loadContracts().get('stream/events')!,
-    new KinesisSink(new KinesisClient({}), requiredEnv('STREAM_NAME')),
+    new KinesisSink(traced(new KinesisClient({})), requiredEnv('STREAM_NAME')),
     new S3RejectStore(s3, failedBucket),
     // Requests sent with an Idempotency-Key are remembered beside the refusals, in the function's own prefix.
     { requestRecords: new RequestRecords(s3, failedBucket) },

@@ -1,5 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { poweredHandler } from '../shared/powered-handler';
+import { traced } from '../shared/tracer';
 import * as z from 'zod';
 import { requiredEnv } from '../shared/required-env';
 import { logger } from '../shared/logger';
@@ -39,7 +40,7 @@ async function handle(event: NotifyEvent): Promise<{ outcome: RunOutcome; messag
   );
   const topicArn = requiredEnv('ALERTS_TOPIC_ARN');
   const notice = buildRunNotice(input, new Date());
-  sns ??= new SNSClient({});
+  sns ??= traced(new SNSClient({}));
   const sent = await sns.send(
     new PublishCommand({
       TopicArn: topicArn,

@@ -1,12 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { logger } from './logger';
 import { metrics } from './metrics';
+import { tracer } from './tracer';
 
 /**
  * A step's Lambda entry with Powertools' per-invocation work: the invocation's context on every log
- * line (request id, function name, cold start: what `injectLambdaContext` adds), and a `ColdStart`
- * metric on a container's first invocation. Locally and in tests there is no context, and metrics are
- * off: the step runs as it is.
+ * line (request id, function name, cold start: what `injectLambdaContext` adds), a `ColdStart` metric
+ * on a container's first invocation, and the invocation's X-Ray subsegment `## <handler>`, annotated
+ * with cold start and service, holding the AWS SDK calls (shared/tracer.ts) and any error. Locally and
+ * in tests there is no context, metrics are off and Tracer is off: the step runs as it is.
  */
 export function poweredHandler<Event, Result, StepContext extends Partial<Context> = Context>(
   step: (event: Event, context?: StepContext) => Promise<Result>,
@@ -17,6 +19,20 @@ export function poweredHandler<Event, Result, StepContext extends Partial<Contex
       logger.addContext(context as Context);
       metrics.captureColdStartMetric(context.functionName);
     }
-    return step(event, context);
+    if (!tracer.isTracingEnabled()) return step(event, context);
+    const invocation = tracer.getSegment();
+    const subsegment = invocation?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
+    if (subsegment) tracer.setSegment(subsegment);
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    try {
+      return await step(event, context);
+    } catch (error) {
+      tracer.addErrorAsMetadata(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+      if (invocation) tracer.setSegment(invocation);
+    }
   };
 }

@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from './errors';
+import { traced } from './tracer';
 
 /** Resolves a secret by its logical name (e.g. `GFN_API_KEY`); values never go to logs or errors. */
 export interface SecretResolver {
@@ -41,7 +42,7 @@ export class SecretsManagerResolver implements SecretResolver {
     private readonly secretId: string,
     client: SecretsManagerClient = new SecretsManagerClient({}),
   ) {
-    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+    this.provider = new SecretsProvider({ awsSdkV3Client: traced(client) });
   }
 
   async resolve(name: string): Promise<string> {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { logger as functionLogger, PipelineLogger } from '../shared/logger';
+import { poweredHandler } from '../shared/powered-handler';
+import { traced } from '../shared/tracer';
 import { parseSnowflakeSecret, SnowflakeExecutor } from '../warehouse/snowflake-connection';
 import { loadMigrations, rolesCreatedBy } from '../warehouse/migrations';
 import { sqlDirectory } from '../warehouse/sql-directory';
@@ -43,20 +45,21 @@ export function snowflakeConnector(secrets: SecretsManagerClient): HandlerDeps['
   };
 }
 
-const defaultDeps: HandlerDeps = { connect: snowflakeConnector(new SecretsManagerClient({})) };
+const defaultDeps: HandlerDeps = { connect: snowflakeConnector(traced(new SecretsManagerClient({}))) };
 
 /**
  * Provider-framework onEvent handler of `SnowpipeIntegration` (lib/constructs/snowpipe-integration.ts).
  * A change of database or integration name is a replacement: the new one is created under a new
  * physical id, and CloudFormation then deletes the old one.
  */
-export function onEvent(
-  event: CloudFormationCustomResourceEvent,
-  context?: Pick<Context, 'getRemainingTimeInMillis'>,
-): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> {
-  // Lambda calls this with (event, context): the dependencies are never its second argument.
-  return handleSetupEvent(event, defaultDeps, context);
-}
+export const onEvent = poweredHandler(
+  (
+    event: CloudFormationCustomResourceEvent,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<{ PhysicalResourceId: string; Data?: SnowpipeAttributes }> =>
+    // Lambda calls this with (event, context): the dependencies are never its second argument.
+    handleSetupEvent(event, defaultDeps, context),
+);
 
 /** onEvent with its dependencies given (tests give a recording executor). */
 export async function handleSetupEvent(

@@ -1,4 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { traced } from '../shared/tracer';
 import { SECRET_MAX_AGE_SECONDS } from '../shared/secrets';
 import { parseSnowflakeSecret, SnowflakeExecutor } from './snowflake-connection';
 import type { SqlExecutor } from './sql-executor';
@@ -11,6 +13,7 @@ export interface Warehouse {
 }
 
 let warehouse: Promise<Warehouse> | undefined;
+let secrets: SecretsProvider | undefined;
 let lastOpenFailed = false;
 
 /** True where the stack configured Snowflake for this function (SNOWFLAKE_* variables). */
@@ -21,7 +24,8 @@ async function openWarehouse(): Promise<Warehouse> {
   // Read through Powertools' cache, kept five minutes: a connection opened after a key rotation (a new
   // container, or one whose connection failed) uses the new key. After a failed open (a secret being
   // fixed, a key being rotated), the next one reads it afresh.
-  const secret = await getSecret(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch: lastOpenFailed });
+  secrets ??= new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
+  const secret = await secrets.get(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch: lastOpenFailed });
   return {
     executor: new SnowflakeExecutor(parseSnowflakeSecret(secret as string | undefined, secretArn), {
       warehouse: requiredEnv('SNOWFLAKE_WAREHOUSE'),
