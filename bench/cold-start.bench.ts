@@ -1,6 +1,6 @@
 /**
  * What each function costs at a cold start: its bundle's JavaScript (without source maps) and the
- * time Node 22 (Lambda's nodejs22.x) takes to load it, median of 7 fresh processes, with and without
+ * time Node 22 (Lambda's nodejs22.x) takes to load it, median of 9 fresh processes (the bundles taking turns), with and without
  * `--enable-source-maps` (which the functions set), next to a minimal bundle holding only the S3
  * client and the Powertools logger, built the same way, in the same run.
  *
@@ -13,9 +13,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { writeResult } from './results';
 
 const root = join(__dirname, '..');
-const RUNS = 7;
+
+/** One bundle's figures, by function logical id without its hash (bench/results/cold-start.json). */
+export interface ColdStart {
+  jsKb: number;
+  initMs: number;
+  initMsWithSourceMaps: number;
+}
+const RUNS = 9;
 const SNOWFLAKE = {
   snowflake: {
     secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:example-AbCdEf',
@@ -47,33 +55,52 @@ function javascriptBytes(directory: string): number {
   return total;
 }
 
-/** Median time (ms) a fresh Node process takes to require the bundle's index.js. */
-function initMs(node: string, directory: string, sourceMaps: boolean): number {
-  const times: number[] = [];
-  for (let run = 0; run < RUNS; run += 1) {
-    const result = spawnSync(
-      node,
-      [
-        ...(sourceMaps ? ['--enable-source-maps'] : []),
-        '-e',
-        "const t = performance.now(); require('./index.js'); process.stdout.write(String(performance.now() - t))",
-      ],
-      {
-        cwd: directory,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          AWS_REGION: 'us-east-1',
-          SNOWFLAKE_DISABLE_MINICORE: 'true',
-          POWERTOOLS_LOG_LEVEL: 'SILENT',
-        },
+/** The time (ms) one fresh Node process takes to require the bundle's index.js. */
+function loadMs(node: string, directory: string, sourceMaps: boolean): number {
+  const result = spawnSync(
+    node,
+    [
+      ...(sourceMaps ? ['--enable-source-maps'] : []),
+      '-e',
+      "const t = performance.now(); require('./index.js'); process.stdout.write(String(performance.now() - t))",
+    ],
+    {
+      cwd: directory,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        SNOWFLAKE_DISABLE_MINICORE: 'true',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
       },
-    );
-    if (result.status !== 0)
-      throw new Error(`${directory}: ${result.stderr.split('\n').slice(0, 4).join(' ')}`);
-    times.push(Number(result.stdout));
-  }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`${directory}: ${result.stderr.split('\n').slice(0, 4).join(' ')}`);
+  return Number(result.stdout);
+}
+
+/**
+ * The median of RUNS loads of each bundle, with and without source maps. The bundles take turns, one
+ * load each per round, so that whatever else slows the machine for a while weighs on all of them alike
+ * and the ratios to the minimal bundle hold.
+ */
+function medianInitMs(node: string, directories: string[]): Map<string, { plain: number; maps: number }> {
+  const times = new Map(
+    directories.map((directory) => [directory, { plain: [] as number[], maps: [] as number[] }]),
+  );
+  for (let run = 0; run < RUNS; run += 1)
+    for (const directory of directories) {
+      times.get(directory)!.plain.push(loadMs(node, directory, false));
+      times.get(directory)!.maps.push(loadMs(node, directory, true));
+    }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return new Map(
+    [...times].map(([directory, { plain, maps }]) => [
+      directory,
+      { plain: median(plain), maps: median(maps) },
+    ]),
+  );
 }
 
 /** The baseline: the S3 client and the Powertools logger, bundled as the functions are (esbuild, CJS, minified, maps). */
@@ -149,10 +176,23 @@ function main(): void {
     );
     console.log('| function | JS (KB) | init (ms) | init with --enable-source-maps (ms) |');
     console.log('| --- | ---: | ---: | ---: |');
-    for (const [name, directory] of rows)
+    const figures: Record<string, ColdStart> = {};
+    const medians = medianInitMs(
+      node,
+      rows.map(([, directory]) => directory),
+    );
+    for (const [name, directory] of rows) {
+      const measured = {
+        jsKb: Math.round(javascriptBytes(directory) / 1024),
+        initMs: Math.round(medians.get(directory)!.plain),
+        initMsWithSourceMaps: Math.round(medians.get(directory)!.maps),
+      };
+      figures[name] = measured;
       console.log(
-        `| ${name} | ${Math.round(javascriptBytes(directory) / 1024).toLocaleString('en')} | ${Math.round(initMs(node, directory, false))} | ${Math.round(initMs(node, directory, true))} |`,
+        `| ${name} | ${measured.jsKb.toLocaleString('en')} | ${measured.initMs} | ${measured.initMsWithSourceMaps} |`,
       );
+    }
+    writeResult('cold-start', figures);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: every benchmark in turn, each at its documented size. Results go into
- * docs/benchmarks.md by hand, with the machine. Run one alone to choose its size
+ * `npm run bench`: every benchmark in turn, each at its documented size. Their tables go into
+ * docs/benchmarks.md by hand, with the machine; the figures the cost model reads go to bench/results/
+ * (then `npm run cost` rewrites docs/cost.md). Run one alone to choose its size
  * (`npx tsx bench/extract.bench.ts 200000`, `npx tsx bench/validate.bench.ts 100`).
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ const benchmarks = [
   'publish.bench.ts',
   'step-durations.bench.ts',
   'cold-start.bench.ts',
+  'cost-inputs.bench.ts',
 ];
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 for (const file of benchmarks) {

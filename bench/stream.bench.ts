@@ -19,9 +19,19 @@ import { startStreamServer } from '../local/stream/stream-server';
 import { LocalSnowpipe } from '../local/warehouse/local-snowpipe';
 import { LocalWarehouse } from '../local/warehouse/warehouse';
 import { eventsBetween } from '../local/fixture-api/events';
+import { readResult, writeResult } from './results';
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** bench/results/stream.json, by events per request. */
+export interface StreamFigures {
+  events: number;
+  eventsPerRequest: number;
+  /** JSON bytes of one event as posted. */
+  eventBytes: number;
+  p50Ms: number;
+}
 
 async function main(): Promise<void> {
   const [events = 100_000, clients = 8, perRequest = 100] = process.argv.slice(2).map(Number);
@@ -88,6 +98,17 @@ async function main(): Promise<void> {
         `events lost or duplicated: sent ${events}, accepted ${accepted}, in DuckDB ${rows} (${distinct} distinct)`,
       );
     console.log('\nnothing lost: every event sent is in raw.stream__events exactly once');
+    // For the cost model: what one event weighs, and what a request takes, by events per request.
+    const previous = readResult<Record<string, StreamFigures>>('stream')?.figures ?? {};
+    writeResult('stream', {
+      ...previous,
+      [String(perRequest)]: {
+        events,
+        eventsPerRequest: perRequest,
+        eventBytes: Math.round(batches.reduce((sum, batch) => sum + Buffer.byteLength(batch), 0) / events),
+        p50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
+      },
+    });
   } finally {
     await server.close();
     warehouse.close();

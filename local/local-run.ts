@@ -112,6 +112,8 @@ export interface LocalRunSummary {
   seconds: number;
   /** How long each task state's handler took, each time it ran (ms): what the functions' timeouts rest on. */
   taskMs: Record<string, number[]>;
+  /** State transitions of the execution, as Step Functions bills them. */
+  transitions: number;
 }
 
 /**
@@ -164,6 +166,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   );
 
   let status: LocalRunSummary['status'];
+  let transitions: number;
   let error: LocalRunSummary['error'];
   // The handlers' warnings, in words under their resource, instead of JSON between the progress lines.
   const restoreLogs = options.readableLogs ? readLogsInto((line) => printer.logged(line)) : () => undefined;
@@ -186,6 +189,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     });
     functionEnvironments.uninstall();
     status = outcome.status;
+    transitions = outcome.transitions;
     if (outcome.status === 'FAILED') error = { name: outcome.error, cause: outcome.cause };
 
     // In AWS Snowpipe loads every file written, whatever the run's outcome: RAW locally too. What a
@@ -230,6 +234,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       warehousePath,
       seconds: (Date.now() - started) / 1000,
       taskMs,
+      transitions,
     };
   } finally {
     restoreLogs();

@@ -95,8 +95,15 @@ export interface LocalExecution {
   retryPauseMs?: number;
 }
 
-export type ExecutionOutcome =
-  { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
+export type ExecutionOutcome = (
+  { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string }
+) & {
+  /**
+   * State transitions as Step Functions bills them: each state entered, each Map iteration's states
+   * included, and each retry. What a run costs in Step Functions (docs/cost.md).
+   */
+  transitions: number;
+};
 
 /** Runs one execution of the definition with aws-local-stepfunctions, each task bound to its handler. */
 export async function runExecution(
@@ -122,12 +129,20 @@ export async function runExecution(
       StateMachine: { Id: 'arn:aws:states:local:000000000000:stateMachine:Pipeline-local' },
     },
   });
+  let transitions = 0;
+  const counted = (async () => {
+    for await (const event of run.eventLogs)
+      if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
+  })();
   try {
-    return { status: 'SUCCEEDED', output: await run.result };
+    const output: unknown = await run.result;
+    await counted;
+    return { status: 'SUCCEEDED', output, transitions };
   } catch (error) {
+    await counted.catch(() => undefined);
     // The Fail state keeps the error name and cause of what failed (ErrorPath / CausePath).
     const failure = (error as Error & { cause?: Error }).cause ?? (error as Error);
-    return { status: 'FAILED', error: failure.name, cause: failure.message };
+    return { status: 'FAILED', error: failure.name, cause: failure.message, transitions };
   }
 }
 

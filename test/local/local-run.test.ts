@@ -110,6 +110,10 @@ describe('npm start: the whole pipeline, locally', () => {
         'fakestore/carts',
         'gfn/footprint_by_year',
       ]);
+      // Transitions as Step Functions bills them (docs/cost.md): every task run entered its state once,
+      // and the Map, Choice and Pass states add more.
+      const taskRuns = Object.values(first.taskMs).reduce((sum, times) => sum + times.length, 0);
+      expect(first.transitions).toBeGreaterThan(taskRuns);
     });
 
     it('loads every layer with the fixture data: RAW as extracted, CLEAN one row per key', () => {
