@@ -135,7 +135,10 @@ export function createPaginator(config: PaginatorConfig): Paginator {
 }
 
 function hasMoreIsFalse(document: unknown, path: string | undefined): boolean {
-  return path !== undefined && readPath(document, path) === false;
+  // XML says false as text.
+  if (path === undefined) return false;
+  const value = readPath(document, path);
+  return value === false || value === 'false';
 }
 
 /** Finds the `rel="next"` target in an RFC 8288 Link header. */

@@ -1,5 +1,7 @@
-import type { ResourceConfig, SourceConfig } from '../sources/source-config';
-import { BodyVerdict, HttpResult, parseJsonBody, SourceHttpClient } from './http/source-http-client';
+import type { RequestBodyConfig, ResourceConfig, SourceConfig } from '../sources/source-config';
+import { parseXmlBody, soapFault, xmlRecords } from '../sources/xml-body';
+import { HttpResult, parseJsonBody, SourceHttpClient } from './http/source-http-client';
+import type { BodyVerdict } from '../shared/body-verdict';
 import type { CursorValue } from '../sources/incremental';
 import { effectiveResource } from '../sources/source-config';
 import { BackfillWindow, formatEndParam, formatStartParam } from '../sources/incremental';
@@ -86,6 +88,7 @@ export class ResourcePageReader {
         source: this.source.name,
         resource: this.resource.name,
         url: http.safeUrl,
+        ...(this.resource.request ? { method: 'POST' } : {}),
         status: http.status,
       };
       const step = this.nextStep(paginator, state, page, url, context);
@@ -115,8 +118,19 @@ export class ResourcePageReader {
     state: PageState,
   ): Promise<{ url: URL; http: HttpResult<PageContent> }> {
     const url = this.urlFor(partition, paginator.request(state));
-    const read = (body: Buffer) => readPageBody(body, this.recordsPath);
-    return { url, http: await this.client.send({ url, resource: this.resource.name, read }) };
+    const format = this.source.format;
+    const read = (body: Buffer) => readPageBody(body, this.recordsPath, format);
+    const withBody = this.resource.request ? requestWithBody(this.resource.request, url) : {};
+    return {
+      url,
+      http: await this.client.send({
+        url,
+        resource: this.resource.name,
+        read,
+        ...withBody,
+        ...(format === 'xml' ? { explainFailure: explainSoapFault } : {}),
+      }),
+    };
   }
 
   /** The page after this one; an error is returned, not thrown, so the page is landed before the walk fails. */
@@ -179,8 +193,49 @@ export class ResourcePageReader {
   }
 }
 
+const xmlEscape = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * A request whose parameters travel in its body: each `{{name}}` of the template takes the value the
+ * URL's query would carry under that name (XML-escaped), and leaves the query; a placeholder with no
+ * value is emptied. POSTed, with SOAP's headers when the resource says which SOAP.
+ */
+export function requestWithBody(
+  config: RequestBodyConfig,
+  url: URL,
+): { method: 'POST'; body: string; headers: Record<string, string> } {
+  const body = config.body.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_match, name: string) => {
+    const value = url.searchParams.get(name) ?? '';
+    url.searchParams.delete(name);
+    return xmlEscape(value);
+  });
+  const headers: Record<string, string> = { accept: 'text/xml, application/soap+xml, application/xml' };
+  if (config.soap?.version === '1.2')
+    headers['content-type'] =
+      `application/soap+xml; charset=utf-8${config.soap.action ? `; action="${config.soap.action}"` : ''}`;
+  else if (config.soap) {
+    headers['content-type'] = 'text/xml; charset=utf-8';
+    headers.soapaction = `"${config.soap.action}"`;
+  }
+  if (config.contentType) headers['content-type'] = config.contentType;
+  return { method: 'POST', body, headers };
+}
+
+/** A SOAP Fault in a failed answer, in words for the error: its code and its string. */
+export function explainSoapFault(body: Buffer): string | undefined {
+  const parsed = parseXmlBody(body);
+  const fault = 'content' in parsed ? soapFault(parsed.content) : undefined;
+  return fault && `SOAP Fault ${fault.code}: ${fault.message}`;
+}
+
 /** Reads a page body as the config describes it; anything else is a problem, retried by the client. */
-export function readPageBody(body: Buffer, recordsPath: string): BodyVerdict<PageContent> {
+export function readPageBody(
+  body: Buffer,
+  recordsPath: string,
+  format: 'json' | 'xml' = 'json',
+): BodyVerdict<PageContent> {
+  if (format === 'xml') return readXmlPageBody(body, recordsPath);
   const parsed = parseJsonBody(body);
   if (!('content' in parsed)) return parsed;
   const document = parsed.content;
@@ -190,4 +245,16 @@ export function readPageBody(body: Buffer, recordsPath: string): BodyVerdict<Pag
     return { problem: `has no array of records ${where}` };
   }
   return { content: { document, records } };
+}
+
+/** An XML page: parsed, a SOAP Fault named as such, then its records (one, or none, is a list too). */
+function readXmlPageBody(body: Buffer, recordsPath: string): BodyVerdict<PageContent> {
+  const parsed = parseXmlBody(body);
+  if (!('content' in parsed)) return parsed;
+  const document = parsed.content;
+  const fault = soapFault(document);
+  if (fault) return { problem: `is a SOAP Fault (${fault.code}: ${fault.message})` };
+  const records = xmlRecords(document, recordsPath);
+  if (!('content' in records)) return records;
+  return { content: { document, records: records.content } };
 }

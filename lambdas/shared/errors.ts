@@ -7,6 +7,8 @@ export interface ErrorContext {
   resource?: string;
   /** Request URL with every secret removed. */
   url?: string;
+  /** The request's method, when it is not GET (a SOAP envelope is POSTed). */
+  method?: string;
   status?: number;
   attempts?: number;
   key?: string;
@@ -32,7 +34,9 @@ export abstract class PipelineError extends Error {
 
 function describeContext(context: ErrorContext): string {
   const where = [context.source, context.resource].filter(Boolean).join('/');
-  const parts = [where && `[${where}]`, context.url && `GET ${context.url}`].filter(Boolean);
+  const parts = [where && `[${where}]`, context.url && `${context.method ?? 'GET'} ${context.url}`].filter(
+    Boolean,
+  );
   return parts.length ? `${parts.join(' ')}: ` : '';
 }
 

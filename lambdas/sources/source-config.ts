@@ -33,6 +33,14 @@ const authConfig = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
+      /** WS-Security UsernameToken (PasswordText) in the SOAP envelope's Header, for SOAP services. */
+      type: z.literal('wsse_username_token'),
+      username: z.union([z.string(), secretRef]),
+      password: secretRef,
+    })
+    .strict(),
+  z
+    .object({
       type: z.literal('oauth2_client_credentials'),
       /** Absolute, or relative to baseUrl (`oauth/token`). */
       tokenUrl: z.string().min(1),
@@ -147,10 +155,28 @@ const partitionConfig = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/**
+ * A request with a body (a SOAP envelope, an XML query): POSTed, its `{{name}}` placeholders filled
+ * with the values the pipeline would otherwise put in the query string under that name (the
+ * paginator's page and size, the incremental start, a partition's value), XML-escaped.
+ */
+const requestBody = z
+  .object({
+    body: z.string().min(1),
+    /** SOAP 1.1: text/xml with a SOAPAction header; 1.2: application/soap+xml with an action parameter. */
+    soap: z
+      .object({ version: z.enum(['1.1', '1.2']).default('1.1'), action: z.string().default('') })
+      .strict()
+      .optional(),
+    contentType: z.string().optional(),
+  })
+  .strict();
+
 const resourceConfig = z
   .object({
     name: identifier,
     path: z.string().startsWith('/'),
+    request: requestBody.optional(),
     params: z.record(z.string(), z.string()).default({}),
     recordsPath: z.string().optional(),
     paginator: paginatorConfig.optional(),
@@ -168,6 +194,8 @@ export const sourceConfigSchema = z
     baseUrl: z.url(),
     auth: authConfig,
     headers: z.record(z.string(), z.string()).default({}),
+    /** What the API answers: JSON, or XML (SOAP envelopes included), read as docs/sources.md says. */
+    format: z.enum(['json', 'xml']).default('json'),
     recordsPath: z.string().default(''),
     paginator: paginatorConfig.default({ type: 'none' }),
     timeoutMs: z.number().int().positive().default(30_000),
@@ -204,6 +232,13 @@ export const sourceConfigSchema = z
       names.add(resource.name);
     });
     source.resources.forEach((resource, index) => {
+      if (source.format === 'xml' && !(resource.recordsPath ?? source.recordsPath))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resources', index, 'recordsPath'],
+          message:
+            'an XML source needs the path to its repeated record element (e.g. Envelope.Body.GetItemsResponse.Items.Item)',
+        });
       const partitions = resource.partitions;
       if (partitions?.type === 'parent') {
         const parent = source.resources.find((candidate) => candidate.name === partitions.resource);
@@ -244,6 +279,7 @@ export type PaginatorConfig = z.output<typeof paginatorConfig>;
 export type IncrementalConfig = z.output<typeof incrementalConfig>;
 export type PartitionConfig = z.output<typeof partitionConfig>;
 export type ResponseAction = z.output<typeof responseAction>['action'];
+export type RequestBodyConfig = z.output<typeof requestBody>;
 
 /** Typed helper for source modules: the compiler checks the shape, start-up checks the values. */
 export function defineSource(source: SourceConfigInput): SourceConfigInput {

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { readPath } from '../shared/json-path';
-import type { BodyVerdict } from '../extract/http/source-http-client';
+import type { BodyVerdict } from '../shared/body-verdict';
 
 /**
  * XML bodies (SOAP 1.1/1.2 envelopes, plain XML over HTTP) read into the same shape a JSON body has,
@@ -33,11 +33,19 @@ const parser = new XMLParser({
   ignorePiTags: true,
 });
 
-/** The first line of a problem fast-xml-parser's validator found, with where. */
+/**
+ * What fast-xml-parser's validator found, in words: a document that ends with elements still open
+ * (a body cut short) says which; anything else its message, with where.
+ */
 function validatorProblem(
   result: true | { err: { msg: string; line: number; col: number } },
 ): string | undefined {
   if (result === true) return undefined;
+  const open = /^Invalid '\[(.*)\]' found\.$/s.exec(result.err.msg);
+  if (open) {
+    const names = (JSON.parse(`[${open[1]}]`) as unknown[]).map(String);
+    return `it ends with ${names.length} element(s) still open, the last <${names.at(-1)}>: cut short`;
+  }
   return `${result.err.msg.slice(0, 160)} at line ${result.err.line}, column ${result.err.col}`;
 }
 

@@ -100,6 +100,15 @@ describe('source configuration', () => {
       /resources\[0\]\.partitions\.from: "cursor" needs an incremental config/,
     ],
     [
+      // XML cannot tell a list of one from a record: the path to the repeated element is required.
+      { ...minimal, format: 'xml' },
+      /resources\[0\]\.recordsPath: an XML source needs the path to its repeated record element/,
+    ],
+    [
+      { ...minimal, auth: { type: 'wsse_username_token', username: 'u', password: 'plain-text' } },
+      /auth\.password/,
+    ],
+    [
       { ...minimal, resources: [minimal.resources[0], minimal.resources[0]] },
       /resources\[1\]\.name: duplicate resource name "items"/,
     ],

@@ -1,12 +1,15 @@
 import type { AuthConfig } from '../../sources/source-config';
 import type { SecretResolver } from '../../shared/secrets';
 import { AuthError, ResponseFormatError } from '../../shared/errors';
-import { BodyVerdict, parseJsonBody } from './source-http-client';
+import { parseJsonBody } from './source-http-client';
+import type { BodyVerdict } from '../../shared/body-verdict';
 
 /** What an authenticator may change on an outgoing request. */
 export interface OutgoingRequest {
   url: URL;
   headers: Record<string, string>;
+  /** The request's body, when it has one (a SOAP envelope). */
+  body?: string;
 }
 
 export interface Authenticator {
@@ -78,6 +81,25 @@ export function createAuthenticator(
               : await secrets.resolve(config.username.secret);
           const password = await secrets.resolve(config.password.secret);
           request.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        },
+      };
+    case 'wsse_username_token':
+      return {
+        secretParams: [],
+        invalidate: () => false,
+        async apply(request) {
+          const username =
+            typeof config.username === 'string'
+              ? config.username
+              : await secrets.resolve(config.username.secret);
+          const password = await secrets.resolve(config.password.secret);
+          if (request.body === undefined)
+            throw new AuthError(
+              `source ${sourceName}: WS-Security needs a SOAP envelope to carry it, and the request has no body`,
+              { source: sourceName },
+              'give the resource a request.body (its SOAP envelope), or choose another auth type',
+            );
+          request.body = withSecurityHeader(request.body, username, password, sourceName);
         },
       };
     case 'oauth2_client_credentials':
@@ -175,4 +197,46 @@ class ClientCredentialsAuthenticator implements Authenticator {
     tokenCache.set(this.cacheKey, token);
     return token;
   }
+}
+
+const WSSE_NAMESPACE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
+const PASSWORD_TEXT =
+  'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText';
+
+const xmlEscape = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * The envelope with a WS-Security UsernameToken (OASIS, PasswordText) in its Header: into the Header
+ * when the envelope has one, else in a new Header right after the Envelope's start tag, with the
+ * envelope's own prefix.
+ */
+export function withSecurityHeader(
+  envelope: string,
+  username: string,
+  password: string,
+  sourceName: string,
+): string {
+  const start = /<(?:([A-Za-z_][\w.-]*):)?Envelope\b[^>]*>/.exec(envelope);
+  if (!start)
+    throw new AuthError(
+      `source ${sourceName}: WS-Security needs a SOAP envelope, and the request body has no Envelope element`,
+      { source: sourceName },
+      'make request.body a SOAP envelope (<soap:Envelope …><soap:Body>…</soap:Body></soap:Envelope>)',
+    );
+  const prefix = start[1] ? `${start[1]}:` : '';
+  const security =
+    `<wsse:Security xmlns:wsse="${WSSE_NAMESPACE}"><wsse:UsernameToken>` +
+    `<wsse:Username>${xmlEscape(username)}</wsse:Username>` +
+    `<wsse:Password Type="${PASSWORD_TEXT}">${xmlEscape(password)}</wsse:Password>` +
+    '</wsse:UsernameToken></wsse:Security>';
+  const header = new RegExp(`<${prefix}Header\\b[^>]*?(/?)>`).exec(envelope);
+  if (header) {
+    const at = header.index + header[0].length;
+    return header[1] === '/'
+      ? `${envelope.slice(0, header.index)}<${prefix}Header>${security}</${prefix}Header>${envelope.slice(at)}`
+      : `${envelope.slice(0, at)}${security}${envelope.slice(at)}`;
+  }
+  const at = start.index + start[0].length;
+  return `${envelope.slice(0, at)}<${prefix}Header>${security}</${prefix}Header>${envelope.slice(at)}`;
 }

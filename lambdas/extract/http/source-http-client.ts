@@ -12,6 +12,7 @@ import {
 } from '../../shared/errors';
 import { backoffDelayMs, retryAfterMs } from './backoff';
 import { looksSecret, redactUrl } from '../../shared/redact';
+import type { BodyVerdict } from '../../shared/body-verdict';
 
 export interface HttpResult<T = unknown> {
   status: number;
@@ -31,9 +32,6 @@ export interface HttpResult<T = unknown> {
   /** Why the 2xx body could not be read, on the last of every allowed attempt (the bytes are kept in `body`). */
   unreadable?: string;
 }
-
-/** A body proven complete and of the expected shape, or what is wrong with it. */
-export type BodyVerdict<T> = { content: T } | { problem: string };
 
 /** A body parsed as JSON, or why it is not JSON (an empty body said as such, the parser's words short). */
 export function parseJsonBody(body: Buffer): BodyVerdict<unknown> {
@@ -59,6 +57,8 @@ export interface HttpRequest<T = unknown> {
    * carries it as `unreadable`.
    */
   read?: (body: Buffer) => BodyVerdict<T>;
+  /** The API's own words for a failure, from the body it failed with (a SOAP Fault), for the error. */
+  explainFailure?: (body: Buffer) => string | undefined;
 }
 
 /** Redirects followed before a request fails (fetch's own limit is 20; an API needs one or two). */
@@ -107,7 +107,12 @@ export class SourceHttpClient {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.source.retry;
     const startedAt = performance.now();
     let safeUrl = this.safeUrl(request.url);
-    const context = { source: this.source.name, resource: request.resource, url: safeUrl };
+    const context = {
+      source: this.source.name,
+      resource: request.resource,
+      url: safeUrl,
+      ...(request.method && request.method !== 'GET' ? { method: request.method } : {}),
+    };
     let refreshedCredentials = false;
 
     for (let attempt = 1; ; attempt += 1) {
@@ -182,7 +187,12 @@ export class SourceHttpClient {
         await this.sleep(delayMs);
         continue;
       }
-      const failure = this.failure(status, action, { ...context, status, attempts: attempt });
+      const failure = this.failure(
+        status,
+        action,
+        { ...context, status, attempts: attempt },
+        request.explainFailure?.(outcome.body),
+      );
       if (outcome.redirectedTo && failure instanceof AuthError)
         throw new AuthError(
           `the API redirected to another origin (${outcome.redirectedTo}), which answered HTTP ${status}: credentials are never sent to another origin`,
@@ -207,11 +217,14 @@ export class SourceHttpClient {
       ...request.headers,
     };
     const credentials: Record<string, string> = {};
-    if (request.authenticate !== false) await this.auth?.apply({ url, headers: credentials });
+    // Credentials may go in the body too (WS-Security in a SOAP envelope): never logged, and a body is
+    // never sent to another origin (below).
+    const outgoing = { url, headers: credentials, body: request.body };
+    if (request.authenticate !== false) await this.auth?.apply(outgoing);
     const origin = url.origin;
     let target = url;
     let method = request.method ?? 'GET';
-    let body = request.body;
+    let body = outgoing.body;
     let leftOrigin = false;
     for (let hop = 0; ; hop += 1) {
       const headers = leftOrigin
@@ -285,10 +298,12 @@ export class SourceHttpClient {
     status: number,
     action: ResponseAction,
     context: ConstructorParameters<typeof HttpStatusError>[1],
+    explanation?: string,
   ) {
+    const said = explanation ? `: ${explanation}` : '';
     if (status === 401 || status === 403) {
       return new AuthError(
-        `the API refused the credentials (HTTP ${status})${action === 'refresh_token' ? ' even after a fresh token' : ''}`,
+        `the API refused the credentials (HTTP ${status})${action === 'refresh_token' ? ' even after a fresh token' : ''}${said}`,
         context,
         'check the secret named in the source auth config: it may be wrong, expired or lack permission',
       );
@@ -302,7 +317,7 @@ export class SourceHttpClient {
     }
     const retried = action === 'retry' ? ` after ${context.attempts} attempts` : '';
     return new HttpStatusError(
-      `the API answered HTTP ${status}${retried}`,
+      `the API answered HTTP ${status}${retried}${said}`,
       context,
       status >= 500
         ? 'the API is failing; re-run the batch later (raw pages already landed are overwritten, not duplicated)'
