@@ -200,7 +200,7 @@ class ResourceExtraction {
   /** One page into raw, exactly as received, listed in the manifest; the pending cursor follows its records. */
   private async landPage(page: FetchedPage): Promise<void> {
     const { source } = this.request;
-    const key = rawPageKey(this.batch, page.pageNumber, page.partition.label);
+    const key = rawPageKey(this.batch, page.pageNumber, page.partition.label, source.format);
     this.pagesThisInvocation += 1;
     this.retries += page.http.attempts - 1;
     const records = page.records?.length ?? null;
@@ -370,6 +370,7 @@ async function startingManifest(
     batchId: request.batchId,
     complete: false,
     recordsPath: effectiveResource(request.source, resource).recordsPath,
+    ...(request.source.format === 'xml' ? { format: 'xml' as const } : {}),
     primaryKey: resource.primaryKey,
     pages: [],
     records: 0,

@@ -4,8 +4,8 @@ import type { SourceHttpClient } from './http/source-http-client';
 import { readPath } from '../shared/json-path';
 import { manifestKey, BatchCoordinates } from '../shared/keys';
 import { ConfigError, ResponseFormatError } from '../shared/errors';
-import { RawLanding, readLandedDocument } from '../raw-zone/raw-landing';
-import { ResourcePageReader } from './resource-pages';
+import { RawLanding, readLandedPage } from '../raw-zone/raw-landing';
+import { readPageBody, ResourcePageReader } from './resource-pages';
 
 /**
  * A child resource's partition values: from the parent's pages already landed in this batch when its
@@ -31,9 +31,16 @@ export async function parentValues(
   const parentManifest = await landing.readManifest(manifestKey({ ...batch, resource: parentName }));
   if (parentManifest?.complete) {
     for (const page of parentManifest.pages) {
-      const document =
-        page.records === null ? undefined : await readLandedDocument(deps.s3, deps.rawBucket, page.key);
-      const pageRecords = readPath(document, parentManifest.recordsPath);
+      // Read as extract read it (JSON or XML, the same records path).
+      const read =
+        page.records === null
+          ? undefined
+          : readPageBody(
+              Buffer.from((await readLandedPage(deps.s3, deps.rawBucket, page.key)).text, 'utf8'),
+              parentManifest.recordsPath,
+              parentManifest.format ?? 'json',
+            );
+      const pageRecords = read && 'content' in read ? read.content.records : undefined;
       // A parent page that cannot be read would silently drop its children's partitions.
       if (!Array.isArray(pageRecords))
         throw new ResponseFormatError(

@@ -37,6 +37,8 @@ export interface Manifest {
   /** False while a continuation is still to come. */
   complete: boolean;
   recordsPath: string;
+  /** How the pages are written: JSON unless it says XML (docs/sources.md, "XML and SOAP"). */
+  format?: 'xml';
   primaryKey: string[];
   pages: ManifestPage[];
   records: number;
@@ -92,7 +94,8 @@ export class RawLanding {
         Bucket: this.bucket,
         Key: key,
         Body: await gzipAsync(body, GZIP_OPTIONS),
-        ContentType: 'application/json',
+        // As received: the key says which (rawPageKey).
+        ContentType: key.endsWith('.xml.gz') ? 'application/xml' : 'application/json',
         ContentEncoding: 'gzip',
         Metadata: metadata,
       }),
@@ -123,9 +126,4 @@ export async function readLandedPage(
   const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const bytes = Buffer.from(await answer.Body!.transformToByteArray());
   return { text: gunzipSync(bytes).toString('utf8'), fetchedAt: fetchedAtOf(answer) };
-}
-
-/** Reads a landed page back as a JSON document, e.g. for child partitions. */
-export async function readLandedDocument(s3: S3Client, bucket: string, key: string): Promise<unknown> {
-  return JSON.parse((await readLandedPage(s3, bucket, key)).text);
 }

@@ -14,9 +14,15 @@ export function batchPrefix(batch: BatchCoordinates): string {
   return `${batch.source}/${batch.resource}/dt=${batch.logicalDate}/batch=${batch.batchId}/`;
 }
 
-export function rawPageKey(batch: BatchCoordinates, page: number, partitionLabel?: string): string {
+/** A raw page's key: its name says what it holds as received (`.json.gz`, or `.xml.gz` for an XML source). */
+export function rawPageKey(
+  batch: BatchCoordinates,
+  page: number,
+  partitionLabel?: string,
+  format: 'json' | 'xml' = 'json',
+): string {
   const partition = partitionLabel ? `partition=${partitionLabel}/` : '';
-  return `${batchPrefix(batch)}${partition}page-${String(page).padStart(5, '0')}.json.gz`;
+  return `${batchPrefix(batch)}${partition}page-${String(page).padStart(5, '0')}.${format}.gz`;
 }
 
 export function manifestKey(batch: BatchCoordinates): string {

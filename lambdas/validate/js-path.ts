@@ -13,7 +13,8 @@ import {
   rejectableRecord,
   unprocessableReason,
 } from '../contracts/record-limits';
-import { ExactNumbers, parseJsonExact } from '../shared/exact-json';
+import { ExactNumbers, NO_ROUNDED_INTEGERS, parseJsonExact } from '../shared/exact-json';
+import { parseXmlBody, soapFault, typedByContract, xmlRecords } from '../sources/xml-body';
 import { ColumnSpec, lineageColumns, TableSpec } from '../contracts/table-spec';
 import type { ValidateResult } from '../shared/step-messages';
 import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink';
@@ -37,6 +38,8 @@ export interface JsPathInput {
   /** The group's pages, with their page number in the whole manifest. */
   pages: Array<{ page: ManifestPage; pageNumber: number }>;
   recordsPath: string;
+  /** How the raw pages are written. */
+  format: 'json' | 'xml';
   batchId: string;
   /** What the DuckDB fast path did first, if it ran: its pages are only counted or confirmed here. */
   fast?: FastPathOutcome;
@@ -141,7 +144,10 @@ class JsPath {
     page: ManifestPage,
     pageNumber: number,
   ): Promise<void> {
-    const parsed = recordsOf(raw.text, this.input.recordsPath);
+    const parsed =
+      this.input.format === 'xml'
+        ? xmlRecordsOf(raw.text, this.input.recordsPath, this.input.contract.schema)
+        : recordsOf(raw.text, this.input.recordsPath);
     if ('rule' in parsed) {
       this.counts.quarantinedPages += 1;
       if (this.unreadable.length < UNREADABLE_NAMED)
@@ -263,6 +269,40 @@ function recordsOf(
     rule: 'records_path',
     expected: 'an array of records',
     actual: records === undefined ? 'missing' : typeof records,
+  };
+}
+
+/**
+ * An XML page's records, typed by the contract (sources/xml-body.ts), or why the page cannot be read:
+ * not well-formed, a SOAP Fault, or no element at the records path.
+ */
+function xmlRecordsOf(
+  text: string,
+  recordsPath: string,
+  schema: unknown,
+):
+  | { records: unknown[]; exact: ExactNumbers }
+  | { field: string; rule: string; expected: string; actual: string } {
+  const parsed = parseXmlBody(Buffer.from(text, 'utf8'));
+  if (!('content' in parsed))
+    return { field: '', rule: 'invalid_xml', expected: 'an XML document', actual: parsed.problem };
+  const fault = soapFault(parsed.content);
+  if (fault)
+    return { field: '', rule: 'soap_fault', expected: 'records', actual: `${fault.code}: ${fault.message}` };
+  const found = xmlRecords(parsed.content, recordsPath);
+  if (!('content' in found))
+    return {
+      field: recordsPath,
+      rule: 'records_path',
+      expected: 'the repeated record element',
+      actual: found.problem,
+    };
+  // Text stays text in XML: no integer was rounded by a parser, so nothing needs its literal kept.
+  return {
+    records: found.content.map((record) =>
+      typedByContract(record, schema as Parameters<typeof typedByContract>[1]),
+    ),
+    exact: NO_ROUNDED_INTEGERS,
   };
 }
 

@@ -70,11 +70,15 @@ export async function validateResource(
   const first = request.pageGroup?.first ?? 0;
   const pages = manifest.pages.slice(first, request.pageGroup ? first + request.pageGroup.count : undefined);
 
-  const stage = await fastPathStage(deps, request, contract, tables, manifest.recordsPath, {
-    pages,
-    keyForPart: (part) => partKey(tables[0]!, part),
-    partMaxBytes: sinkOptions.partMaxBytes,
-  });
+  // DuckDB's fast path reads JSON pages; XML pages take the JavaScript path, whole.
+  const stage =
+    manifest.format === 'xml'
+      ? undefined
+      : await fastPathStage(deps, request, contract, tables, manifest.recordsPath, {
+          pages,
+          keyForPart: (part) => partKey(tables[0]!, part),
+          partMaxBytes: sinkOptions.partMaxBytes,
+        });
   try {
     const validated = await runJsPath({
       ...deps,
@@ -86,6 +90,7 @@ export async function validateResource(
       sinkOptions,
       pages: pages.map((page, offset) => ({ page, pageNumber: first + offset + 1 })),
       recordsPath: manifest.recordsPath,
+      format: manifest.format ?? 'json',
       batchId: request.batchId,
       ...(stage ? { fast: stage.outcome } : {}),
     });

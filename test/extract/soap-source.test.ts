@@ -7,6 +7,10 @@ import { HttpStatusError, ResponseFormatError } from '../../lambdas/shared/error
 import { parseSourceConfig } from '../../lambdas/sources/source-config';
 import { parseXmlBody, xmlRecords } from '../../lambdas/sources/xml-body';
 import { readRawPage, startTestEnvironment, TestEnvironment } from '../support/environment';
+import { compileContract, createValidator } from '../../lambdas/contracts/contract';
+import { validateResource } from '../../lambdas/validate/validate-resource';
+import { validateDepsFor } from '../support/validate-deps';
+import { localParquetFiles, queryRows } from '../support/duckdb';
 
 const PRODUCTS = Array.from({ length: 7 }, (_, index) => ({
   id: index + 1,
@@ -165,6 +169,40 @@ describe('a SOAP source', () => {
       );
     }
     expect(titles).toEqual(PRODUCTS.map((product) => product.title));
+  });
+
+  it('reaches validate: its XML pages become typed Parquet rows, and a record the contract refuses a reject', async () => {
+    const { result } = (await run({}, 'soap-validate')) as { result: ExtractResult; received: Received[] };
+    expect(result.pageKeys.every((key) => key.endsWith('.xml.gz'))).toBe(true);
+    const contract = compileContract(
+      'legacy_catalog',
+      'products',
+      {
+        type: 'object',
+        required: ['id', 'title'],
+        properties: { id: { type: 'integer', minimum: 2 }, title: { type: 'string' } },
+        'x-pipeline': { mode: 'freeze', primaryKey: ['id'] },
+      },
+      createValidator(),
+    );
+    const deps = validateDepsFor(env, new Map([['legacy_catalog/products', contract]]));
+    const validated = await validateResource(deps, {
+      source: 'legacy_catalog',
+      resource: 'products',
+      batchId: 'soap-validate',
+      logicalDate: '2026-11-20',
+    });
+    // Product 1 breaks the contract's minimum: a reject with its reason; the other six are rows.
+    expect(validated).toMatchObject({
+      inputRecords: 7,
+      validRecords: 6,
+      rejectedRecords: 1,
+      quarantinedPages: 0,
+    });
+    const [file] = await localParquetFiles(env.s3, 'transformed', validated.tables.products!.keys);
+    expect(await queryRows(`select id, title from '${file}' order by id`)).toEqual(
+      PRODUCTS.slice(1).map((product) => ({ id: BigInt(product.id), title: product.title })),
+    );
   });
 
   it('retries a body cut short, then goes on', async () => {
