@@ -160,6 +160,15 @@ export interface FakestoreData {
     products: Array<{ productId: number; quantity: number }>;
     __v: 0;
   }>;
+  /** The same orders as a legacy ERP keeps them: one row per line, numbered as carts.csv numbers them. */
+  orderLines: Array<{
+    lineId: number;
+    orderId: number;
+    customerId: number;
+    orderDate: string;
+    productId: number;
+    quantity: number;
+  }>;
 }
 
 /** FakeStore's CSV export, put back into the API's nested shapes. */
@@ -192,6 +201,7 @@ export function loadFakestoreData(): FakestoreData {
   }));
   // carts.csv numbers line items; a cart is the group of lines with the same (userid, date).
   const carts: FakestoreData['carts'] = [];
+  const orderLines: FakestoreData['orderLines'] = [];
   for (const line of readCsv('fakestore', 'carts.csv')) {
     const date = new Date(`${line.date!.replace(' ', 'T')}Z`).toISOString();
     let cart = carts.find((candidate) => candidate.userId === Number(line.userid) && candidate.date === date);
@@ -200,6 +210,14 @@ export function loadFakestoreData(): FakestoreData {
       carts.push(cart);
     }
     cart.products.push({ productId: Number(line.productid), quantity: Number(line.quantity) });
+    orderLines.push({
+      lineId: Number(line.id),
+      orderId: cart.id,
+      customerId: cart.userId,
+      orderDate: date,
+      productId: Number(line.productid),
+      quantity: Number(line.quantity),
+    });
   }
-  return { products, users, carts };
+  return { products, users, carts, orderLines };
 }

@@ -4,6 +4,7 @@ import { bodyFaultKinds, FaultInjector, FaultRule } from './faults';
 import { FakestoreData, GfnData, gfnTypes, loadFakestoreData, loadGfnData } from './fixture-data';
 import { HttpAnswer, json, write, writeFaultyBody } from './http-answer';
 import { EventApis } from './event-apis';
+import { ErpService } from './erp-service';
 
 /**
  * A local stand-in for the four APIs the pipeline ships sources for, on loopback, from real data:
@@ -11,6 +12,7 @@ import { EventApis } from './event-apis';
  *   /fakestore/…        FakeStore (no auth)
  *   /events-oauth/…     generated events, OAuth2 client credentials, cursor pagination
  *   /events-apikey/…    generated events, X-API-Key (or ?api_key=), offset, page-number and link paging
+ *   /erp/…              a legacy ERP's SOAP 1.1 order service (WS-Security UsernameToken, WSDL at ?wsdl)
  */
 export interface FixtureApiOptions {
   /** 0 (default) picks a free port. */
@@ -34,6 +36,7 @@ export const fixtureCredentials = {
   EVENTS_API_KEY: 'fixture-events-key',
   EVENTS_OAUTH_CLIENT_ID: 'fixture-client',
   EVENTS_OAUTH_CLIENT_SECRET: 'fixture-client-secret',
+  ERP_PASSWORD: 'fixture-erp-password',
 } as const;
 
 export interface FixtureApi {
@@ -47,7 +50,7 @@ export interface FixtureApi {
    */
   elsewhere: { url: string; requests: Array<{ path: string; headers: Record<string, string> }> };
   /** Base URLs that point each built-in source here (for PIPELINE_BASE_URL_<SOURCE>). */
-  baseUrls: Record<'gfn' | 'fakestore' | 'events_oauth' | 'events_apikey', string>;
+  baseUrls: Record<'gfn' | 'fakestore' | 'events_oauth' | 'events_apikey' | 'legacy_erp', string>;
   close(): Promise<void>;
 }
 
@@ -80,8 +83,10 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
     },
     faults,
   );
+  const erp = new ErpService(fakestore, fixtureCredentials.ERP_PASSWORD);
   const route = (request: IncomingMessage, url: URL, body: string): HttpAnswer => {
     const path = url.pathname;
+    if (path.startsWith('/erp/')) return erp.answer(request, url, body);
     if (path.startsWith('/gfn/v1/')) return gfnRoute(gfn, gfnApiKey, request, path.slice('/gfn/v1'.length));
     if (path.startsWith('/fakestore/'))
       return fakestoreRoute(fakestore, path.slice('/fakestore'.length), url);
@@ -112,6 +117,7 @@ export async function startFixtureApi(options: FixtureApiOptions = {}): Promise<
       fakestore: `${url}/fakestore`,
       events_oauth: `${url}/events-oauth`,
       events_apikey: `${url}/events-apikey`,
+      legacy_erp: `${url}/erp`,
     },
     close: async () => {
       served.cancelDelayed();

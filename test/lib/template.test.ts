@@ -80,6 +80,7 @@ describe('schedule', () => {
     expect(notes.map((note) => note.entry.data)).toEqual([
       expect.stringContaining('source "events_apikey" is not deployed: its base URL is a placeholder'),
       expect.stringContaining('sourceSettings.events_oauth.baseUrl'),
+      expect.stringContaining('sourceSettings.legacy_erp.baseUrl'),
     ]);
   });
 });

@@ -109,7 +109,10 @@ describe('npm start: the whole pipeline, locally', () => {
         'events_oauth/events',
         'fakestore/carts',
         'gfn/footprint_by_year',
+        'legacy_erp/order_lines',
       ]);
+      // The SOAP source (a legacy ERP's order lines, XML) reaches CLEAN as every other source does.
+      expect(first.layers.clean).toContainEqual({ table: 'legacy_erp__order_lines', rows: 14 });
       // Transitions as Step Functions bills them (docs/cost.md): every task run entered its state once,
       // and the Map, Choice and Pass states add more.
       const taskRuns = Object.values(first.taskMs).reduce((sum, times) => sum + times.length, 0);

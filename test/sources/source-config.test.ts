@@ -12,7 +12,7 @@ const minimal = {
 describe('source configuration', () => {
   it('validates every built-in source and fills in the defaults', () => {
     const sources = loadSources({});
-    expect([...sources.keys()]).toEqual(['events_apikey', 'events_oauth', 'fakestore', 'gfn']);
+    expect([...sources.keys()]).toEqual(['events_apikey', 'events_oauth', 'fakestore', 'gfn', 'legacy_erp']);
     expect(sources.get('fakestore')).toMatchObject({
       paginator: { type: 'none' },
       timeoutMs: 30_000,
