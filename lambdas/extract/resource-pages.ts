@@ -1,5 +1,5 @@
 import type { RequestBodyConfig, ResourceConfig, SourceConfig } from '../sources/source-config';
-import { parseXmlBody, soapFault, xmlRecords } from '../sources/xml-body';
+import { parseXmlBody, soapFault, xmlEscape, xmlRecords } from '../sources/xml-body';
 import { HttpResult, parseJsonBody, SourceHttpClient } from './http/source-http-client';
 import type { BodyVerdict } from '../shared/body-verdict';
 import type { CursorValue } from '../sources/incremental';
@@ -192,9 +192,6 @@ export class ResourcePageReader {
     return url;
   }
 }
-
-const xmlEscape = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * A request whose parameters travel in its body: each `{{name}}` of the template takes the value the

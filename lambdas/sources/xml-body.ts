@@ -15,6 +15,10 @@ import type { BodyVerdict } from '../shared/body-verdict';
  *   `typedByContract` makes it so (XML cannot tell one `<item>` from a list of one).
  */
 
+/** Text made safe inside an XML element or a quoted attribute. */
+export const xmlEscape = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
 /** Attribute fields are named `@<name>`; text beside attributes is `#text`. */
 export const XML_ATTRIBUTE_PREFIX = '@';
 export const XML_TEXT_FIELD = '#text';

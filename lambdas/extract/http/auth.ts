@@ -1,6 +1,7 @@
 import type { AuthConfig } from '../../sources/source-config';
 import type { SecretResolver } from '../../shared/secrets';
 import { AuthError, ResponseFormatError } from '../../shared/errors';
+import { xmlEscape } from '../../sources/xml-body';
 import { parseJsonBody } from './source-http-client';
 import type { BodyVerdict } from '../../shared/body-verdict';
 
@@ -75,11 +76,7 @@ export function createAuthenticator(
         secretParams: [],
         invalidate: () => false,
         async apply(request) {
-          const username =
-            typeof config.username === 'string'
-              ? config.username
-              : await secrets.resolve(config.username.secret);
-          const password = await secrets.resolve(config.password.secret);
+          const { username, password } = await usernameAndPassword(config, secrets);
           request.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
         },
       };
@@ -88,11 +85,7 @@ export function createAuthenticator(
         secretParams: [],
         invalidate: () => false,
         async apply(request) {
-          const username =
-            typeof config.username === 'string'
-              ? config.username
-              : await secrets.resolve(config.username.secret);
-          const password = await secrets.resolve(config.password.secret);
+          const { username, password } = await usernameAndPassword(config, secrets);
           if (request.body === undefined)
             throw new AuthError(
               `source ${sourceName}: WS-Security needs a SOAP envelope to carry it, and the request has no body`,
@@ -111,6 +104,16 @@ export function createAuthenticator(
         sourceName,
       );
   }
+}
+
+/** A user name (written, or a secret) and a password (a secret), as Basic and WS-Security take them. */
+async function usernameAndPassword(
+  config: { username: string | { secret: string }; password: { secret: string } },
+  secrets: SecretResolver,
+): Promise<{ username: string; password: string }> {
+  const username =
+    typeof config.username === 'string' ? config.username : await secrets.resolve(config.username.secret);
+  return { username, password: await secrets.resolve(config.password.secret) };
 }
 
 interface CachedToken {
@@ -202,9 +205,6 @@ class ClientCredentialsAuthenticator implements Authenticator {
 const WSSE_NAMESPACE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
 const PASSWORD_TEXT =
   'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText';
-
-const xmlEscape = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * The envelope with a WS-Security UsernameToken (OASIS, PasswordText) in its Header: into the Header
