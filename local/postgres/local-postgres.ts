@@ -1,0 +1,140 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A real PostgreSQL server of the project's own, on loopback, its cluster in the data folder: what
+ * `npm start -- --warehouse postgres` uses when no DATABASE_URL is given (issue 21), and what the
+ * tests start. Debian's `postgresql` package provides the binaries (`apt-get install -y postgresql`;
+ * `.ci/run` installs it when missing). Not an emulation: initdb, then pg_ctl, then SQL over TCP.
+ */
+export interface LocalPostgres {
+  /** postgres://… for `pg` (user, loopback host, port, database). */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Where initdb and pg_ctl are: PG_BIN, else the newest of Debian's /usr/lib/postgresql/<major>/bin. */
+export function postgresBinaries(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PG_BIN) return env.PG_BIN;
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (!majors.length)
+    throw new Error(
+      'no PostgreSQL server binaries here: apt-get install -y postgresql (or set PG_BIN to the folder holding initdb and pg_ctl, or DATABASE_URL to use a server you have)',
+    );
+  return join(root, majors[0]!, 'bin');
+}
+
+/** A free TCP port on loopback, from the kernel. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * initdb refuses to run as root (a server must not own the machine): as root, the cluster belongs
+ * to the `postgres` user Debian's package creates, and its commands run as that user.
+ */
+function asServerUser(command: string, args: string[]): { command: string; args: string[] } {
+  if (userInfo().uid !== 0) return { command, args };
+  return { command: 'runuser', args: ['-u', 'postgres', '--', command, ...args] };
+}
+
+function run(command: string, args: string[], what: string): void {
+  const invocation = asServerUser(command, args);
+  const result = spawnSync(invocation.command, invocation.args, { encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(
+      `${what} failed: ${(result.stderr || result.stdout || String(result.error)).trim().split('\n').slice(-3).join(' ')}`,
+    );
+}
+
+/**
+ * Starts the cluster in `directory` (made by initdb on first use, kept afterwards: a second run finds
+ * its data), listening on loopback only, with `database` created if missing.
+ */
+export async function startLocalPostgres(directory: string, database = 'pipeline'): Promise<LocalPostgres> {
+  const bin = postgresBinaries();
+  const cluster = join(directory, 'cluster');
+  const sockets = join(directory, 'sockets');
+  mkdirSync(sockets, { recursive: true });
+  const serverUser = userInfo().uid === 0 ? 'postgres' : userInfo().username;
+  if (userInfo().uid === 0) {
+    // The server user owns its cluster and socket folder; the data folder above stays the caller's.
+    const { uid, gid } = lookupUser('postgres');
+    chmodSync(directory, 0o755);
+    chownSync(sockets, uid, gid);
+    if (!existsSync(cluster)) {
+      mkdirSync(cluster, { mode: 0o700 });
+      chownSync(cluster, uid, gid);
+    }
+  }
+  if (!existsSync(join(cluster, 'PG_VERSION')))
+    run(
+      join(bin, 'initdb'),
+      ['-D', cluster, '-U', serverUser, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'],
+      'initdb',
+    );
+  const port = await freePort();
+  run(
+    join(bin, 'pg_ctl'),
+    [
+      '-D',
+      cluster,
+      '-l',
+      join(sockets, 'server.log'),
+      '-w',
+      '-o',
+      `-h 127.0.0.1 -p ${port} -k ${sockets} -c fsync=off -c synchronous_commit=off`,
+      'start',
+    ],
+    'starting PostgreSQL',
+  );
+  const url = `postgres://${serverUser}@127.0.0.1:${port}/${database}`;
+  const exists = spawnSync(
+    join(bin, 'psql'),
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      serverUser,
+      '-d',
+      'postgres',
+      '-tAc',
+      `select 1 from pg_database where datname = '${database}'`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (exists.stdout.trim() !== '1')
+    execFileSync(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', serverUser, database]);
+  return {
+    url,
+    port,
+    stop: async () =>
+      run(join(bin, 'pg_ctl'), ['-D', cluster, '-m', 'fast', '-w', 'stop'], 'stopping PostgreSQL'),
+  };
+}
+
+function lookupUser(name: string): { uid: number; gid: number } {
+  const [uid, gid] = execFileSync('id', ['-u', name], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .concat(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid: Number(uid), gid: Number(gid) };
+}

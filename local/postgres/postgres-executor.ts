@@ -1,0 +1,80 @@
+import { Client } from 'pg';
+import type { SqlBind, SqlExecutor, SqlRow } from '../../lambdas/warehouse/sql-executor';
+
+/**
+ * The pipeline's statements on PostgreSQL through node-postgres: one connection (a transaction spans
+ * statements, as write-audit-publish needs), `?` placeholders as the pipeline writes them turned into
+ * PostgreSQL's `$1, $2, …`, values always bound, never spliced into the text.
+ */
+export class PostgresExecutor implements SqlExecutor {
+  private client?: Promise<Client>;
+
+  constructor(private readonly url: string) {}
+
+  async execute(sqlText: string, binds?: SqlBind[]): Promise<SqlRow[]> {
+    const client = await (this.client ??= this.connect());
+    const result = await client.query(numberedPlaceholders(sqlText), binds ?? []);
+    // A multi-statement text answers an array of results: the last one's rows, as Snowflake's would be.
+    const last = Array.isArray(result) ? result.at(-1) : result;
+    return (last?.rows ?? []) as SqlRow[];
+  }
+
+  async close(): Promise<void> {
+    const client = await this.client?.catch(() => undefined);
+    this.client = undefined;
+    await client?.end();
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new Client({ connectionString: this.url });
+    try {
+      await client.connect();
+    } catch (error) {
+      this.client = undefined;
+      throw new Error(
+        `cannot connect to PostgreSQL at ${redactedUrl(this.url)} (${(error as Error).message}): check DATABASE_URL, or unset it to let npm start run a server of its own`,
+        { cause: error },
+      );
+    }
+    return client;
+  }
+}
+
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'REDACTED';
+    return parsed.toString();
+  } catch {
+    return '(an unparseable DATABASE_URL)';
+  }
+}
+
+/**
+ * `?` → `$1, $2, …`, outside quoted strings, quoted identifiers, comments and dollar quotes (where a
+ * `?` is text, not a placeholder).
+ */
+export function numberedPlaceholders(sqlText: string): string {
+  let out = '';
+  let index = 0;
+  let position = 0;
+  while (position < sqlText.length) {
+    const rest = sqlText.slice(position);
+    const skipped =
+      /^'(?:[^']|'')*'/.exec(rest) ??
+      /^"(?:[^"]|"")*"/.exec(rest) ??
+      /^--[^\n]*/.exec(rest) ??
+      /^\/\*[\s\S]*?\*\//.exec(rest) ??
+      /^(\$[A-Za-z_]*\$)[\s\S]*?\1/.exec(rest);
+    if (skipped) {
+      out += skipped[0];
+      position += skipped[0].length;
+      continue;
+    }
+    const character = sqlText[position]!;
+    out += character === '?' ? `$${(index += 1)}` : character;
+    position += 1;
+  }
+  return out;
+}
