@@ -131,10 +131,8 @@ export async function startLocalPostgres(directory: string, database = 'pipeline
   };
 }
 
+/** A local user's numeric ids (the cluster's owner), from `id`. */
 function lookupUser(name: string): { uid: number; gid: number } {
-  const [uid, gid] = execFileSync('id', ['-u', name], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .concat(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-  return { uid: Number(uid), gid: Number(gid) };
+  const id = (flag: '-u' | '-g') => Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
