@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
 import { numberedPlaceholders, PostgresExecutor } from '../../../local/postgres/postgres-executor';
+import { loadParquetIntoPostgres, postgresTableDdl } from '../../../local/postgres/parquet-load';
+import { duckdb } from '../../support/duckdb';
+import type { ColumnSpec } from '../../../lambdas/contracts/table-spec';
 
 describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse to come)', () => {
   const directory = mkdtempSync(join(tmpdir(), 'local-postgres-'));
@@ -53,6 +56,67 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
     server = await startLocalPostgres(directory);
     executor = new PostgresExecutor(server.url);
     expect(await executor.execute('select count(*)::int as n from clean.products')).toEqual([{ n: 2 }]);
+  }, 60_000);
+
+  it('loads a transformed Parquet file into a typed table, values exact, in batches of bound values', async () => {
+    const file = join(directory, 'part-00001.parquet');
+    const duck = await duckdb();
+    // Every column type of the transformed layer, with the values that break loaders: an integer no
+    // double holds, quotes and ? in text, unicode, JSON, nulls; and 10,000 rows (two INSERTs).
+    await duck.run(`copy (
+      select i::bigint as id,
+        case when i = 1 then 9007199254740993 else i * 10 end::bigint as big,
+        i / 4.0::double as ratio,
+        i % 2 = 0 as even,
+        ('2020-03-02 00:00:00+00'::timestamptz + to_seconds(i)) as at,
+        ('2020-03-02'::date + i::int) as day,
+        case when i = 1 then '{"a": [1, "x"]}' end as extra,
+        case when i = 1 then 'O''Neill? — ü "q"' when i = 2 then null else 'row ' || i end as title
+      from range(1, 10001) t(i)) to '${file}' (format parquet)`);
+    const columns: ColumnSpec[] = [
+      { name: 'id', path: [], type: 'integer', nullable: false },
+      { name: 'big', path: [], type: 'integer', nullable: false },
+      { name: 'ratio', path: [], type: 'number', nullable: false },
+      { name: 'even', path: [], type: 'boolean', nullable: false },
+      { name: 'at', path: [], type: 'timestamp', nullable: false },
+      { name: 'day', path: [], type: 'date', nullable: false },
+      { name: 'extra', path: [], type: 'json', nullable: true },
+      { name: 'title', path: [], type: 'string', nullable: true },
+    ];
+    await executor.execute('create schema if not exists raw');
+    await executor.execute(postgresTableDdl('raw', 'typed', columns));
+    await expect(
+      loadParquetIntoPostgres(duck, executor, file, { schema: 'raw', name: 'typed', columns }),
+    ).resolves.toBe(10_000);
+    expect(
+      await executor.execute(
+        "select id::text, big::text, ratio, even, to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as at, day::text, extra, title from raw.typed where id <= 2 order by id",
+      ),
+    ).toEqual([
+      {
+        id: '1',
+        big: '9007199254740993',
+        ratio: 0.25,
+        even: false,
+        at: '2020-03-02 00:00:01',
+        day: '2020-03-03',
+        extra: { a: [1, 'x'] },
+        title: 'O\'Neill? — ü "q"',
+      },
+      {
+        id: '2',
+        big: '20',
+        ratio: 0.5,
+        even: true,
+        at: '2020-03-02 00:00:02',
+        day: '2020-03-04',
+        extra: null,
+        title: null,
+      },
+    ]);
+    expect(
+      await executor.execute('select count(*)::int as n, sum(id)::text as total from raw.typed'),
+    ).toEqual([{ n: 10_000, total: String((10_000 * 10_001) / 2) }]);
   }, 60_000);
 
   it('says what to do when it cannot connect', async () => {
