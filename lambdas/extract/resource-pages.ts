@@ -1,5 +1,5 @@
 import type { RequestBodyConfig, ResourceConfig, SourceConfig } from '../sources/source-config';
-import { parseXmlBody, soapFault, xmlEscape, xmlRecords } from '../sources/xml-body';
+import { parseXmlBody, readXmlPage, soapFault, xmlEscape } from '../sources/xml-body';
 import { HttpResult, parseJsonBody, SourceHttpClient } from './http/source-http-client';
 import type { BodyVerdict } from '../shared/body-verdict';
 import type { CursorValue } from '../sources/incremental';
@@ -244,14 +244,8 @@ export function readPageBody(
   return { content: { document, records } };
 }
 
-/** An XML page: parsed, a SOAP Fault named as such, then its records (one, or none, is a list too). */
+/** An XML page's records (one, or none, is a list too), or what is wrong with it. */
 function readXmlPageBody(body: Buffer, recordsPath: string): BodyVerdict<PageContent> {
-  const parsed = parseXmlBody(body);
-  if (!('content' in parsed)) return parsed;
-  const document = parsed.content;
-  const fault = soapFault(document);
-  if (fault) return { problem: `is a SOAP Fault (${fault.code}: ${fault.message})` };
-  const records = xmlRecords(document, recordsPath);
-  if (!('content' in records)) return records;
-  return { content: { document, records: records.content } };
+  const page = readXmlPage(body, recordsPath);
+  return 'content' in page ? page : { problem: page.problem };
 }

@@ -57,8 +57,8 @@ function validatorProblem(
  * A body parsed as XML, or why it is not: empty, not well-formed (a body cut short is not), or carrying
  * a document type declaration, which SOAP forbids and which is how entity-expansion attacks arrive.
  */
-export function parseXmlBody(body: Buffer): BodyVerdict<unknown> {
-  const text = body.toString('utf8');
+export function parseXmlBody(body: Buffer | string): BodyVerdict<unknown> {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
   if (!text.trim()) return { problem: 'is not XML (the body is empty)' };
   if (/<!DOCTYPE/i.test(text)) return { problem: 'is refused: it declares a document type (<!DOCTYPE …>)' };
   const problem = validatorProblem(XMLValidator.validate(text) as never);
@@ -209,4 +209,28 @@ export function xmlRecords(document: unknown, recordsPath: string): BodyVerdict<
       : undefined;
   if (found === undefined || found === '') return { content: [] };
   return { content: Array.isArray(found) ? found : [found] };
+}
+
+/**
+ * An XML page as extract and validate both read it: parsed, a SOAP Fault named as such, then its
+ * records; or what is wrong, in words (`problem`) and as a reject's rule and value.
+ */
+export function readXmlPage(
+  body: Buffer | string,
+  recordsPath: string,
+):
+  | { content: { document: unknown; records: unknown[] } }
+  | { problem: string; rule: 'invalid_xml' | 'soap_fault' | 'records_path'; actual: string } {
+  const parsed = parseXmlBody(body);
+  if (!('content' in parsed)) return { problem: parsed.problem, rule: 'invalid_xml', actual: parsed.problem };
+  const document = parsed.content;
+  const fault = soapFault(document);
+  if (fault) {
+    const said = `${fault.code}: ${fault.message}`;
+    return { problem: `is a SOAP Fault (${said})`, rule: 'soap_fault', actual: said };
+  }
+  const records = xmlRecords(document, recordsPath);
+  if (!('content' in records))
+    return { problem: records.problem, rule: 'records_path', actual: records.problem };
+  return { content: { document, records: records.content } };
 }

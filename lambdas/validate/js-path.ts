@@ -14,7 +14,7 @@ import {
   unprocessableReason,
 } from '../contracts/record-limits';
 import { ExactNumbers, NO_ROUNDED_INTEGERS, parseJsonExact } from '../shared/exact-json';
-import { parseXmlBody, soapFault, typedByContract, xmlRecords } from '../sources/xml-body';
+import { readXmlPage, typedByContract } from '../sources/xml-body';
 import { ColumnSpec, lineageColumns, TableSpec } from '../contracts/table-spec';
 import type { ValidateResult } from '../shared/step-messages';
 import { ParquetSinkOptions, ParquetTableSink, SinkResult } from './parquet-sink';
@@ -283,23 +283,23 @@ function xmlRecordsOf(
 ):
   | { records: unknown[]; exact: ExactNumbers }
   | { field: string; rule: string; expected: string; actual: string } {
-  const parsed = parseXmlBody(Buffer.from(text, 'utf8'));
-  if (!('content' in parsed))
-    return { field: '', rule: 'invalid_xml', expected: 'an XML document', actual: parsed.problem };
-  const fault = soapFault(parsed.content);
-  if (fault)
-    return { field: '', rule: 'soap_fault', expected: 'records', actual: `${fault.code}: ${fault.message}` };
-  const found = xmlRecords(parsed.content, recordsPath);
-  if (!('content' in found))
-    return {
-      field: recordsPath,
-      rule: 'records_path',
-      expected: 'the repeated record element',
-      actual: found.problem,
+  const page = readXmlPage(text, recordsPath);
+  if (!('content' in page)) {
+    const expected = {
+      invalid_xml: 'an XML document',
+      soap_fault: 'records',
+      records_path: 'the repeated record element',
     };
+    return {
+      field: page.rule === 'records_path' ? recordsPath : '',
+      rule: page.rule,
+      expected: expected[page.rule],
+      actual: page.actual,
+    };
+  }
   // Text stays text in XML: no integer was rounded by a parser, so nothing needs its literal kept.
   return {
-    records: found.content.map((record) =>
+    records: page.content.records.map((record) =>
       typedByContract(record, schema as Parameters<typeof typedByContract>[1]),
     ),
     exact: NO_ROUNDED_INTEGERS,

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
 import type { FakestoreData } from './fixture-data';
 import { HttpAnswer } from './http-answer';
+import { xmlEscape } from '../../lambdas/sources/xml-body';
 
 /**
  * A legacy ERP's order service, served as such systems serve SOAP 1.1: the store's orders (FakeStore's
@@ -20,12 +21,9 @@ const xml = (body: string, status = 200) =>
     'content-type': 'text/xml; charset=utf-8',
   });
 
-const escape = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 function fault(code: string, text: string): HttpAnswer {
   return xml(
-    `<soap:Envelope xmlns:soap="${SOAP_NAMESPACE}"><soap:Body><soap:Fault><faultcode>${code}</faultcode><faultstring>${escape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
+    `<soap:Envelope xmlns:soap="${SOAP_NAMESPACE}"><soap:Body><soap:Fault><faultcode>${code}</faultcode><faultstring>${xmlEscape(text)}</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
     500,
   );
 }
