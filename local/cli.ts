@@ -8,8 +8,8 @@ import { parseRunArguments } from './run-arguments';
 const usage = `Usage: npm start -- [options]
 
 Runs the whole pipeline locally: the state machine that cdk deploy ships, each step's real handler, a
-fixture API and a local S3 endpoint on loopback, a local Snowpipe into DuckDB, the CLEAN and ANALYTICS
-models. Query the result with: npm run sql -- "select …"
+fixture API and a local S3 endpoint on loopback, a local Snowpipe into the warehouse (DuckDB, or
+PostgreSQL), the CLEAN and ANALYTICS models. Query the result with: npm run sql -- "select …"
 
 Options:
   --source NAME      only this source (repeatable): gfn, fakestore, events_oauth, events_apikey
@@ -21,6 +21,9 @@ Options:
   --fault KIND       inject a fault into the fixture API (repeatable): ${faultKinds.join(', ')}
   --fresh            start from an empty local S3 (forgets incremental state)
   --data-dir DIR     where local data lives (default: .local)
+  --warehouse KIND   duckdb (default: a file in the data directory) or postgres: DATABASE_URL's server
+                     when set, else a PostgreSQL server of the run's own in DIR/postgres (Debian's
+                     postgresql package; docs/postgres.md)
   -h, --help         this text`;
 
 async function main(): Promise<void> {
@@ -50,6 +53,8 @@ async function main(): Promise<void> {
       // A backfill starts from an empty S3 once, not once a day.
       fresh: args.fresh && index === 0,
       backfill,
+      warehouse: args.warehouse,
+      databaseUrl: args.databaseUrl,
       print: (line) => console.log(line),
       readableLogs: true,
     });
@@ -104,7 +109,8 @@ function printSummary(summary: LocalRunSummary): void {
   const example = summary.layers.analytics.some((entry) => entry.table === 'gfn_footprint_vs_biocapacity')
     ? 'select country_name, year, footprint_gha, biocapacity_gha, status from analytics.gfn_footprint_vs_biocapacity where country_code = 100 order by year desc limit 5'
     : 'select batch_id, status, extracted, valid, rejected from analytics.pipeline_runs order by started_at desc';
-  console.log(`\nQuery it: npm run sql -- "${example}"`);
+  const choice = summary.warehouseKind === 'duckdb' ? '' : `--warehouse ${summary.warehouseKind} `;
+  console.log(`\nQuery it: npm run sql -- ${choice}"${example}"`);
 }
 
 main().catch((error: unknown) => {

@@ -35,13 +35,13 @@ import { FunctionEnvironments } from './function-environment';
 import { localBuckets } from './local-buckets';
 import { CleanModel, evolvedCleanModels } from '../lambdas/warehouse/clean-models';
 import { SchemaRegistry } from '../lambdas/contracts/schema-registry';
-import { LocalWarehouse } from './warehouse/warehouse';
+import { openWarehouse } from './warehouse/open-warehouse';
+import type { PipelineWarehouse, WarehouseKind } from './warehouse/pipeline-warehouse';
 import { LoadFailure, LocalSnowpipe } from './warehouse/local-snowpipe';
 import { readLogsInto } from './readable-logs';
 import { RunPrinter } from './run-printer';
 import { failedLoadsError } from '../lambdas/load-audit/warehouse-loads';
 import { catalogueChecks, loadChecks } from '../lambdas/quality/check-config';
-import { duckdbDialect } from '../lambdas/quality/dialect';
 import { qualityGate, qualitySummary } from '../lambdas/quality/quality-gate';
 import type { QualityVerdict } from '../lambdas/quality/run-checks';
 import { writeAuditPublish } from '../lambdas/quality/write-audit-publish';
@@ -67,6 +67,10 @@ export interface LocalRunOptions {
   backfill?: boolean;
   /** The deployed pipeline to run (default: `cdk synth -c env=dev`'s); tests change it to see what breaks. */
   pipeline?: SynthesizedPipeline;
+  /** The warehouse to fill (default: DuckDB's file in the data directory). */
+  warehouse?: WarehouseKind;
+  /** With `warehouse: 'postgres'`: the database to use; without it, a server of the run's own. */
+  databaseUrl?: string;
 }
 
 export interface LayerCounts {
@@ -108,6 +112,9 @@ export interface LocalRunSummary {
   layers: LayerCounts;
   rawObjectCount: number;
   s3Directory: string;
+  /** Which warehouse the run filled. */
+  warehouseKind: WarehouseKind;
+  /** Where it is: DuckDB's file, or PostgreSQL's URL without its password. */
   warehousePath: string;
   seconds: number;
   /** How long each task state's handler took, each time it ran (ms): what the functions' timeouts rest on. */
@@ -126,26 +133,31 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   const started = Date.now();
   const printer = new RunPrinter(options.print);
   const s3Directory = join(options.dataDirectory, 's3');
-  const warehousePath = join(options.dataDirectory, 'warehouse.duckdb');
-  if (options.fresh) {
-    rmSync(s3Directory, { recursive: true, force: true });
-    rmSync(warehousePath, { force: true });
-    rmSync(`${warehousePath}.wal`, { force: true });
-  }
+  if (options.fresh) rmSync(s3Directory, { recursive: true, force: true });
   mkdirSync(s3Directory, { recursive: true });
 
   const pipeline = options.pipeline ?? synthesizedPipeline();
+  // The warehouse first: it is what most often cannot start (a lock, a server), and then nothing else has.
+  const opened = await openWarehouse({
+    kind: options.warehouse ?? 'duckdb',
+    dataDirectory: options.dataDirectory,
+    databaseUrl: options.databaseUrl,
+    fresh: options.fresh,
+    onWait: printer.print,
+  });
+  const { warehouse } = opened;
+  printer.warehouseOpened(warehouse.kind, warehouse.location);
   const api = await startFixtureApi(options.fixture);
   const s3Server = await startLocalS3({ directory: s3Directory, buckets: Object.values(localBuckets) });
-  const warehouse = await LocalWarehouse.open(warehousePath, { onWait: printer.print });
   for (const fault of options.faults ?? []) api.faults.add(fault);
   const client = createS3Client({ AWS_ENDPOINT_URL_S3: s3Server.endpoint });
   const snowpipe = new LocalSnowpipe(client, localBuckets.transformed, warehouse, {
     report: (message) => printer.loadProblem(message),
   });
   snowpipe.attach(s3Server);
-  // This process holds the warehouse's write lock, so no other local run uses this data directory:
-  // a lease left here is an interrupted run's (Ctrl-C), and would otherwise block the next six hours.
+  // This process holds the warehouse's write lock (DuckDB's file, or its own PostgreSQL server's
+  // cluster), so no other local run uses this data directory: a lease left here is an interrupted
+  // run's (Ctrl-C), and would otherwise block the next six hours.
   const leftovers = new RunLeases(client, localBuckets.raw, logger);
   for (const key of await leftovers.releaseWhere(() => true)) printer.leaseReleased(key);
 
@@ -195,7 +207,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     // In AWS Snowpipe loads every file written, whatever the run's outcome: RAW locally too. What a
     // failed run wrote is not published (only a run's quality step publishes, and only what passes).
     if (!observed.quality) {
-      printer.loadingAfterFailure();
+      printer.loadingAfterFailure(warehouse.kind);
       await snowpipe.refresh();
     }
     // The run's row, as the record step writes it in AWS (the same statement), its outcome by the same rule.
@@ -231,7 +243,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
       },
       rawObjectCount: await countObjects(client, localBuckets.raw),
       s3Directory,
-      warehousePath,
+      warehouseKind: warehouse.kind,
+      warehousePath: warehouse.location,
       seconds: (Date.now() - started) / 1000,
       taskMs,
       transitions,
@@ -240,7 +253,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     restoreLogs();
     functionEnvironments.uninstall();
     client.destroy();
-    warehouse.close();
+    await opened.close();
     await s3Server.stop();
     await api.close();
   }
@@ -255,7 +268,7 @@ function localTaskHandlers(
   options: LocalRunOptions,
   printer: RunPrinter,
   snowpipe: LocalSnowpipe,
-  warehouse: LocalWarehouse,
+  warehouse: PipelineWarehouse,
   observed: Observed,
   cleanModels: () => Promise<CleanModel[]>,
 ): Record<string, TaskHandler> {
@@ -301,7 +314,7 @@ function localTaskHandlers(
     // step's own work, write-audit-publish, with the same function and statements on DuckDB.
     [STATE.quality]: (async (message: QualityEvent) => {
       const event = parseStepEvent(qualityEventSchema, message, 'quality', '{ batchId, logicalDate }');
-      printer.qualityStarted();
+      printer.qualityStarted(warehouse.kind);
       await snowpipe.refresh();
       // As in AWS, where the load check fails the run on a file of its batch Snowflake refused; other
       // files' failures (another run's, the stream's) were reported and do not stop this run.
@@ -313,7 +326,7 @@ function localTaskHandlers(
       const outcome = await warehouse.inSession((executor) =>
         writeAuditPublish({
           executor,
-          dialect: duckdbDialect,
+          dialect: warehouse.dialect,
           batchId: event.batchId,
           logicalDate: event.logicalDate,
           cleanModels: models,

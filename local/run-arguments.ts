@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { loadSources } from '../lambdas/sources';
 import { daysBetween, isCalendarDate } from '../lib/ops/pipeline-operator';
 import { faultKinds, FaultKind, FaultRule } from './fixture-api/faults';
+import type { WarehouseKind } from './warehouse/pipeline-warehouse';
+import { warehouseKindOf } from './warehouse/open-warehouse';
 
 export interface RunArguments {
   help: boolean;
@@ -13,6 +15,10 @@ export interface RunArguments {
   faults: FaultRule[];
   fresh: boolean;
   dataDirectory: string;
+  /** The warehouse to fill: DuckDB's file (default) or PostgreSQL. */
+  warehouse: WarehouseKind;
+  /** With `--warehouse postgres`: DATABASE_URL, the server to use instead of one of the run's own. */
+  databaseUrl?: string;
 }
 
 /** A mistake in `npm start`'s arguments: told in one line, before anything starts. */
@@ -42,13 +48,28 @@ export function parseRunArguments(
         fault: { type: 'string', multiple: true },
         fresh: { type: 'boolean', default: false },
         'data-dir': { type: 'string', default: '.local' },
+        warehouse: { type: 'string', default: 'duckdb' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (error) {
     throw new RunArgumentError(`${(error as Error).message} (npm start -- --help lists the options)`);
   }
-  const base = { faults: [], fresh: values.fresh, dataDirectory: values['data-dir'], backfill: false };
+  let warehouse: WarehouseKind;
+  try {
+    warehouse = warehouseKindOf(values.warehouse);
+  } catch (error) {
+    throw new RunArgumentError((error as Error).message);
+  }
+  const base = {
+    faults: [],
+    fresh: values.fresh,
+    dataDirectory: values['data-dir'],
+    backfill: false,
+    warehouse,
+    // DATABASE_URL is only PostgreSQL's: a shell that has one for another project leaves DuckDB runs alone.
+    ...(warehouse === 'postgres' && env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  };
   if (values.help) return { ...base, help: true, days: [] };
   if ((values.from === undefined) !== (values.to === undefined))
     throw new RunArgumentError('--from and --to go together: npm start -- --from 2020-01-01 --to 2020-01-31');

@@ -2,6 +2,7 @@ import type { CommittedCursor } from '../lambdas/commit-state/commit-cursors';
 import type { RunNotice } from '../lambdas/notify/run-notice';
 import type { PublishOutcome } from '../lambdas/quality/write-audit-publish';
 import type { QualityVerdict } from '../lambdas/quality/run-checks';
+import type { WarehouseKind } from './warehouse/pipeline-warehouse';
 import type {
   ExtractResult,
   ReconcileResult,
@@ -25,6 +26,9 @@ export interface LoggedLine {
   resource?: string;
   [field: string]: unknown;
 }
+
+/** The engines' names, for people. */
+const ENGINE: Record<WarehouseKind, string> = { duckdb: 'DuckDB', postgres: 'PostgreSQL' };
 
 export class RunPrinter {
   private readonly shown = new Set<string>();
@@ -113,8 +117,15 @@ export class RunPrinter {
     );
   }
 
-  qualityStarted(): void {
-    this.heading('Quality (write, audit, publish: the batch merged into CLEAN and checked, in DuckDB)');
+  /** Said once before the run, for a warehouse other than the default DuckDB file. */
+  warehouseOpened(kind: WarehouseKind, location: string): void {
+    if (kind !== 'duckdb') this.print(`Warehouse: ${location}`);
+  }
+
+  qualityStarted(kind: WarehouseKind): void {
+    this.heading(
+      `Quality (write, audit, publish: the batch merged into CLEAN and checked, in ${ENGINE[kind]})`,
+    );
   }
 
   published(outcome: PublishOutcome): void {
@@ -161,8 +172,10 @@ export class RunPrinter {
     this.print(`Dead-letter message: ${file}`);
   }
 
-  loadingAfterFailure(): void {
-    this.print('Load (local Snowpipe: s3://transformed → DuckDB RAW; nothing is published to CLEAN)');
+  loadingAfterFailure(kind: WarehouseKind): void {
+    this.print(
+      `Load (local Snowpipe: s3://transformed → ${ENGINE[kind]} RAW; nothing is published to CLEAN)`,
+    );
   }
 
   loaded(files: Array<{ rows: number }>, failedFiles: number): void {

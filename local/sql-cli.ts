@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalWarehouse } from './warehouse/warehouse';
+import { openFilledWarehouse, warehouseKindOf } from './warehouse/open-warehouse';
 
-const usage = `Usage: npm run sql -- "select …" [--data-dir .local]
+const usage = `Usage: npm run sql -- "select …" [--data-dir .local] [--warehouse duckdb|postgres]
 
-Queries the local warehouse that npm start fills (DuckDB; schemas raw, clean, analytics). Examples:
+Queries the local warehouse that npm start fills (schemas raw, clean, analytics): DuckDB's file, or
+with --warehouse postgres the PostgreSQL that npm start -- --warehouse postgres filled (DATABASE_URL's
+server when set). Examples:
   npm run sql -- "show all tables"
   npm run sql -- "select * from analytics.fakestore_revenue_by_category"
   npm run sql -- "select * from analytics.pipeline_runs order by started_at desc"`;
@@ -22,16 +22,19 @@ function cell(value: unknown): string {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'data-dir': { type: 'string', default: '.local' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'data-dir': { type: 'string', default: '.local' },
+      warehouse: { type: 'string', default: 'duckdb' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help || !positionals.length) {
     console.log(usage);
     if (!values.help) process.exitCode = 2;
     return;
   }
-  const path = join(values['data-dir'], 'warehouse.duckdb');
-  if (!existsSync(path)) throw new Error(`no local warehouse at ${path}: run npm start first`);
-  const warehouse = await LocalWarehouse.open(path, { onWait: (message) => console.error(message) });
+  const opened = await openFilledWarehouse(warehouseKindOf(values.warehouse), values['data-dir']);
+  const { warehouse } = opened;
   try {
     const rows = await warehouse.rows(positionals.join(' '));
     if (!rows.length) return console.log('(no rows)');
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
     for (const cells of text) console.log(line(cells));
     console.log(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   } finally {
-    warehouse.close();
+    await opened.close();
   }
 }
 

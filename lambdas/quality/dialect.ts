@@ -5,7 +5,8 @@ import { snowflakeString, sqlString } from '../shared/sql-text';
  * to is SQL both run. Table and column names are passed in already checked (lower-case identifiers).
  */
 export interface Dialect {
-  name: 'duckdb' | 'snowflake';
+  /** PostgreSQL's (`npm start -- --warehouse postgres`) is in local/postgres/postgres-dialect.ts. */
+  name: 'duckdb' | 'snowflake' | 'postgres';
   /** Hours from a timestamp to now. */
   hoursSince(expression: string): string;
   /** Up to five values of an expression over the rows of a query, comma-separated, as `failing_keys`. */

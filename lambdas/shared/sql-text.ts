@@ -18,17 +18,3 @@ export const duckdbTypes: Record<ColumnType, string> = {
   timestamp: 'TIMESTAMPTZ',
   date: 'DATE',
 };
-
-/**
- * The PostgreSQL type of each column type of the transformed layer (`npm start -- --warehouse
- * postgres`, issue 21): the same columns as DuckDB's and Snowflake's, in PostgreSQL's names.
- */
-export const postgresTypes: Record<ColumnType, string> = {
-  string: 'text',
-  json: 'jsonb',
-  integer: 'bigint',
-  number: 'double precision',
-  boolean: 'boolean',
-  timestamp: 'timestamptz',
-  date: 'date',
-};

@@ -42,8 +42,9 @@ export interface CleanStatements {
  * CLEAN keeps the latest version of each record: RAW rows are ranked per primary key by extraction
  * time (then load time, file and row), the first one is merged in, replacing an older version. A child
  * table (list items) is keyed by its parent's key and the list index, and keeps only the rows of the
- * parent version CLEAN holds, so a list that shrank leaves no stale items. The SQL is the subset both
- * Snowflake and DuckDB run: MERGE, QUALIFY, unquoted lower-case names.
+ * parent version CLEAN holds, so a list that shrank leaves no stale items. The SQL is the subset
+ * Snowflake, DuckDB and PostgreSQL (15 and later) all run: MERGE, a ranked subquery rather than
+ * QUALIFY (which PostgreSQL lacks), unquoted lower-case names.
  */
 export function cleanModels(contract: Contract, evolved: Record<string, ColumnSpec[]> = {}): CleanModel[] {
   const tables = widenedTables(contract, evolved);
@@ -55,7 +56,7 @@ export function cleanModels(contract: Contract, evolved: Record<string, ColumnSp
     const columns = writtenColumns(table, main!, contract.primaryKey).map((column) => column.name);
     const isChild = table !== main;
     const key = isChild ? [...parentKey.map((column) => `_parent_${column}`), '_list_index'] : parentKey;
-    const latest = `row_number() over (partition by ${key.join(', ')} order by _extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc) = 1`;
+    const rank = `row_number() over (partition by ${key.join(', ')} order by _extracted_at desc, _loaded_at desc, _file_name desc, _file_row_number desc)`;
     const create = `create table if not exists clean.${name} as\nselect ${columns.join(', ')}\nfrom raw.${name}\nwhere 1 = 0;`;
     const addColumns = (evolved[table.name] ?? []).map(
       (column) =>
@@ -66,9 +67,12 @@ export function cleanModels(contract: Contract, evolved: Record<string, ColumnSp
         `merge into clean.${name} as t`,
         `using (`,
         `    select ${columns.join(', ')}`,
-        `    from raw.${name}`,
+        `    from (`,
+        `        select ${columns.join(', ')}, ${rank} as _version_rank`,
+        `        from raw.${name}`,
         ...rows,
-        `    qualify ${latest}`,
+        `    ) as versions`,
+        `    where _version_rank = 1`,
         `) as s`,
         `on ${key.map((column) => `t.${column} = s.${column}`).join(' and ')}`,
         `when matched and s._extracted_at >= t._extracted_at then update set`,
@@ -77,7 +81,7 @@ export function cleanModels(contract: Contract, evolved: Record<string, ColumnSp
         `values (${columns.map((column) => `s.${column}`).join(', ')});`,
       ].join('\n');
     const merge = mergeOf([]);
-    const mergeBatch = mergeOf(['    where _batch_id = ?']);
+    const mergeBatch = mergeOf(['        where _batch_id = ?']);
     const join = parentKey.map((column) => `p.${column} = c._parent_${column}`).join(' and ');
     const prune = isChild
       ? `delete from clean.${name} as c\nwhere not exists (\n    select 1 from clean.${mainName} as p\n    where ${join} and p._record_hash = c._record_hash\n);`

@@ -34,7 +34,8 @@ export async function recordRun(
     ['status', 'VARCHAR', status],
     ['started_at', 'TIMESTAMPTZ', run.startedAt],
     ['finished_at', 'TIMESTAMPTZ', run.finishedAt],
-    ['duration_seconds', 'DOUBLE', seconds],
+    // FLOAT8: a double in Snowflake, DuckDB and PostgreSQL alike (DOUBLE is not PostgreSQL's name).
+    ['duration_seconds', 'FLOAT8', seconds],
     ['resources', 'INTEGER', run.counts?.resources.length ?? 0],
     ['extracted', 'BIGINT', totals?.extracted ?? 0],
     ['valid', 'BIGINT', totals?.valid ?? 0],

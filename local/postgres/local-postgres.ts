@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * A real PostgreSQL server of the project's own, on loopback, its cluster in the data folder: what
@@ -77,6 +77,7 @@ export async function startLocalPostgres(directory: string, database = 'pipeline
     // The server user owns its cluster and socket folder; the data folder above stays the caller's.
     const { uid, gid } = lookupUser('postgres');
     chmodSync(directory, 0o755);
+    letServerUserThrough(directory);
     chownSync(sockets, uid, gid);
     if (!existsSync(cluster)) {
       mkdirSync(cluster, { mode: 0o700 });
@@ -129,6 +130,17 @@ export async function startLocalPostgres(directory: string, database = 'pipeline
     stop: async () =>
       run(join(bin, 'pg_ctl'), ['-D', cluster, '-m', 'fast', '-w', 'stop'], 'stopping PostgreSQL'),
   };
+}
+
+/**
+ * The server user must reach its cluster through every folder above it: a folder that others cannot
+ * pass through (mkdtemp's are 0700) gets the pass-through bit only (o+x: no listing, no reading).
+ */
+function letServerUserThrough(directory: string): void {
+  for (let folder = resolve(directory); folder !== dirname(folder); folder = dirname(folder)) {
+    const { mode } = statSync(folder);
+    if (!(mode & 0o001)) chmodSync(folder, (mode & 0o7777) | 0o001);
+  }
 }
 
 /** A local user's numeric ids (the cluster's owner), from `id`. */

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, types } from 'pg';
 import type { SqlBind, SqlExecutor, SqlRow } from '../../lambdas/warehouse/sql-executor';
 
 /**
@@ -9,7 +9,11 @@ import type { SqlBind, SqlExecutor, SqlRow } from '../../lambdas/warehouse/sql-e
 export class PostgresExecutor implements SqlExecutor {
   private client?: Promise<Client>;
 
-  constructor(private readonly url: string) {}
+  /** `session`: statements run first on each connection (time zone, search path). */
+  constructor(
+    private readonly url: string,
+    private readonly session: readonly string[] = [],
+  ) {}
 
   async execute(sqlText: string, binds?: SqlBind[]): Promise<SqlRow[]> {
     const client = await (this.client ??= this.connect());
@@ -26,10 +30,12 @@ export class PostgresExecutor implements SqlExecutor {
   }
 
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.url });
+    const client = new Client({ connectionString: this.url, types: { getTypeParser } });
     try {
       await client.connect();
+      for (const statement of this.session) await client.query(statement);
     } catch (error) {
+      await client.end().catch(() => undefined);
       this.client = undefined;
       throw new Error(
         `cannot connect to PostgreSQL at ${redactedUrl(this.url)} (${(error as Error).message}): check DATABASE_URL, or unset it to let npm start run a server of its own`,
@@ -40,8 +46,25 @@ export class PostgresExecutor implements SqlExecutor {
   }
 }
 
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+
+/**
+ * Numbers as numbers, as the DuckDB and Snowflake executors answer them: node-postgres gives bigint
+ * and numeric as text by default. A bigint past 2^53 stays text, exact; a numeric becomes a double.
+ * A date stays its text (`2026-12-07`): node-postgres would make it midnight in this machine's zone,
+ * the day before in UTC west of Greenwich.
+ */
+const getTypeParser = ((oid: number, format?: 'text' | 'binary') => {
+  if (oid === INT8) return (text: string) => (Number.isSafeInteger(Number(text)) ? Number(text) : text);
+  if (oid === NUMERIC) return (text: string) => Number(text);
+  if (oid === DATE) return (text: string) => text;
+  return types.getTypeParser(oid, format);
+}) as typeof types.getTypeParser;
+
 /** The URL without its password, for messages. */
-function redactedUrl(url: string): string {
+export function redactedUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = 'REDACTED';

@@ -1,4 +1,4 @@
-import type { LocalWarehouse } from '../warehouse/warehouse';
+import type { PipelineWarehouse } from '../warehouse/pipeline-warehouse';
 import { barChart, columnChart, formatNumber, sparkline } from './svg-charts';
 
 const escape = (value: unknown) =>
@@ -16,7 +16,7 @@ const statusRank = (status: unknown) => {
 };
 const statusBadge = (status: unknown) => `<span class="status ${escape(status)}">${escape(status)}</span>`;
 
-async function tableExists(warehouse: LocalWarehouse, schema: string, table: string): Promise<boolean> {
+async function tableExists(warehouse: PipelineWarehouse, schema: string, table: string): Promise<boolean> {
   const rows = await warehouse.rows(
     `select 1 from information_schema.tables where table_schema = '${schema}' and table_name = '${table}'`,
   );
@@ -60,7 +60,7 @@ function runLabels(runs: Record<string, unknown>[]): string[] {
  * by table with each one's history, freshness. Every number in one format (formatNumber), every count
  * named with its layer. Static HTML with inline SVG: it opens from disk, with no server.
  */
-export async function buildReport(warehouse: LocalWarehouse, generatedAt = new Date()): Promise<string> {
+export async function buildReport(warehouse: PipelineWarehouse, generatedAt = new Date()): Promise<string> {
   const runs = await warehouse.rows('select * from analytics.pipeline_runs order by started_at');
   const labels = runLabels(runs);
   const runChart = columnChart(

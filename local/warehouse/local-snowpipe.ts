@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { LocalS3 } from '../local-s3';
 import { LocalWarehouse, warehouseTableOf } from './warehouse';
+import type { PipelineWarehouse } from './pipeline-warehouse';
 
 interface S3EventRecord {
   eventName: string;
@@ -12,7 +13,7 @@ interface S3EventRecord {
  * its whole run; `npm run serve` opens it for each round and closes it after, so that `npm run sql`,
  * `npm run report` and `npm start` can take DuckDB's lock while it waits for events.
  */
-export type WarehouseAccess = <T>(work: (warehouse: LocalWarehouse) => Promise<T>) => Promise<T>;
+export type WarehouseAccess = <T>(work: (warehouse: PipelineWarehouse) => Promise<T>) => Promise<T>;
 
 /** Opens the warehouse at `path` for each round (waiting a while for another command's lock), closes it after. */
 export function openForEachRound(path: string, waitForLockMs = 10_000): WarehouseAccess {
@@ -38,7 +39,8 @@ export interface LocalSnowpipeOptions {
 
 /**
  * Snowpipe, locally: every object created in the transformed bucket that is a table's file (validate's
- * Parquet parts, the stream's JSON lines) is loaded into the warehouse's RAW layer, each file once.
+ * Parquet parts, the stream's JSON lines) is loaded into the warehouse's RAW layer (DuckDB's or
+ * PostgreSQL's), each file once.
  * Like `ALTER PIPE … REFRESH`, `refresh()` loads whatever the events missed. A file that fails to load
  * is reported at once with its key and Snowflake-like error, and never holds up the files after it
  * (Snowflake's `ON_ERROR = SKIP_FILE`); it is tried again at the next refresh.
@@ -54,10 +56,10 @@ export class LocalSnowpipe {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    warehouse: LocalWarehouse | WarehouseAccess,
+    warehouse: PipelineWarehouse | WarehouseAccess,
     private readonly options: LocalSnowpipeOptions = {},
   ) {
-    this.access = warehouse instanceof LocalWarehouse ? (work) => work(warehouse) : warehouse;
+    this.access = typeof warehouse === 'function' ? warehouse : (work) => work(warehouse);
   }
 
   /** Starts listening to the local S3 endpoint's object-created events. */
@@ -100,7 +102,7 @@ export class LocalSnowpipe {
     }
   }
 
-  private async loadOne(warehouse: LocalWarehouse, key: string): Promise<void> {
+  private async loadOne(warehouse: PipelineWarehouse, key: string): Promise<void> {
     try {
       const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const rows = await warehouse.loadFile(key, await answer.Body!.transformToByteArray());

@@ -13,6 +13,7 @@ import { duckdbDialect } from '../../lambdas/quality/dialect';
 import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
 import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
 import type { RunOutcome } from '../../lambdas/shared/run-outcome';
+import { countRowsPerTable, LayerName, PipelineWarehouse } from './pipeline-warehouse';
 
 /**
  * The RAW table a transformed object loads into: `<source>/<table>/dt=…/batch=…/part-….parquet` from the
@@ -47,6 +48,28 @@ function jsonColumnsOf(table: string): string | undefined {
     (column) => `${sqlString(column.name)}: ${sqlString(duckdbTypes[column.type])}`,
   );
   return `{${columns.join(', ')}}`;
+}
+
+/**
+ * A table's file written to `scratch` for DuckDB to read: `reader` its rows with `file_row_number`
+ * (from 0), `source` its rows as RAW holds them, with Snowpipe's metadata columns (`_file_name`,
+ * `_file_row_number` from 1, `_loaded_at`). Both warehouses load files through this.
+ */
+export function stagedFile(
+  scratch: string,
+  fileName: string,
+  table: string,
+  bytes: Uint8Array,
+): { reader: string; source: string } {
+  const isParquet = fileName.endsWith('.parquet');
+  const file = join(scratch, isParquet ? 'part.parquet' : 'part.jsonl.gz');
+  writeFileSync(file, bytes);
+  const reader = isParquet
+    ? `read_parquet(${sqlString(file)}, file_row_number = true)`
+    : `(select *, row_number() over () - 1 as file_row_number from read_json(${sqlString(file)}, format = 'newline_delimited', compression = 'gzip', ${jsonColumns(table)}))`;
+  const source = `(select *, ${sqlString(fileName)} as _file_name, file_row_number + 1 as _file_row_number, now() as _loaded_at
+        from ${reader})`;
+  return { reader, source };
 }
 
 export interface OpenOptions {
@@ -105,12 +128,19 @@ function inDuckdbTypes(statement: string): string {
  * version of each record by primary key, published by each run's quality step; ANALYTICS holds the
  * models in sql/models/analytics, rebuilt after each publish.
  */
-export class LocalWarehouse {
+export class LocalWarehouse implements PipelineWarehouse {
+  readonly kind = 'duckdb';
+  readonly dialect = duckdbDialect;
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
   ) {}
+
+  get location(): string {
+    return this.path;
+  }
 
   /**
    * Opens (or creates) the warehouse file. DuckDB lets one process write at a time: while another
@@ -148,15 +178,8 @@ export class LocalWarehouse {
     const seen = await this.rows(`select 1 from raw._load_history where file_name = ${sqlString(fileName)}`);
     if (seen.length) return 0;
     const scratch = mkdtempSync(join(tmpdir(), 'snowpipe-'));
-    const isParquet = fileName.endsWith('.parquet');
-    const file = join(scratch, isParquet ? 'part.parquet' : 'part.jsonl.gz');
     try {
-      writeFileSync(file, bytes);
-      const reader = isParquet
-        ? `read_parquet(${sqlString(file)}, file_row_number = true)`
-        : `(select *, row_number() over () - 1 as file_row_number from read_json(${sqlString(file)}, format = 'newline_delimited', compression = 'gzip', ${jsonColumns(table)}))`;
-      const source = `(select *, ${sqlString(fileName)} as _file_name, file_row_number + 1 as _file_row_number, now() as _loaded_at
-        from ${reader})`;
+      const { reader, source } = stagedFile(scratch, fileName, table, bytes);
       const target = `raw.${sqlName(table)}`;
       const exists = await this.rows(
         `select 1 from information_schema.tables where table_schema = 'raw' and table_name = ${sqlString(table)}`,
@@ -242,20 +265,8 @@ export class LocalWarehouse {
     return rowsOf(this.connection, sql, values);
   }
 
-  async tableCounts(schema: 'raw' | 'clean' | 'analytics'): Promise<Array<{ table: string; rows: number }>> {
-    const tables = (
-      await this.rows(
-        `select table_name from information_schema.tables where table_schema = ${sqlString(schema)} and table_name not like '\\_%' escape '\\' order by table_name`,
-      )
-    ).map((row) => String(row.table_name));
-    const counts: Array<{ table: string; rows: number }> = [];
-    for (const table of tables) {
-      const [{ n }] = (await this.rows(`select count(*)::integer as n from ${schema}.${sqlName(table)}`)) as [
-        { n: number },
-      ];
-      counts.push({ table, rows: n });
-    }
-    return counts;
+  tableCounts(schema: LayerName): Promise<Array<{ table: string; rows: number }>> {
+    return countRowsPerTable(this.executor(), schema);
   }
 
   /** The warehouse as the data-quality checks (and anything else written for Snowflake too) use it. */

@@ -90,7 +90,7 @@ describe('the quality step in AWS', () => {
     expect(executor.statements.slice(begin)).not.toContain('rollback');
     // Only this batch's RAW rows are merged (no stream, no task: nothing reaches CLEAN but through here).
     expect(executor.calls[merge]).toEqual({
-      sqlText: expect.stringContaining('from raw.fakestore__products\n    where _batch_id = ?'),
+      sqlText: expect.stringContaining('from raw.fakestore__products\n        where _batch_id = ?'),
       binds: ['run-7'],
     });
     expect(executor.statements.some((statement) => statement.includes('_STREAM'))).toBe(false);

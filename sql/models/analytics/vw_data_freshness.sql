@@ -1,5 +1,7 @@
 -- How old each table's newest data is, against the table's own limit (its freshness check's
 -- max_hours, written with each published batch: 6 h for the event APIs). Evaluated when read.
+-- The limit is the latest published batch's (the largest, if two share that time): a ranked
+-- subquery rather than max_by, which PostgreSQL lacks.
 create or replace view analytics.vw_data_freshness as
 select
     f.source,
@@ -13,12 +15,23 @@ select
     end as freshness_status
 from (
     select
-        source,
-        table_name,
-        max(newest_extracted_at) as last_extracted_at,
-        max(published_at) as last_published_at,
-        datediff('minute', max(newest_extracted_at), current_timestamp) as event_age_minutes,
-        max_by(stale_after_hours, published_at) as stale_after_hours
-    from analytics.table_loads
-    group by source, table_name
+        loads.source,
+        loads.table_name,
+        max(loads.newest_extracted_at) as last_extracted_at,
+        max(loads.published_at) as last_published_at,
+        datediff('minute', max(loads.newest_extracted_at), current_timestamp) as event_age_minutes,
+        max(
+            case when loads.published_at = loads.latest_published_at then loads.stale_after_hours end
+        ) as stale_after_hours
+    from (
+        select
+            source,
+            table_name,
+            newest_extracted_at,
+            published_at,
+            stale_after_hours,
+            max(published_at) over (partition by source, table_name) as latest_published_at
+        from analytics.table_loads
+    ) as loads
+    group by loads.source, loads.table_name
 ) as f;

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
 import { numberedPlaceholders, PostgresExecutor } from '../../../local/postgres/postgres-executor';
-import { loadParquetIntoPostgres, postgresTableDdl } from '../../../local/postgres/parquet-load';
+import { describedColumns, loadIntoPostgres, postgresTableDdl } from '../../../local/postgres/parquet-load';
 import { duckdb } from '../../support/duckdb';
-import type { ColumnSpec } from '../../../lambdas/contracts/table-spec';
 
 describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse to come)', () => {
   const directory = mkdtempSync(join(tmpdir(), 'local-postgres-'));
@@ -73,20 +72,23 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
         case when i = 1 then '{"a": [1, "x"]}' end as extra,
         case when i = 1 then 'O''Neill? — ü "q"' when i = 2 then null else 'row ' || i end as title
       from range(1, 10001) t(i)) to '${file}' (format parquet)`);
-    const columns: ColumnSpec[] = [
-      { name: 'id', path: [], type: 'integer', nullable: false },
-      { name: 'big', path: [], type: 'integer', nullable: false },
-      { name: 'ratio', path: [], type: 'number', nullable: false },
-      { name: 'even', path: [], type: 'boolean', nullable: false },
-      { name: 'at', path: [], type: 'timestamp', nullable: false },
-      { name: 'day', path: [], type: 'date', nullable: false },
-      { name: 'extra', path: [], type: 'json', nullable: true },
-      { name: 'title', path: [], type: 'string', nullable: true },
-    ];
+    // The table's columns are the file's own, as DuckDB reads them, in PostgreSQL's types.
+    const relation = `read_parquet('${file}')`;
+    const columns = await describedColumns(duck, relation);
+    expect(columns.map((column) => column.type)).toEqual([
+      'bigint',
+      'bigint',
+      'double precision',
+      'boolean',
+      'timestamptz',
+      'date',
+      'text',
+      'text',
+    ]);
     await executor.execute('create schema if not exists raw');
     await executor.execute(postgresTableDdl('raw', 'typed', columns));
     await expect(
-      loadParquetIntoPostgres(duck, executor, file, { schema: 'raw', name: 'typed', columns }),
+      loadIntoPostgres(duck, executor, relation, { schema: 'raw', name: 'typed' }, columns),
     ).resolves.toBe(10_000);
     expect(
       await executor.execute(
@@ -100,7 +102,7 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
         even: false,
         at: '2020-03-02 00:00:01',
         day: '2020-03-03',
-        extra: { a: [1, 'x'] },
+        extra: '{"a": [1, "x"]}',
         title: 'O\'Neill? — ü "q"',
       },
       {

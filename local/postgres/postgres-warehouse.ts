@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { sqlName } from '../../lambdas/shared/sql-text';
+import type { SqlBind, SqlExecutor } from '../../lambdas/warehouse/sql-executor';
+import { catalogueCleanModels, CleanModel } from '../../lambdas/warehouse/clean-models';
+import { tableMigrations } from '../../lambdas/warehouse/migrations';
+import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
+import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
+import { tableNamesIn } from '../../lambdas/quality/analytics-models';
+import type { RunOutcome } from '../../lambdas/shared/run-outcome';
+import { countRowsPerTable, LayerName, PipelineWarehouse } from '../warehouse/pipeline-warehouse';
+import { stagedFile, warehouseTableOf } from '../warehouse/warehouse';
+import { PostgresExecutor, redactedUrl } from './postgres-executor';
+import {
+  DIALECT_SCHEMA,
+  dialectFunctions,
+  inPostgres,
+  postgresDialect,
+  sessionSettings,
+} from './postgres-dialect';
+import { describedColumns, loadIntoPostgres, postgresTableDdl } from './parquet-load';
+
+/** Statements in PostgreSQL's dialect (postgres-dialect.ts), on a session set up for the pipeline. */
+function pipelineSession(url: string): { executor: SqlExecutor; close: () => Promise<void> } {
+  const session = new PostgresExecutor(url, sessionSettings);
+  return {
+    executor: { execute: (sqlText, binds) => session.execute(inPostgres(sqlText), binds) },
+    close: () => session.close(),
+  };
+}
+
+/**
+ * The warehouse in PostgreSQL (`npm start -- --warehouse postgres`): the same three layers as
+ * Snowflake and the local DuckDB file, as schemas raw, clean and analytics (bronze, silver and gold).
+ * There is no Snowpipe: the run loads each transformed file into RAW itself, once (raw._load_history),
+ * reading it with an in-memory DuckDB. CLEAN, the checks, the gate and ANALYTICS are the statements
+ * every warehouse runs, through the dialect's few rewrites.
+ */
+export class PostgresWarehouse implements PipelineWarehouse {
+  readonly kind = 'postgres';
+  readonly dialect = postgresDialect;
+  readonly location: string;
+
+  private constructor(
+    private readonly url: string,
+    private readonly main: { executor: SqlExecutor; close: () => Promise<void> },
+    private readonly duckdb: { instance: DuckDBInstance; connection: DuckDBConnection },
+    location?: string,
+  ) {
+    this.location = location ?? redactedUrl(url);
+  }
+
+  /**
+   * Connects to the database at `url`, and makes what the pipeline needs there when missing: the
+   * dialect's functions, the three schemas, the load history, and ANALYTICS' own tables (the run
+   * log, the check results, the table loads) from the migrations Snowflake's setup applies.
+   * `location` is how people are told where it is (default: the URL without its password).
+   */
+  static async open(url: string, location?: string): Promise<PostgresWarehouse> {
+    const main = pipelineSession(url);
+    try {
+      for (const statement of dialectFunctions) await main.executor.execute(statement);
+      for (const schema of ['raw', 'clean', 'analytics'])
+        await main.executor.execute(`create schema if not exists ${schema}`);
+      await main.executor.execute(
+        `create table if not exists raw._load_history (
+          file_name text primary key, table_name text not null, row_count bigint not null, loaded_at timestamptz not null
+        )`,
+      );
+      for (const migration of tableMigrations(join(sqlDirectory(), 'migrations')))
+        for (const statement of migration.statements) await main.executor.execute(statement);
+    } catch (error) {
+      await main.close();
+      throw error;
+    }
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    // Timestamps' text in UTC (+00), which PostgreSQL parses back to the same instant.
+    await connection.run("set TimeZone = 'UTC'");
+    return new PostgresWarehouse(url, main, { instance, connection }, location);
+  }
+
+  /**
+   * One file into its RAW table with Snowpipe's metadata columns, in one transaction with its row in
+   * the load history, unless it was loaded before. The table is made from the first file's columns;
+   * a later file's new columns (schema evolution) are added first. Returns the rows loaded.
+   */
+  async loadFile(fileName: string, bytes: Uint8Array): Promise<number> {
+    const table = warehouseTableOf(fileName);
+    if (!table) return 0;
+    const { executor } = this.main;
+    const seen = await executor.execute('select 1 from raw._load_history where file_name = ?', [fileName]);
+    if (seen.length) return 0;
+    const scratch = mkdtempSync(join(tmpdir(), 'postgres-load-'));
+    try {
+      const { source } = stagedFile(scratch, fileName, table, bytes);
+      const relation = `(select * exclude (file_row_number) from ${source})`;
+      const columns = await describedColumns(this.duckdb.connection, relation);
+      await executor.execute(postgresTableDdl('raw', table, columns));
+      for (const column of columns)
+        await executor.execute(
+          `alter table raw.${sqlName(table)} add column if not exists ${sqlName(column.name)} ${column.type}`,
+        );
+      await executor.execute('begin');
+      try {
+        const rows = await loadIntoPostgres(
+          this.duckdb.connection,
+          executor,
+          relation,
+          { schema: 'raw', name: table },
+          columns,
+        );
+        await executor.execute(
+          'insert into raw._load_history (file_name, table_name, row_count, loaded_at) values (?, ?, ?, now())',
+          [fileName, table, rows],
+        );
+        await executor.execute('commit');
+        return rows;
+      } catch (error) {
+        await executor.execute('rollback').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** The streaming path's CLEAN tables merged from all of RAW (a merge keeps the latest version). */
+  async mergeStreamed(models: CleanModel[] = catalogueCleanModels()): Promise<string[]> {
+    const merged: string[] = [];
+    const rawTables = await tableNamesIn(this.main.executor, postgresDialect, 'raw');
+    for (const model of models.filter((model) => model.streamed && rawTables.has(model.table))) {
+      const { create, addColumns, merge, prune } = model.statements;
+      for (const statement of [create, ...addColumns, merge, ...(prune ? [prune] : [])])
+        await this.main.executor.execute(statement);
+      merged.push(model.table);
+    }
+    return merged;
+  }
+
+  async inSession<T>(work: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+    const session = pipelineSession(this.url);
+    try {
+      return await work(session.executor);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async recordRun(run: PipelineRun): Promise<RunOutcome> {
+    const [row] = await this.main.executor.execute('select current_database() as database');
+    return recordRun(this.main.executor, sqlName(String(row!.database)), run);
+  }
+
+  rows(sql: string, values?: SqlBind[]): Promise<Record<string, unknown>[]> {
+    return this.main.executor.execute(sql, values);
+  }
+
+  tableCounts(schema: LayerName): Promise<Array<{ table: string; rows: number }>> {
+    return countRowsPerTable(this.main.executor, schema);
+  }
+
+  executor(): SqlExecutor {
+    return this.main.executor;
+  }
+
+  /**
+   * Drops what the pipeline made in this database (`--fresh`): its three layers, the load history
+   * with them, and the dialect's functions. Nothing else in the database is touched.
+   */
+  static async dropPipelineObjects(url: string): Promise<void> {
+    const session = pipelineSession(url);
+    try {
+      for (const schema of ['raw', 'clean', 'analytics', DIALECT_SCHEMA])
+        await session.executor.execute(`drop schema if exists ${schema} cascade`);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.duckdb.connection.closeSync();
+    this.duckdb.instance.closeSync();
+    await this.main.close();
+  }
+}

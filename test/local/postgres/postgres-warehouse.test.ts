@@ -1,0 +1,231 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalRunSummary, runLocalPipeline } from '../../../local/local-run';
+import { openWarehouse, OpenedWarehouse } from '../../../local/warehouse/open-warehouse';
+import type { SqlExecutor } from '../../../lambdas/warehouse/sql-executor';
+import { catalogueChecks } from '../../../lambdas/quality/check-config';
+import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
+
+/** Columns that name the run or its time, which two runs of the same data do not share. */
+const RUN_STAMPED: Record<string, string[]> = {
+  pipeline_runs: ['started_at', 'finished_at', 'duration_seconds'],
+  dq_check_results: ['checked_at'],
+  table_loads: ['newest_extracted_at', 'published_at'],
+  vw_data_freshness: ['last_extracted_at', 'last_published_at', 'event_age_minutes'],
+};
+const CLEAN_RUN_STAMPED = ['_batch_id', '_extracted_at', '_source_key'];
+
+/**
+ * A table's rows as each engine writes them in text (`cast(… as varchar)`: the same dates and
+ * instants in both when the values are equal; numbers compared as numbers), sorted, without the
+ * columns left out.
+ */
+async function rowsAsText(
+  executor: SqlExecutor,
+  schema: string,
+  table: string,
+  leftOut: readonly string[] = [],
+): Promise<string[]> {
+  const columns = (
+    await executor.execute(
+      'select column_name from information_schema.columns where table_schema = ? and table_name = ? order by ordinal_position',
+      [schema, table],
+    )
+  )
+    .map((row) => String(row.column_name))
+    .filter((column) => !leftOut.includes(column));
+  const rows = await executor.execute(
+    `select ${columns.map((column) => `cast(${column} as varchar) as ${column}`).join(', ')} from ${schema}.${table}`,
+  );
+  return rows.map((row) => JSON.stringify(columns.map((column) => asNumberText(row[column])))).sort();
+}
+
+/**
+ * A number's text as JavaScript writes its double (`109`, not DuckDB's `109.0`): the engines differ
+ * only in how they spell an equal double. Any other text stays as it is.
+ */
+function asNumberText(cell: unknown): unknown {
+  if (typeof cell !== 'string' || !/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(cell)) return cell ?? null;
+  return String(Number(cell));
+}
+
+describe('npm start -- --warehouse postgres: the same pipeline into a real PostgreSQL (issue 21)', () => {
+  const directories: string[] = [];
+  const newDirectory = () => {
+    const directory = mkdtempSync(join(tmpdir(), 'postgres-warehouse-'));
+    directories.push(directory);
+    return directory;
+  };
+  afterAll(() => {
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  });
+
+  describe('every built-in source, into DuckDB and into PostgreSQL of its own', () => {
+    const run = { logicalDate: '2026-12-07', batchId: 'same-run', fixture: { eventCount: 500 } };
+    let duckdbRun: LocalRunSummary;
+    let postgresRun: LocalRunSummary;
+    let duckdb: OpenedWarehouse;
+    let postgres: OpenedWarehouse;
+
+    beforeAll(async () => {
+      duckdbRun = await runLocalPipeline({ ...run, dataDirectory: newDirectory() });
+      const postgresDirectory = newDirectory();
+      postgresRun = await runLocalPipeline({
+        ...run,
+        dataDirectory: postgresDirectory,
+        warehouse: 'postgres',
+      });
+      duckdb = await openWarehouse({ kind: 'duckdb', dataDirectory: join(duckdbRun.warehousePath, '..') });
+      // The run stopped its server; this starts it again on the cluster the run left in the data folder.
+      postgres = await openWarehouse({ kind: 'postgres', dataDirectory: postgresDirectory });
+    }, 240_000);
+    afterAll(async () => {
+      await duckdb?.close();
+      await postgres?.close();
+    });
+
+    it('completes, its server of its own in the data folder, every layer holding what DuckDB holds', () => {
+      expect(postgresRun.status).toBe('SUCCEEDED');
+      expect(duckdbRun.status).toBe('SUCCEEDED');
+      expect(postgresRun.warehouseKind).toBe('postgres');
+      expect(postgresRun.warehousePath).toMatch(
+        /^PostgreSQL of its own in .*postgres-warehouse-.*\/postgres /,
+      );
+      expect(postgresRun.quality?.verdict).toBe('pass');
+      expect(postgresRun.quality?.results).toHaveLength(duckdbRun.quality!.results.length);
+      expect(postgresRun.layers).toEqual(duckdbRun.layers);
+      expect(postgresRun.loadedFiles.map((file) => file.key).sort()).toEqual(
+        duckdbRun.loadedFiles.map((file) => file.key).sort(),
+      );
+    });
+
+    it("gold's numbers equal DuckDB's, value for value, in every ANALYTICS table and view", async () => {
+      const objects = postgresRun.layers.analytics.map((entry) => entry.table);
+      expect(objects).toEqual(
+        expect.arrayContaining([
+          'fakestore_sales_by_day',
+          'fakestore_revenue_by_category',
+          'fakestore_product_performance',
+          'fakestore_customer_activity',
+          'gfn_footprint_vs_biocapacity',
+          'anl_daily_summary',
+          'pipeline_runs',
+        ]),
+      );
+      const freshnessChecks = new Set(
+        catalogueChecks()
+          .filter((check) => check.kind === 'freshness')
+          .map((check) => check.name),
+      );
+      for (const table of objects) {
+        const leftOut = RUN_STAMPED[table] ?? [];
+        let expected = await rowsAsText(duckdb.warehouse.executor(), 'analytics', table, leftOut);
+        let actual = await rowsAsText(postgres.warehouse.executor(), 'analytics', table, leftOut);
+        // A freshness check's metric is hours to the clock, which moves between the two runs.
+        if (table === 'dq_check_results') {
+          // batch_id, table_name, check_name, …
+          const stable = (row: string) => !freshnessChecks.has((JSON.parse(row) as string[])[2]!);
+          [expected, actual] = [expected.filter(stable), actual.filter(stable)];
+        }
+        expect({ table, rows: actual }).toEqual({ table, rows: expected });
+      }
+      // The numbers are there to compare: revenue by category, in dollars and cents.
+      const [top] = await postgres.warehouse.rows(
+        'select category, revenue from analytics.fakestore_revenue_by_category order by revenue desc limit 1',
+      );
+      expect(top).toEqual({ category: expect.any(String), revenue: expect.any(Number) });
+    });
+
+    it("CLEAN equals DuckDB's, the SOAP source's order lines included, typed", async () => {
+      for (const { table } of postgresRun.layers.clean)
+        expect({
+          table,
+          rows: await rowsAsText(postgres.warehouse.executor(), 'clean', table, CLEAN_RUN_STAMPED),
+        }).toEqual({
+          table,
+          rows: await rowsAsText(duckdb.warehouse.executor(), 'clean', table, CLEAN_RUN_STAMPED),
+        });
+      expect(
+        await postgres.warehouse.rows(
+          `select count(*) as lines, pg_typeof(min(quantity))::text as quantity_type, pg_typeof(min(order_date))::text as date_type
+           from clean.legacy_erp__order_lines`,
+        ),
+      ).toEqual([{ lines: 14, quantity_type: 'bigint', date_type: 'timestamp with time zone' }]);
+    });
+
+    it('loads each file once: a second load of the same file adds nothing', async () => {
+      const [loaded] = postgresRun.loadedFiles;
+      const before = await postgres.warehouse.tableCounts('raw');
+      await expect(postgres.warehouse.loadFile(loaded!.key, new Uint8Array())).resolves.toBe(0);
+      expect(await postgres.warehouse.tableCounts('raw')).toEqual(before);
+    });
+  });
+
+  describe('on a server of DATABASE_URL', () => {
+    let server: LocalPostgres;
+    beforeAll(async () => {
+      server = await startLocalPostgres(newDirectory(), 'someone_elses');
+    }, 60_000);
+    afterAll(async () => server?.stop());
+
+    it('holds a batch that fails its gate out of CLEAN and ANALYTICS, keeps its results and its run row', async () => {
+      const dataDirectory = newDirectory();
+      const checks = join(dataDirectory, 'checks');
+      mkdirSync(checks);
+      const options = {
+        dataDirectory,
+        sources: ['fakestore'],
+        warehouse: 'postgres' as const,
+        databaseUrl: server.url,
+        checksDirectory: checks,
+      };
+      writeFileSync(
+        join(checks, 'fakestore__products.yml'),
+        'table: fakestore__products\nchecks:\n  - row_count: { min: 1 }\n',
+      );
+      const good = await runLocalPipeline({ ...options, logicalDate: '2026-12-06', batchId: 'good' });
+      expect(good.status).toBe('SUCCEEDED');
+      expect(good.warehousePath).toBe(server.url);
+      writeFileSync(
+        join(checks, 'fakestore__products.yml'),
+        'table: fakestore__products\nchecks:\n  - row_count: { min: 1000 }\n',
+      );
+      const opened = await openWarehouse({ kind: 'postgres', dataDirectory, databaseUrl: server.url });
+      try {
+        const published = () =>
+          Promise.all(
+            ['clean.fakestore__products', 'analytics.fakestore_revenue_by_category'].map((table) =>
+              rowsAsText(opened.warehouse.executor(), table.split('.')[0]!, table.split('.')[1]!),
+            ),
+          );
+        const before = await published();
+        const held = await runLocalPipeline({ ...options, logicalDate: '2026-12-07', batchId: 'held' });
+        expect(held.status).toBe('FAILED');
+        expect(held.error).toMatchObject({
+          name: 'QualityGateError',
+          cause: expect.stringContaining('fakestore__products: row_count() = 20 (expected >= 1000)'),
+        });
+        expect(held.committed).toEqual([]);
+        expect(await published()).toEqual(before);
+        expect(
+          await opened.warehouse.rows(
+            'select batch_id, status, failed_step from analytics.pipeline_runs order by started_at',
+          ),
+        ).toEqual([
+          { batch_id: 'good', status: 'SUCCEEDED', failed_step: null },
+          { batch_id: 'held', status: 'FAILED', failed_step: 'Check data quality' },
+        ]);
+        expect(
+          await opened.warehouse.rows(
+            "select status, metric_value from analytics.dq_check_results where batch_id = 'held'",
+          ),
+        ).toEqual([{ status: 'fail', metric_value: 20 }]);
+        // The held batch is in RAW, loaded, waiting for a good run to publish it with its own.
+        expect(held.layers.raw.find((entry) => entry.table === 'fakestore__products')?.rows).toBe(40);
+      } finally {
+        await opened.close();
+      }
+    }, 120_000);
+  });
+});
