@@ -100,7 +100,9 @@ export async function startLocalPostgres(directory: string, database = 'pipeline
       join(sockets, 'server.log'),
       '-w',
       '-o',
-      `-h 127.0.0.1 -p ${port} -k ${sockets} -c fsync=off -c synchronous_commit=off`,
+      // No fsync=off: the cluster holds the user's warehouse between runs, and a crash must not
+      // damage it. synchronous_commit=off may lose the last commits of a crash, never the cluster.
+      `-h 127.0.0.1 -p ${port} -k ${sockets} -c synchronous_commit=off`,
       'start',
     ],
     'starting PostgreSQL',

@@ -78,4 +78,21 @@ describe("npm start's arguments: every one checked before anything starts", () =
     );
     expect(refusal('--from', '2026-01-01')).toMatch(/^--from and --to go together/);
   });
+
+  it('fills DuckDB by default, PostgreSQL on asking, and takes DATABASE_URL for PostgreSQL only', () => {
+    const url = 'postgres://pipeline_loader:secret@db.example:5432/analytics';
+    const withUrl = (...argv: string[]) =>
+      parseRunArguments(argv, { ...process.env, DATABASE_URL: url }, '2026-12-07');
+    expect(parse()).toMatchObject({ warehouse: 'duckdb' });
+    expect(parse()).not.toHaveProperty('databaseUrl');
+    // A shell that has a DATABASE_URL for another project leaves a DuckDB run alone.
+    expect(withUrl()).not.toHaveProperty('databaseUrl');
+    expect(withUrl('--warehouse', 'postgres')).toMatchObject({ warehouse: 'postgres', databaseUrl: url });
+    expect(parseRunArguments(['--warehouse', 'postgres'], {}, '2026-12-07')).not.toHaveProperty(
+      'databaseUrl',
+    );
+    expect(refusal('--warehouse', 'oracle')).toBe(
+      '--warehouse must be one of duckdb, postgres, not "oracle"',
+    );
+  });
 });

@@ -56,12 +56,12 @@ describe("PostgreSQL's dialect: the functions it lacks, with DuckDB's (and Snowf
 
   it('round(double, places) gives what DuckDB gives, for doubles of every size and sign', async () => {
     const value = fc.oneof(
-      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }),
       // Cents and half-cents, where the ties are.
       fc.integer({ min: -10_000_000, max: 10_000_000 }).map((n) => n / 1000),
     );
     await fc.assert(
-      fc.asyncProperty(value, fc.integer({ min: 0, max: 4 }), async (x, places) => {
+      fc.asyncProperty(value, fc.integer({ min: 0, max: 12 }), async (x, places) => {
         const sql = `select round(${x.toPrecision(17)}::double precision, ${places}) as r`;
         const [{ r }] = (await postgres.execute(sql)) as [{ r: number }];
         const { r: expected } = await inDuckdb(sql.replace('double precision', 'double'));

@@ -6,6 +6,15 @@ import { openWarehouse, OpenedWarehouse } from '../../../local/warehouse/open-wa
 import type { SqlExecutor } from '../../../lambdas/warehouse/sql-executor';
 import { catalogueChecks } from '../../../lambdas/quality/check-config';
 import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
+import { PostgresExecutor } from '../../../local/postgres/postgres-executor';
+import { sessionSettings } from '../../../local/postgres/postgres-dialect';
+
+/** docs/postgres.md's grants for readers, as run by the loader's owner (here the server's superuser). */
+const READER_GRANTS = [
+  'grant usage on schema clean, analytics, pipeline_dialect to pipeline_reader',
+  'grant select on all tables in schema clean, analytics to pipeline_reader',
+  'alter default privileges for role pipeline_loader in schema clean, analytics grant select on tables to pipeline_reader',
+];
 
 /** Columns that name the run or its time, which two runs of the same data do not share. */
 const RUN_STAMPED: Record<string, string[]> = {
@@ -162,12 +171,30 @@ describe('npm start -- --warehouse postgres: the same pipeline into a real Postg
     });
   });
 
-  describe('on a server of DATABASE_URL', () => {
+  describe('on a server of DATABASE_URL, as a role with only the grants docs/postgres.md lists', () => {
     let server: LocalPostgres;
+    let admin: PostgresExecutor;
+    /** The loader's URL: the server's, as `pipeline_loader` (loopback trusts it; a real server asks its password). */
+    let loaderUrl: string;
     beforeAll(async () => {
       server = await startLocalPostgres(newDirectory(), 'someone_elses');
+      admin = new PostgresExecutor(server.url);
+      // docs/postgres.md, "Roles and grants", as written there.
+      for (const statement of [
+        'create role pipeline_loader login',
+        'grant connect, create on database someone_elses to pipeline_loader',
+        'create role pipeline_reader login',
+        'grant connect on database someone_elses to pipeline_reader',
+      ])
+        await admin.execute(statement);
+      const url = new URL(server.url);
+      url.username = 'pipeline_loader';
+      loaderUrl = url.toString();
     }, 60_000);
-    afterAll(async () => server?.stop());
+    afterAll(async () => {
+      await admin?.close();
+      await server?.stop();
+    });
 
     it('holds a batch that fails its gate out of CLEAN and ANALYTICS, keeps its results and its run row', async () => {
       const dataDirectory = newDirectory();
@@ -177,7 +204,7 @@ describe('npm start -- --warehouse postgres: the same pipeline into a real Postg
         dataDirectory,
         sources: ['fakestore'],
         warehouse: 'postgres' as const,
-        databaseUrl: server.url,
+        databaseUrl: loaderUrl,
         checksDirectory: checks,
       };
       writeFileSync(
@@ -186,12 +213,12 @@ describe('npm start -- --warehouse postgres: the same pipeline into a real Postg
       );
       const good = await runLocalPipeline({ ...options, logicalDate: '2026-12-06', batchId: 'good' });
       expect(good.status).toBe('SUCCEEDED');
-      expect(good.warehousePath).toBe(server.url);
+      expect(good.warehousePath).toBe(loaderUrl);
       writeFileSync(
         join(checks, 'fakestore__products.yml'),
         'table: fakestore__products\nchecks:\n  - row_count: { min: 1000 }\n',
       );
-      const opened = await openWarehouse({ kind: 'postgres', dataDirectory, databaseUrl: server.url });
+      const opened = await openWarehouse({ kind: 'postgres', dataDirectory, databaseUrl: loaderUrl });
       try {
         const published = () =>
           Promise.all(
@@ -227,5 +254,28 @@ describe('npm start -- --warehouse postgres: the same pipeline into a real Postg
         await opened.close();
       }
     }, 120_000);
+
+    it('a reader granted what the docs say reads every layer, the views with the dialect functions included', async () => {
+      for (const statement of READER_GRANTS) await admin.execute(statement);
+      const url = new URL(server.url);
+      url.username = 'pipeline_reader';
+      const reader = new PostgresExecutor(url.toString(), sessionSettings);
+      try {
+        expect(
+          await reader.execute(
+            'select count(*) as tables, min(freshness_status) as status from analytics.vw_data_freshness',
+          ),
+        ).toEqual([{ tables: 4, status: expect.stringMatching(/^(FRESH|STALE)$/) }]);
+        expect(await reader.execute('select count(*) as n from clean.fakestore__products')).toEqual([
+          { n: 20 },
+        ]);
+        // Reading is all it may do.
+        await expect(reader.execute('delete from clean.fakestore__products')).rejects.toThrow(
+          /permission denied/,
+        );
+      } finally {
+        await reader.close();
+      }
+    });
   });
 });
