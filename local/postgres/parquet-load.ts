@@ -71,6 +71,7 @@ export async function loadIntoPostgres(
     `select ${names.map((name) => `cast(${sqlName(name)} as varchar) as ${sqlName(name)}`).join(', ')} from ${relation}`,
   );
   const rows = reader.getRows() as Array<Array<string | null>>;
+  refuseNul(rows, names);
   const table = `${sqlName(target.schema)}.${sqlName(target.name)} (${names.map(sqlName).join(', ')})`;
   const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / Math.max(1, names.length)));
   const row = `(${columns.map((column) => `?::${column.type}`).join(', ')})`;
@@ -79,6 +80,21 @@ export async function loadIntoPostgres(
     await postgres.execute(`insert into ${table} values ${batch.map(() => row).join(', ')}`, batch.flat());
   }
   return rows.length;
+}
+
+/**
+ * PostgreSQL's text cannot hold U+0000, which JSON, Parquet, DuckDB and Snowflake can. Rather than
+ * drop or change the character (a value silently not what the API sent), the file is refused before
+ * any row is written, naming the row and column; the contract can keep such records out instead.
+ */
+function refuseNul(rows: ReadonlyArray<ReadonlyArray<string | null>>, names: readonly string[]): void {
+  rows.forEach((row, index) => {
+    const column = row.findIndex((cell) => cell?.includes('\u0000'));
+    if (column >= 0)
+      throw new Error(
+        `row ${index + 1}, column ${names[column]}: the value holds the NUL character (U+0000), which PostgreSQL's text cannot; nothing of the file was loaded. To send such records to the failed bucket with their reason instead, refuse them in the contract ("pattern": "^[^\\u0000]*$" on the field)`,
+      );
+  });
 }
 
 /** `create table if not exists` with these columns, every one nullable (a file's columns may be null). */
