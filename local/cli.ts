@@ -4,6 +4,7 @@ import { LocalRunSummary, runLocalPipeline } from './local-run';
 import { logger } from '../lambdas/shared/logger';
 import { plural } from './run-printer';
 import { parseRunArguments } from './run-arguments';
+import { loadSources } from '../lambdas/sources';
 
 const usage = `Usage: npm start -- [options]
 
@@ -12,14 +13,15 @@ fixture API and a local S3 endpoint on loopback, a local Snowpipe into the wareh
 PostgreSQL), the CLEAN and ANALYTICS models. Query the result with: npm run sql -- "select …"
 
 Options:
-  --source NAME      only this source (repeatable): gfn, fakestore, events_oauth, events_apikey
+  --source NAME      only this source (repeatable): ${[...loadSources().keys()].join(', ')}
   --resource NAME    only this resource (repeatable; also runs resources that are off by default)
   --date YYYY-MM-DD  logical date of the run (default: today, UTC)
   --from YYYY-MM-DD --to YYYY-MM-DD
                      backfill: a run per day, in order, each fetching its own day's window of the
                      resources that can (docs/sources.md, "Backfill"); the cursors stay where they are
   --fault KIND       inject a fault into the fixture API (repeatable): ${faultKinds.join(', ')}
-  --fresh            start from an empty local S3 (forgets incremental state)
+  --fresh            start from empty: the local S3 (so incremental state too) and the warehouse
+                     (DuckDB's file, or the pipeline's four schemas in PostgreSQL)
   --data-dir DIR     where local data lives (default: .local)
   --warehouse KIND   duckdb (default: a file in the data directory) or postgres: DATABASE_URL's server
                      when set, else a PostgreSQL server of the run's own in DIR/postgres (Debian's
