@@ -16,6 +16,7 @@ const benchmarks = [
   'step-durations.bench.ts',
   'cold-start.bench.ts',
   'cost-inputs.bench.ts',
+  'warehouse-load.bench.ts',
 ];
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 for (const file of benchmarks) {

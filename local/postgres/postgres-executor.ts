@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Client, types } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { SqlBind, SqlExecutor, SqlRow } from '../../lambdas/warehouse/sql-executor';
 
 /**
@@ -21,6 +24,17 @@ export class PostgresExecutor implements SqlExecutor {
     // A multi-statement text answers an array of results: the last one's rows, as Snowflake's would be.
     const last = Array.isArray(result) ? result.at(-1) : result;
     return (last?.rows ?? []) as SqlRow[];
+  }
+
+  /**
+   * `copy … from stdin`, on this connection (in its transaction, if one is open), fed `chunks` of
+   * COPY's own format. Answers the rows PostgreSQL took.
+   */
+  async copyFrom(copySql: string, chunks: Iterable<string>): Promise<number> {
+    const client = await (this.client ??= this.connect());
+    const copy = client.query(copyFrom(copySql));
+    await pipeline(Readable.from(chunks), copy);
+    return copy.rowCount;
   }
 
   async close(): Promise<void> {

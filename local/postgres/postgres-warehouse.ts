@@ -23,12 +23,21 @@ import {
 import { describedColumns, loadIntoPostgres, postgresTableDdl } from './parquet-load';
 
 /** Statements in PostgreSQL's dialect (postgres-dialect.ts), on a session set up for the pipeline. */
-function pipelineSession(url: string): { executor: SqlExecutor; close: () => Promise<void> } {
-  const session = new PostgresExecutor(url, sessionSettings);
+function pipelineSession(url: string): PipelineSession {
+  const connection = new PostgresExecutor(url, sessionSettings);
   return {
-    executor: { execute: (sqlText, binds) => session.execute(inPostgres(sqlText), binds) },
-    close: () => session.close(),
+    executor: { execute: (sqlText, binds) => connection.execute(inPostgres(sqlText), binds) },
+    connection,
+    close: () => connection.close(),
   };
+}
+
+interface PipelineSession {
+  /** The pipeline's statements, through the dialect. */
+  executor: SqlExecutor;
+  /** The connection itself, for COPY. */
+  connection: PostgresExecutor;
+  close(): Promise<void>;
 }
 
 /**
@@ -45,7 +54,7 @@ export class PostgresWarehouse implements PipelineWarehouse {
 
   private constructor(
     private readonly url: string,
-    private readonly main: { executor: SqlExecutor; close: () => Promise<void> },
+    private readonly main: PipelineSession,
     private readonly duckdb: { instance: DuckDBInstance; connection: DuckDBConnection },
     location?: string,
   ) {
@@ -107,7 +116,7 @@ export class PostgresWarehouse implements PipelineWarehouse {
       try {
         const rows = await loadIntoPostgres(
           this.duckdb.connection,
-          executor,
+          this.main.connection,
           relation,
           { schema: 'raw', name: table },
           columns,

@@ -61,7 +61,8 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
     const file = join(directory, 'part-00001.parquet');
     const duck = await duckdb();
     // Every column type of the transformed layer, with the values that break loaders: an integer no
-    // double holds, quotes and ? in text, unicode, JSON, nulls; and 10,000 rows (two INSERTs).
+    // double holds, quotes and ? in text, unicode, JSON, nulls, and COPY's own tab, newline,
+    // backslash and end-of-data marker; and 10,000 rows (several chunks of COPY).
     await duck.run(`copy (
       select i::bigint as id,
         case when i = 1 then 9007199254740993 else i * 10 end::bigint as big,
@@ -70,7 +71,9 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
         ('2020-03-02 00:00:00+00'::timestamptz + to_seconds(i)) as at,
         ('2020-03-02'::date + i::int) as day,
         case when i = 1 then '{"a": [1, "x"]}' end as extra,
-        case when i = 1 then 'O''Neill? — ü "q"' when i = 2 then null else 'row ' || i end as title
+        case when i = 1 then 'O''Neill? — ü "q"' when i = 2 then null
+          when i = 3 then 'a' || chr(9) || 'b' || chr(10) || '\\.' || chr(10) || '\\N' || chr(13) || 'c\\\\d'
+          when i = 4 then '' else 'row ' || i end as title
       from range(1, 10001) t(i)) to '${file}' (format parquet)`);
     // The table's columns are the file's own, as DuckDB reads them, in PostgreSQL's types.
     const relation = `read_parquet('${file}')`;
@@ -115,6 +118,11 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
         extra: null,
         title: null,
       },
+    ]);
+    // COPY's delimiters and markers inside a value, and an empty text (not a null), read back as written.
+    expect(await executor.execute('select title from raw.typed where id in (3, 4) order by id')).toEqual([
+      { title: 'a\tb\n\\.\n\\N\rc\\\\d' },
+      { title: '' },
     ]);
     expect(
       await executor.execute('select count(*)::int as n, sum(id)::text as total from raw.typed'),
