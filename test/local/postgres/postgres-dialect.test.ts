@@ -1,27 +1,18 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
 import { PostgresExecutor } from '../../../local/postgres/postgres-executor';
 import { dialectFunctions, inPostgres, sessionSettings } from '../../../local/postgres/postgres-dialect';
 import { duckdb } from '../../support/duckdb';
+import { postgresForTests } from '../../support/postgres-server';
 
 describe("PostgreSQL's dialect: the functions it lacks, with DuckDB's (and Snowflake's) meaning", () => {
-  const directory = mkdtempSync(join(tmpdir(), 'postgres-dialect-'));
-  let server: LocalPostgres;
-  let postgres: PostgresExecutor;
-
-  beforeAll(async () => {
-    server = await startLocalPostgres(directory);
-    postgres = new PostgresExecutor(server.url, sessionSettings);
-    for (const statement of dialectFunctions) await postgres.execute(statement);
-  }, 60_000);
-  afterAll(async () => {
-    await postgres?.close();
-    await server?.stop();
-    rmSync(directory, { recursive: true, force: true });
+  const server = postgresForTests('postgres-dialect-', async ({ url }) => {
+    const executor = new PostgresExecutor(url, sessionSettings);
+    for (const statement of dialectFunctions) await executor.execute(statement);
+    return executor;
   });
+  const postgres = {
+    execute: (...args: Parameters<PostgresExecutor['execute']>) => server.client().execute(...args),
+  };
 
   const inDuckdb = async (sql: string) => (await (await duckdb()).runAndReadAll(sql)).getRowObjectsJS()[0]!;
   const instant = fc

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
 import { PostgresWarehouse } from '../../../local/postgres/postgres-warehouse';
 import { duckdb } from '../../support/duckdb';
+import { postgresForTests } from '../../support/postgres-server';
 import { compileContract, createValidator } from '../../../lambdas/contracts/contract';
 import { RecordChecker } from '../../../lambdas/contracts/record-checker';
 
@@ -41,9 +40,8 @@ const jsonLine = (record: Row) =>
   JSON.stringify({ ...record, big: record.big === null ? null : '§' }).replace('"§"', String(record.big));
 
 describe('the PostgreSQL load keeps every value a transformed file holds (property)', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'postgres-load-'));
-  let server: LocalPostgres;
-  let warehouse: PostgresWarehouse;
+  const postgres = postgresForTests('postgres-load-', ({ url }) => PostgresWarehouse.open(url));
+  const directory = postgres.folder;
   let file = 0;
 
   /**
@@ -65,16 +63,6 @@ describe('the PostgreSQL load keeps every value a transformed file holds (proper
     return key;
   }
 
-  beforeAll(async () => {
-    server = await startLocalPostgres(directory);
-    warehouse = await PostgresWarehouse.open(server.url);
-  }, 60_000);
-  afterAll(async () => {
-    await warehouse?.close();
-    await server?.stop();
-    rmSync(directory, { recursive: true, force: true });
-  });
-
   it('any text, double, 64-bit integer, boolean, instant, day or null reads back as written', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -87,21 +75,23 @@ describe('the PostgreSQL load keeps every value a transformed file holds (proper
           const nul = rows.findIndex((record) => record.text?.includes('\u0000'));
           if (nul >= 0) {
             // PostgreSQL's text cannot hold U+0000: the file is refused whole, the row and column named.
-            const refusal = await warehouse
+            const refusal = await postgres
+              .client()
               .loadFile(key, readFileSync(parquet))
               .catch((error: Error) => error);
             expect((refusal as Error).message).toContain(
               `row ${nul + 1}, column text: the value holds the NUL character (U+0000)`,
             );
-            const [{ n }] = (await warehouse.rows(
-              'select count(*) as n from raw._load_history where file_name = ?',
-              [key],
-            )) as [{ n: number }];
+            const [{ n }] = (await postgres
+              .client()
+              .rows('select count(*) as n from raw._load_history where file_name = ?', [key])) as [
+              { n: number },
+            ];
             expect(n).toBe(0);
             return;
           }
-          await expect(warehouse.loadFile(key, readFileSync(parquet))).resolves.toBe(rows.length);
-          const loaded = await warehouse.rows(
+          await expect(postgres.client().loadFile(key, readFileSync(parquet))).resolves.toBe(rows.length);
+          const loaded = await postgres.client().rows(
             `select id, text, amount, big::text as big, flag, (extract(epoch from seen_at) * 1000)::bigint as seen_at, day
              from raw.prop__rows where _file_name = ? order by id`,
             [key],
@@ -125,7 +115,8 @@ describe('the PostgreSQL load keeps every value a transformed file holds (proper
   it('the contract rule the refusal suggests sends such a record to the failed bucket with its reason', async () => {
     const empty = { amount: null, big: null, flag: null, seen_at: null, day: null };
     const key = await transformedFile([{ id: 1, text: 'cut\u0000here', ...empty }]);
-    const refusal = await warehouse
+    const refusal = await postgres
+      .client()
       .loadFile(key, readFileSync(join(directory, key)))
       .catch((error: Error) => error);
     const nulRefusal = (refusal as Error).message;
