@@ -108,9 +108,18 @@ export class PostgresWarehouse implements PipelineWarehouse {
       const relation = `(select * exclude (file_row_number) from ${source})`;
       const columns = await describedColumns(this.duckdb.connection, relation);
       await executor.execute(postgresTableDdl('raw', table, columns));
-      for (const column of columns)
+      // Only the columns the table lacks: an ALTER TABLE locks out readers even when it changes nothing.
+      const existing = new Set(
+        (
+          await executor.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [table],
+          )
+        ).map((row) => String(row.column_name)),
+      );
+      for (const column of columns.filter((column) => !existing.has(column.name)))
         await executor.execute(
-          `alter table raw.${sqlName(table)} add column if not exists ${sqlName(column.name)} ${column.type}`,
+          `alter table raw.${sqlName(table)} add column ${sqlName(column.name)} ${column.type}`,
         );
       await executor.execute('begin');
       try {

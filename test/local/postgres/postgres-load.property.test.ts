@@ -112,6 +112,23 @@ describe('the PostgreSQL load keeps every value a transformed file holds (proper
     );
   }, 120_000);
 
+  it("adds a later file's new column (schema evolution) and keeps the earlier rows, null in it", async () => {
+    const fileOf = async (batch: string, select: string) => {
+      const key = `evo/things/dt=2026-12-07/batch=${batch}/part-00001.parquet`;
+      mkdirSync(dirname(join(directory, key)), { recursive: true });
+      await (await duckdb()).run(`copy (${select}) to '${join(directory, key)}' (format parquet)`);
+      return key;
+    };
+    const first = await fileOf('b1', "select 1::bigint as id, 'a' as name");
+    const second = await fileOf('b2', "select 2::bigint as id, 'b' as name, 2.5::double as score");
+    for (const key of [first, second])
+      await expect(postgres.client().loadFile(key, readFileSync(join(directory, key)))).resolves.toBe(1);
+    expect(await postgres.client().rows('select id, name, score from raw.evo__things order by id')).toEqual([
+      { id: 1, name: 'a', score: null },
+      { id: 2, name: 'b', score: 2.5 },
+    ]);
+  });
+
   it('the contract rule the refusal suggests sends such a record to the failed bucket with its reason', async () => {
     const empty = { amount: null, big: null, flag: null, seen_at: null, day: null };
     const key = await transformedFile([{ id: 1, text: 'cut\u0000here', ...empty }]);
