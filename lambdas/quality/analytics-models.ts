@@ -5,7 +5,7 @@ import type { SqlExecutor } from '../warehouse/sql-executor';
 import { splitStatements } from '../warehouse/migrations';
 import { sqlDirectory } from '../warehouse/sql-directory';
 
-/** One ANALYTICS model of sql/models/analytics: one statement, a table or a view, the same in both engines. */
+/** One ANALYTICS model of sql/models/analytics: one statement, a table or a view, the same in every warehouse. */
 export interface AnalyticsModel {
   /** The file's name without `.sql`: the object it makes in ANALYTICS. */
   name: string;

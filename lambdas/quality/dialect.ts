@@ -1,7 +1,7 @@
 import { snowflakeString, sqlString } from '../shared/sql-text';
 
 /**
- * Where DuckDB and Snowflake differ for the checks, and only that: everything else the checks compile
+ * Where DuckDB and Snowflake (and PostgreSQL, local/postgres/postgres-dialect.ts) differ for the checks, and only that: everything else the checks compile
  * to is SQL both run. Table and column names are passed in already checked (lower-case identifiers).
  */
 export interface Dialect {

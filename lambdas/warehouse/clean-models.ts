@@ -6,7 +6,7 @@ import { duckdbTypes } from '../shared/sql-text';
 import { SchemaRegistry, widenedTables } from '../contracts/schema-registry';
 
 /**
- * One CLEAN model, `<source>__<table>`: statements for Snowflake and DuckDB alike, generated from its
+ * One CLEAN model, `<source>__<table>`: statements for Snowflake, DuckDB and PostgreSQL alike, generated from its
  * contract wherever it runs (so a new source folder needs no generated file; `npm run models` writes
  * them out only for reading and for sqlfluff).
  */
