@@ -144,6 +144,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     databaseUrl: options.databaseUrl,
     fresh: options.fresh,
     onWait: printer.print,
+    exclusive: true,
   });
   const { warehouse } = opened;
   printer.warehouseOpened(warehouse.kind, warehouse.location);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -90,6 +90,15 @@ export async function startLocalPostgres(directory: string, database = 'pipeline
       ['-D', cluster, '-U', serverUser, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'],
       'initdb',
     );
+  const running = runningPort(bin, cluster);
+  if (running !== undefined)
+    // Another command started it (npm start, while npm run sql reads): use it, and leave it to that
+    // command to stop.
+    return {
+      url: `postgres://${serverUser}@127.0.0.1:${running}/${database}`,
+      port: running,
+      stop: async () => undefined,
+    };
   const port = await freePort();
   run(
     join(bin, 'pg_ctl'),
@@ -143,6 +152,17 @@ function letServerUserThrough(directory: string): void {
     const { mode } = statSync(folder);
     if (!(mode & 0o001)) chmodSync(folder, (mode & 0o7777) | 0o001);
   }
+}
+
+/**
+ * The port of the server running on `cluster`, if one is (`pg_ctl status`; its postmaster.pid's
+ * fourth line is the port).
+ */
+function runningPort(bin: string, cluster: string): number | undefined {
+  const invocation = asServerUser(join(bin, 'pg_ctl'), ['-D', cluster, 'status']);
+  if (spawnSync(invocation.command, invocation.args).status !== 0) return undefined;
+  const port = Number(readFileSync(join(cluster, 'postmaster.pid'), 'utf8').split('\n')[3]);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
 /** A local user's numeric ids (the cluster's owner), from `id`. */

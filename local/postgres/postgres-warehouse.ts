@@ -40,6 +40,25 @@ interface PipelineSession {
   close(): Promise<void>;
 }
 
+const LAYERS = ['raw', 'clean', 'analytics'];
+
+/**
+ * What the pipeline needs in the database, made where missing: the dialect's functions, the three
+ * schemas, the load history, and ANALYTICS' own tables (the run log, the check results, the table
+ * loads) from the migrations Snowflake's setup applies.
+ */
+async function prepare(executor: SqlExecutor): Promise<void> {
+  for (const statement of dialectFunctions) await executor.execute(statement);
+  for (const schema of LAYERS) await executor.execute(`create schema if not exists ${schema}`);
+  await executor.execute(
+    `create table if not exists raw._load_history (
+      file_name text primary key, table_name text not null, row_count bigint not null, loaded_at timestamptz not null
+    )`,
+  );
+  for (const migration of tableMigrations(join(sqlDirectory(), 'migrations')))
+    for (const statement of migration.statements) await executor.execute(statement);
+}
+
 /**
  * The warehouse in PostgreSQL (`npm start -- --warehouse postgres`): the same three layers as
  * Snowflake and the local DuckDB file, as schemas raw, clean and analytics (bronze, silver and gold).
@@ -62,24 +81,13 @@ export class PostgresWarehouse implements PipelineWarehouse {
   }
 
   /**
-   * Connects to the database at `url`, and makes what the pipeline needs there when missing: the
-   * dialect's functions, the three schemas, the load history, and ANALYTICS' own tables (the run
-   * log, the check results, the table loads) from the migrations Snowflake's setup applies.
-   * `location` is how people are told where it is (default: the URL without its password).
+   * Connects to the database at `url`, and makes what the pipeline needs there when missing
+   * (`prepare`). `location` is how people are told where it is (default: the URL without its password).
    */
   static async open(url: string, location?: string): Promise<PostgresWarehouse> {
     const main = pipelineSession(url);
     try {
-      for (const statement of dialectFunctions) await main.executor.execute(statement);
-      for (const schema of ['raw', 'clean', 'analytics'])
-        await main.executor.execute(`create schema if not exists ${schema}`);
-      await main.executor.execute(
-        `create table if not exists raw._load_history (
-          file_name text primary key, table_name text not null, row_count bigint not null, loaded_at timestamptz not null
-        )`,
-      );
-      for (const migration of tableMigrations(join(sqlDirectory(), 'migrations')))
-        for (const statement of migration.statements) await main.executor.execute(statement);
+      await prepare(main.executor);
     } catch (error) {
       await main.close();
       throw error;
@@ -89,6 +97,16 @@ export class PostgresWarehouse implements PipelineWarehouse {
     // Timestamps' text in UTC (+00), which PostgreSQL parses back to the same instant.
     await connection.run("set TimeZone = 'UTC'");
     return new PostgresWarehouse(url, main, { instance, connection }, location);
+  }
+
+  /**
+   * Starts the pipeline's part of the database afresh (`--fresh`): drops its four schemas (`cascade`:
+   * everything in them) and nothing else, then makes them again, empty.
+   */
+  async recreate(): Promise<void> {
+    for (const schema of [...LAYERS, DIALECT_SCHEMA])
+      await this.main.executor.execute(`drop schema if exists ${schema} cascade`);
+    await prepare(this.main.executor);
   }
 
   /**
@@ -145,6 +163,27 @@ export class PostgresWarehouse implements PipelineWarehouse {
     }
   }
 
+  /**
+   * Holds a lock named `name` for as long as this warehouse is open (a PostgreSQL advisory lock of its
+   * session): what DuckDB's file lock gives a run, one run per data directory at a time. While another
+   * command holds it, this waits up to `waitForLockMs`, telling `onWait` once, then fails with what to do.
+   */
+  async holdLock(name: string, options: { waitForLockMs?: number; onWait?: (message: string) => void } = {}) {
+    const deadline = Date.now() + (options.waitForLockMs ?? 30_000);
+    for (let told = false; ; told = true) {
+      const [row] = await this.main.executor.execute('select pg_try_advisory_lock(hashtext(?)) as locked', [
+        name,
+      ]);
+      if (row!.locked === true) return;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `another command holds ${name} (${this.location}): wait for it to finish, or stop it`,
+        );
+      if (!told) options.onWait?.(`another command holds ${name}; waiting for it`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
   /** The streaming path's CLEAN tables merged from all of RAW (a merge keeps the latest version). */
   async mergeStreamed(models: CleanModel[] = catalogueCleanModels()): Promise<string[]> {
     const merged: string[] = [];
@@ -182,20 +221,6 @@ export class PostgresWarehouse implements PipelineWarehouse {
 
   executor(): SqlExecutor {
     return this.main.executor;
-  }
-
-  /**
-   * Drops what the pipeline made in this database (`--fresh`): its three layers, the load history
-   * with them, and the dialect's functions. Nothing else in the database is touched.
-   */
-  static async dropPipelineObjects(url: string): Promise<void> {
-    const session = pipelineSession(url);
-    try {
-      for (const schema of ['raw', 'clean', 'analytics', DIALECT_SCHEMA])
-        await session.executor.execute(`drop schema if exists ${schema} cascade`);
-    } finally {
-      await session.close();
-    }
   }
 
   async close(): Promise<void> {

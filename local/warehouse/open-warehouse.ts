@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LocalWarehouse } from './warehouse';
 import { PipelineWarehouse, WarehouseKind, WAREHOUSE_KINDS } from './pipeline-warehouse';
 import { startLocalPostgres } from '../postgres/local-postgres';
@@ -13,6 +13,13 @@ export interface WarehouseChoice {
   /** Start from an empty warehouse: DuckDB's file deleted, or the pipeline's PostgreSQL schemas dropped. */
   fresh?: boolean;
   onWait?: (message: string) => void;
+  /**
+   * One run of this data directory at a time (a run's leases and local S3 are the directory's): DuckDB's
+   * file lock gives it; PostgreSQL takes an advisory lock named after the directory.
+   */
+  exclusive?: boolean;
+  /** How long to wait for another command's lock. @default 30 s */
+  waitForLockMs?: number;
 }
 
 export interface OpenedWarehouse {
@@ -32,27 +39,39 @@ export async function openWarehouse(choice: WarehouseChoice): Promise<OpenedWare
       rmSync(path, { force: true });
       rmSync(`${path}.wal`, { force: true });
     }
-    const warehouse = await LocalWarehouse.open(path, { onWait: choice.onWait });
+    const warehouse = await LocalWarehouse.open(path, {
+      onWait: choice.onWait,
+      waitForLockMs: choice.waitForLockMs,
+    });
     return { warehouse, close: async () => warehouse.close() };
   }
   const serverDirectory = join(choice.dataDirectory, 'postgres');
   const server = choice.databaseUrl ? undefined : await startLocalPostgres(serverDirectory);
   const url = choice.databaseUrl ?? server!.url;
+  let warehouse: PostgresWarehouse | undefined;
   try {
-    if (choice.fresh) await PostgresWarehouse.dropPipelineObjects(url);
-    const warehouse = await PostgresWarehouse.open(
+    warehouse = await PostgresWarehouse.open(
       url,
       server &&
         `PostgreSQL of its own in ${serverDirectory} (database pipeline; its server runs while a command uses it)`,
     );
+    // The lock before --fresh: a second run must not empty the warehouse under the first.
+    if (choice.exclusive)
+      await warehouse.holdLock(`the local run of ${resolve(choice.dataDirectory)}`, {
+        waitForLockMs: choice.waitForLockMs,
+        onWait: choice.onWait,
+      });
+    if (choice.fresh) await warehouse.recreate();
+    const opened = warehouse;
     return {
-      warehouse,
+      warehouse: opened,
       close: async () => {
-        await warehouse.close();
+        await opened.close();
         await server?.stop();
       },
     };
   } catch (error) {
+    await warehouse?.close();
     await server?.stop();
     throw error;
   }

@@ -57,7 +57,7 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
     expect(await executor.execute('select count(*)::int as n from clean.products')).toEqual([{ n: 2 }]);
   }, 60_000);
 
-  it('loads a transformed Parquet file into a typed table, values exact, in batches of bound values', async () => {
+  it('loads a transformed Parquet file into a typed table, values exact, through COPY', async () => {
     const file = join(directory, 'part-00001.parquet');
     const duck = await duckdb();
     // Every column type of the transformed layer, with the values that break loaders: an integer no
@@ -127,6 +127,17 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
     expect(
       await executor.execute('select count(*)::int as n, sum(id)::text as total from raw.typed'),
     ).toEqual([{ n: 10_000, total: String((10_000 * 10_001) / 2) }]);
+  }, 60_000);
+
+  it('a second command on the same folder uses the running server, and leaves it running', async () => {
+    const second = await startLocalPostgres(directory);
+    expect(second.port).toBe(server.port);
+    const reader = new PostgresExecutor(second.url);
+    expect(await reader.execute('select count(*)::int as n from clean.products')).toEqual([{ n: 2 }]);
+    await reader.close();
+    await second.stop();
+    // The first command's server still answers.
+    expect(await executor.execute('select 1 as up')).toEqual([{ up: 1 }]);
   }, 60_000);
 
   it('says what to do when it cannot connect', async () => {

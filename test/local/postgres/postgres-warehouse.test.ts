@@ -277,5 +277,49 @@ describe('npm start -- --warehouse postgres: the same pipeline into a real Postg
         await reader.close();
       }
     });
+
+    it('one run of a data directory at a time: a second waits for the first, then says what to do', async () => {
+      const dataDirectory = newDirectory();
+      const choice = { kind: 'postgres' as const, dataDirectory, databaseUrl: loaderUrl, exclusive: true };
+      const first = await openWarehouse(choice);
+      const told: string[] = [];
+      try {
+        await expect(
+          openWarehouse({ ...choice, waitForLockMs: 500, onWait: (message) => told.push(message) }),
+        ).rejects.toThrow(/^another command holds the local run of .*: wait for it to finish, or stop it$/);
+        expect(told).toEqual([
+          expect.stringMatching(/^another command holds the local run of .*; waiting for it$/),
+        ]);
+        // Readers never wait: npm run sql and npm run report read while a run writes.
+        const reader = await openWarehouse({ ...choice, exclusive: false });
+        await reader.close();
+      } finally {
+        await first.close();
+      }
+      const next = await openWarehouse(choice);
+      await next.close();
+    });
+
+    it("--fresh empties the pipeline's four schemas and touches nothing else in the database", async () => {
+      await admin.execute('create table public.not_ours (id int)');
+      await admin.execute('grant select on public.not_ours to pipeline_loader');
+      const fresh = await openWarehouse({
+        kind: 'postgres',
+        dataDirectory: newDirectory(),
+        databaseUrl: loaderUrl,
+        exclusive: true,
+        fresh: true,
+      });
+      try {
+        expect(await fresh.warehouse.tableCounts('clean')).toEqual([]);
+        expect(await fresh.warehouse.tableCounts('raw')).toEqual([]);
+        expect((await fresh.warehouse.tableCounts('analytics')).map((entry) => entry.rows)).toEqual([
+          0, 0, 0,
+        ]);
+        expect(await fresh.warehouse.rows('select count(*) as n from public.not_ours')).toEqual([{ n: 0 }]);
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 });
