@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRunSummary, runLocalPipeline } from '../../../local/local-run';
 import { openWarehouse, OpenedWarehouse } from '../../../local/warehouse/open-warehouse';
+import { buildReport } from '../../../local/report/build-report';
 import type { SqlExecutor } from '../../../lambdas/warehouse/sql-executor';
 import { catalogueChecks } from '../../../lambdas/quality/check-config';
 import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
@@ -161,6 +162,15 @@ describe('npm start -- --warehouse postgres: the same pipeline into a real Postg
            from clean.legacy_erp__order_lines`,
         ),
       ).toEqual([{ lines: 14, quantity_type: 'bigint', date_type: 'timestamp with time zone' }]);
+    });
+
+    it('npm run report reads PostgreSQL as it reads DuckDB', async () => {
+      const at = new Date('2026-12-07T12:00:00Z');
+      const summaryLine = (html: string) => /<p class="meta">[^<]*<\/p>/.exec(html)?.[0];
+      const fromPostgres = await buildReport(postgres.warehouse, at);
+      expect(summaryLine(fromPostgres)).toMatch(/1 run\(s\), \d+ check\(s\) on \d+ table\(s\)/);
+      expect(summaryLine(fromPostgres)).toBe(summaryLine(await buildReport(duckdb.warehouse, at)));
+      expect(fromPostgres).toContain('legacy_erp__order_lines');
     });
 
     it('loads each file once: a second load of the same file adds nothing', async () => {
