@@ -99,23 +99,7 @@ export async function startLocalPostgres(directory: string, database = 'pipeline
       port: running,
       stop: async () => undefined,
     };
-  const port = await freePort();
-  run(
-    join(bin, 'pg_ctl'),
-    [
-      '-D',
-      cluster,
-      '-l',
-      join(sockets, 'server.log'),
-      '-w',
-      '-o',
-      // No fsync=off: the cluster holds the user's warehouse between runs, and a crash must not
-      // damage it. synchronous_commit=off may lose the last commits of a crash, never the cluster.
-      `-h 127.0.0.1 -p ${port} -k ${sockets} -c synchronous_commit=off`,
-      'start',
-    ],
-    'starting PostgreSQL',
-  );
+  const port = await startOnFreePort(bin, cluster, sockets);
   const url = `postgres://${serverUser}@127.0.0.1:${port}/${database}`;
   const exists = spawnSync(
     join(bin, 'psql'),
@@ -151,6 +135,40 @@ function letServerUserThrough(directory: string): void {
   for (let folder = resolve(directory); folder !== dirname(folder); folder = dirname(folder)) {
     const { mode } = statSync(folder);
     if (!(mode & 0o001)) chmodSync(folder, (mode & 0o7777) | 0o001);
+  }
+}
+
+/**
+ * pg_ctl start on a port the kernel says is free. Another process may take it between the kernel's
+ * answer and the server's bind (tests start servers side by side): then it tries another port.
+ */
+async function startOnFreePort(bin: string, cluster: string, sockets: string): Promise<number> {
+  const log = join(sockets, 'server.log');
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      run(
+        join(bin, 'pg_ctl'),
+        [
+          '-D',
+          cluster,
+          '-l',
+          log,
+          '-w',
+          '-o',
+          // No fsync=off: the cluster holds the user's warehouse between runs, and a crash must not
+          // damage it. synchronous_commit=off may lose the last commits of a crash, never the cluster.
+          `-h 127.0.0.1 -p ${port} -k ${sockets} -c synchronous_commit=off`,
+          'start',
+        ],
+        'starting PostgreSQL',
+      );
+      return port;
+    } catch (error) {
+      const taken = existsSync(log) && /Address already in use/.test(readFileSync(log, 'utf8').slice(-2000));
+      if (!taken || attempt === 3)
+        throw new Error(`${(error as Error).message} (its log: ${log})`, { cause: error });
+    }
   }
 }
 
