@@ -67,7 +67,9 @@ function run(command: string, args: string[], what: string): void {
  * Starts the cluster in `directory` (made by initdb on first use, kept afterwards: a second run finds
  * its data), listening on loopback only, with `database` created if missing.
  */
-export async function startLocalPostgres(directory: string, database = 'pipeline'): Promise<LocalPostgres> {
+export async function startLocalPostgres(folder: string, database = 'pipeline'): Promise<LocalPostgres> {
+  // Absolute: the server resolves its paths (the socket folder) from the cluster, not from here.
+  const directory = resolve(folder);
   const bin = postgresBinaries();
   const cluster = join(directory, 'cluster');
   const sockets = join(directory, 'sockets');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
 import { numberedPlaceholders, PostgresExecutor } from '../../../local/postgres/postgres-executor';
 import { describedColumns, loadIntoPostgres, postgresTableDdl } from '../../../local/postgres/parquet-load';
@@ -138,6 +138,20 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
     await second.stop();
     // The first command's server still answers.
     expect(await executor.execute('select 1 as up')).toEqual([{ up: 1 }]);
+  }, 60_000);
+
+  it("starts in a folder given relative to here, as npm start's default .local is", async () => {
+    const relativeFolder = relative(process.cwd(), mkdtempSync(join(tmpdir(), 'relative-postgres-')));
+    expect(relativeFolder).not.toMatch(/^\//);
+    const relativeServer = await startLocalPostgres(relativeFolder);
+    try {
+      const client = new PostgresExecutor(relativeServer.url);
+      expect(await client.execute('select 1 as up')).toEqual([{ up: 1 }]);
+      await client.close();
+    } finally {
+      await relativeServer.stop();
+      rmSync(relativeFolder, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('says what to do when it cannot connect', async () => {
