@@ -33,6 +33,7 @@ import {
 } from './local-state-machine';
 import { FunctionEnvironments } from './function-environment';
 import { localBuckets } from './local-buckets';
+import { STATE_PREFIX } from '../lambdas/shared/keys';
 import { CleanModel, evolvedCleanModels } from '../lambdas/warehouse/clean-models';
 import { SchemaRegistry } from '../lambdas/contracts/schema-registry';
 import { openWarehouse } from './warehouse/open-warehouse';
@@ -161,6 +162,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
   // run's (Ctrl-C), and would otherwise block the next six hours.
   const leftovers = new RunLeases(client, localBuckets.raw, logger);
   for (const key of await leftovers.releaseWhere(() => true)) printer.leaseReleased(key);
+  if (!options.fresh && !options.backfill && (await stateWithoutRuns(client, warehouse)))
+    printer.stateWithoutRuns(s3Directory);
 
   const observed: Observed = { extracts: [], validations: [], committed: [] };
   // CLEAN's models with the columns evolve mode added (the schema registry in the transformed bucket).
@@ -454,6 +457,20 @@ function secretNames(settings: unknown): string[] {
   const { secret } = settings as { secret?: unknown };
   if (typeof secret === 'string') return [secret];
   return Object.values(settings).flatMap(secretNames);
+}
+
+/**
+ * The local S3 holds incremental state, but the warehouse has no run: its runs went into the other
+ * warehouse (or it was deleted). This run fetches only what changed since, so CLEAN would hold only that.
+ */
+async function stateWithoutRuns(client: S3Client, warehouse: PipelineWarehouse): Promise<boolean> {
+  // No MaxKeys: s3rver answers InternalError when a listing it truncates (MaxKeys 1 of 2) is asked.
+  const state = await client.send(
+    new ListObjectsV2Command({ Bucket: localBuckets.raw, Prefix: STATE_PREFIX }),
+  );
+  if (!state.KeyCount) return false;
+  const [row] = await warehouse.rows('select count(*) as runs from analytics.pipeline_runs');
+  return Number(row!.runs) === 0;
 }
 
 async function countObjects(client: S3Client, bucket: string): Promise<number> {

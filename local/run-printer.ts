@@ -47,6 +47,12 @@ export class RunPrinter {
     this.print(`A previous run was interrupted: its lease ${key} is released`);
   }
 
+  stateWithoutRuns(s3Directory: string): void {
+    this.print(
+      `! The local S3 (${s3Directory}) has incremental state from earlier runs, but this warehouse has no run yet: this run fetches only what changed since, so CLEAN will hold only that. To fill this warehouse with everything, start from empty with --fresh (or use another --data-dir).`,
+    );
+  }
+
   loadProblem(message: string): void {
     this.print(`  ! ${message}`);
   }

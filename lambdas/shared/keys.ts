@@ -29,8 +29,11 @@ export function manifestKey(batch: BatchCoordinates): string {
   return `${batchPrefix(batch)}manifest.json`;
 }
 
+/** Where incremental state lives in the raw bucket. */
+export const STATE_PREFIX = 'state/';
+
 export function stateKey(source: string, resource: string): string {
-  return `state/${source}/${resource}.json`;
+  return `${STATE_PREFIX}${source}/${resource}.json`;
 }
 
 /** The lease a run holds on one resource while it runs (`locks/<source>/<resource>.json`). */

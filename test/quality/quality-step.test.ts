@@ -50,14 +50,17 @@ describe('the quality step in AWS', () => {
    * (names lower-cased by
    * the query, columns upper-case as Snowflake answers unquoted names); products has `productRows` rows.
    */
-  function snowflakeWith(productRows: number): RecordingExecutor {
+  function snowflakeWith(
+    productRows: number,
+    rawTables = ['fakestore__products', 'events_oauth__events'],
+  ): RecordingExecutor {
     process.env.SNOWFLAKE_DATABASE = 'PIPELINE_PROD';
     const executor = new RecordingExecutor();
     executor.respond = (sqlText) => {
       if (sqlText.includes('information_schema.tables'))
         return sqlText.includes("'ANALYTICS'")
           ? [{ TABLE_NAME: 'table_loads' }, { TABLE_NAME: 'dq_check_results' }]
-          : [{ TABLE_NAME: 'fakestore__products' }, { TABLE_NAME: 'events_oauth__events' }];
+          : rawTables.map((table) => ({ TABLE_NAME: table }));
       if (sqlText.includes('information_schema.columns'))
         return sqlText.includes("'FAKESTORE__PRODUCTS'")
           ? ['ID', 'TITLE', 'PRICE', 'CATEGORY', '_EXTRACTED_AT'].map((name) => ({
@@ -72,6 +75,30 @@ describe('the quality step in AWS', () => {
     useWarehouse({ executor, database: 'PIPELINE_PROD' });
     return executor;
   }
+
+  it("publishes the SOAP source's order lines as any table: the batch's rows merged into CLEAN in the transaction", async () => {
+    const executor = snowflakeWith(20, ['fakestore__products', 'legacy_erp__order_lines']);
+    await expect(handler({ batchId: 'run-8', logicalDate: '2026-12-07' })).resolves.toMatchObject({
+      verdict: 'pass',
+    });
+    const begin = executor.statements.indexOf('begin transaction');
+    const merge = executor.calls.findIndex((call) =>
+      call.sqlText.startsWith('merge into clean.legacy_erp__order_lines'),
+    );
+    expect(
+      executor.statements.indexOf(
+        executor.statements.find((statement) =>
+          statement.startsWith('create table if not exists clean.legacy_erp__order_lines'),
+        )!,
+      ),
+    ).toBeLessThan(begin);
+    expect(merge).toBeGreaterThan(begin);
+    expect(executor.calls[merge]).toEqual({
+      sqlText: expect.stringContaining('from raw.legacy_erp__order_lines\n        where _batch_id = ?'),
+      binds: ['run-8'],
+    });
+    expect(executor.statements.indexOf('commit')).toBeGreaterThan(merge);
+  });
 
   it('publishes the batch in one transaction: its rows merged into CLEAN and checked before the commit, then ANALYTICS rebuilt', async () => {
     const executor = snowflakeWith(20);

@@ -181,6 +181,35 @@ describe('npm start -- --warehouse postgres: the same pipeline into a real Postg
     });
   });
 
+  it('says so when the local S3 has incremental state from runs into the other warehouse', async () => {
+    const dataDirectory = newDirectory();
+    const options = { dataDirectory, sources: ['fakestore'], logicalDate: '2026-12-07' };
+    const intoDuckdb = await runLocalPipeline({ ...options, batchId: 'into-duckdb' });
+    expect(intoDuckdb.status).toBe('SUCCEEDED');
+    const printed: string[] = [];
+    const intoPostgres = await runLocalPipeline({
+      ...options,
+      batchId: 'into-postgres',
+      warehouse: 'postgres',
+      print: (line) => printed.push(line),
+    });
+    expect(intoPostgres.status).toBe('SUCCEEDED');
+    expect(printed).toContainEqual(
+      expect.stringMatching(
+        /has incremental state from earlier runs, but this warehouse has no run yet.*--fresh/,
+      ),
+    );
+    // The second run into PostgreSQL is not told again.
+    const again: string[] = [];
+    await runLocalPipeline({
+      ...options,
+      batchId: 'again',
+      warehouse: 'postgres',
+      print: (line) => again.push(line),
+    });
+    expect(again.filter((line) => line.includes('has incremental state'))).toEqual([]);
+  }, 120_000);
+
   describe('on a server of DATABASE_URL, as a role with only the grants docs/postgres.md lists', () => {
     let server: LocalPostgres;
     let admin: PostgresExecutor;
