@@ -157,9 +157,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     report: (message) => printer.loadProblem(message),
   });
   snowpipe.attach(s3Server);
-  // This process holds the warehouse's write lock (DuckDB's file, or its own PostgreSQL server's
-  // cluster), so no other local run uses this data directory: a lease left here is an interrupted
-  // run's (Ctrl-C), and would otherwise block the next six hours.
+  // This process holds the data directory's run lock (DuckDB's file lock, or PostgreSQL's advisory
+  // lock), so no other local run uses it: a lease left here is an interrupted run's (Ctrl-C), and
+  // would otherwise block the next six hours.
   const leftovers = new RunLeases(client, localBuckets.raw, logger);
   for (const key of await leftovers.releaseWhere(() => true)) printer.leaseReleased(key);
   if (!options.fresh && !options.backfill && (await stateWithoutRuns(client, warehouse)))
@@ -315,7 +315,7 @@ function localTaskHandlers(
       return counts;
     }) as TaskHandler,
     // After the load, as in AWS: here the local Snowpipe and the stream's merge task first, then the
-    // step's own work, write-audit-publish, with the same function and statements on DuckDB.
+    // step's own work, write-audit-publish, with the same function and statements on the local warehouse.
     [STATE.quality]: (async (message: QualityEvent) => {
       const event = parseStepEvent(qualityEventSchema, message, 'quality', '{ batchId, logicalDate }');
       printer.qualityStarted(warehouse.kind);

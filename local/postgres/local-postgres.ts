@@ -1,5 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -92,16 +102,22 @@ export async function startLocalPostgres(folder: string, database = 'pipeline'):
       ['-D', cluster, '-U', serverUser, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'],
       'initdb',
     );
+  const stop = async () => {
+    rmSync(ownerFile, { force: true });
+    run(join(bin, 'pg_ctl'), ['-D', cluster, '-m', 'fast', '-w', 'stop'], 'stopping PostgreSQL');
+  };
+  const ownerFile = join(sockets, 'owner.pid');
   const running = runningPort(bin, cluster);
-  if (running !== undefined)
+  if (running !== undefined) {
+    const url = `postgres://${serverUser}@127.0.0.1:${running}/${database}`;
     // Another command started it (npm start, while npm run sql reads): use it, and leave it to that
-    // command to stop.
-    return {
-      url: `postgres://${serverUser}@127.0.0.1:${running}/${database}`,
-      port: running,
-      stop: async () => undefined,
-    };
+    // command to stop. A server whose command is gone (killed, Ctrl-C) is this command's to stop.
+    if (commandAlive(ownerFile)) return { url, port: running, stop: async () => undefined };
+    writeFileSync(ownerFile, String(process.pid));
+    return { url, port: running, stop };
+  }
   const port = await startOnFreePort(bin, cluster, sockets);
+  writeFileSync(ownerFile, String(process.pid));
   const url = `postgres://${serverUser}@127.0.0.1:${port}/${database}`;
   const exists = spawnSync(
     join(bin, 'psql'),
@@ -124,9 +140,21 @@ export async function startLocalPostgres(folder: string, database = 'pipeline'):
   return {
     url,
     port,
-    stop: async () =>
-      run(join(bin, 'pg_ctl'), ['-D', cluster, '-m', 'fast', '-w', 'stop'], 'stopping PostgreSQL'),
+    stop,
   };
+}
+
+/** Whether the command whose pid `ownerFile` holds is still running (and is not this one). */
+function commandAlive(ownerFile: string): boolean {
+  const pid = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
@@ -130,6 +130,8 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
   }, 60_000);
 
   it('a second command on the same folder uses the running server, and leaves it running', async () => {
+    // The first command is another process, alive (this test's parent, as npm start would be).
+    writeFileSync(join(directory, 'sockets', 'owner.pid'), String(process.ppid));
     const second = await startLocalPostgres(directory);
     expect(second.port).toBe(server.port);
     const reader = new PostgresExecutor(second.url);
@@ -138,6 +140,19 @@ describe('a PostgreSQL server of its own, on loopback (issue 21, the warehouse t
     await second.stop();
     // The first command's server still answers.
     expect(await executor.execute('select 1 as up')).toEqual([{ up: 1 }]);
+  }, 60_000);
+
+  it("a server left running by a command that is gone (Ctrl-C) is the next command's to stop", async () => {
+    // A pid no process has: the command that started the server was killed before it could stop it.
+    writeFileSync(join(directory, 'sockets', 'owner.pid'), '2147483646');
+    const adopter = await startLocalPostgres(directory);
+    expect(adopter.port).toBe(server.port);
+    await executor.close();
+    await adopter.stop();
+    await expect(new PostgresExecutor(server.url).execute('select 1')).rejects.toThrow(/cannot connect/);
+    server = await startLocalPostgres(directory);
+    executor = new PostgresExecutor(server.url);
+    expect(await executor.execute('select count(*)::int as n from clean.products')).toEqual([{ n: 2 }]);
   }, 60_000);
 
   it("starts in a folder given relative to here, as npm start's default .local is", async () => {
