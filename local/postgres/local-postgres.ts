@@ -102,46 +102,35 @@ export async function startLocalPostgres(folder: string, database = 'pipeline'):
       ['-D', cluster, '-U', serverUser, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'],
       'initdb',
     );
+  const ownerFile = join(sockets, 'owner.pid');
   const stop = async () => {
     rmSync(ownerFile, { force: true });
     run(join(bin, 'pg_ctl'), ['-D', cluster, '-m', 'fast', '-w', 'stop'], 'stopping PostgreSQL');
   };
-  const ownerFile = join(sockets, 'owner.pid');
   const running = runningPort(bin, cluster);
-  if (running !== undefined) {
-    const url = `postgres://${serverUser}@127.0.0.1:${running}/${database}`;
-    // Another command started it (npm start, while npm run sql reads): use it, and leave it to that
-    // command to stop. A server whose command is gone (killed, Ctrl-C) is this command's to stop.
-    if (commandAlive(ownerFile)) return { url, port: running, stop: async () => undefined };
-    writeFileSync(ownerFile, String(process.pid));
-    return { url, port: running, stop };
-  }
-  const port = await startOnFreePort(bin, cluster, sockets);
-  writeFileSync(ownerFile, String(process.pid));
-  const url = `postgres://${serverUser}@127.0.0.1:${port}/${database}`;
+  // A server another command started (npm start, while npm run sql reads) is used, and left to that
+  // command to stop; one whose command is gone (killed, Ctrl-C) is this command's to stop.
+  const ours = running === undefined || !commandAlive(ownerFile);
+  const port = running ?? (await startOnFreePort(bin, cluster, sockets));
+  if (ours) writeFileSync(ownerFile, String(process.pid));
+  createDatabaseIfMissing(bin, port, serverUser, database);
+  return {
+    url: `postgres://${serverUser}@127.0.0.1:${port}/${database}`,
+    port,
+    stop: ours ? stop : async () => undefined,
+  };
+}
+
+function createDatabaseIfMissing(bin: string, port: number, user: string, database: string): void {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database))
+    throw new Error(`"${database}" is not a database name this starts: lower-case letters, digits and _`);
+  const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', user];
   const exists = spawnSync(
     join(bin, 'psql'),
-    [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-U',
-      serverUser,
-      '-d',
-      'postgres',
-      '-tAc',
-      `select 1 from pg_database where datname = '${database}'`,
-    ],
+    [...connection, '-d', 'postgres', '-tAc', `select 1 from pg_database where datname = '${database}'`],
     { encoding: 'utf8' },
   );
-  if (exists.stdout.trim() !== '1')
-    execFileSync(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', serverUser, database]);
-  return {
-    url,
-    port,
-    stop,
-  };
+  if (exists.stdout.trim() !== '1') execFileSync(join(bin, 'createdb'), [...connection, database]);
 }
 
 /** Whether the command whose pid `ownerFile` holds is still running (and is not this one). */

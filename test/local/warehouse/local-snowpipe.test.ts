@@ -8,6 +8,9 @@ import { createS3Client } from '../../../lambdas/shared/s3-client';
 import { LocalS3, startLocalS3 } from '../../../local/local-s3';
 import { LocalSnowpipe } from '../../../local/warehouse/local-snowpipe';
 import { LocalWarehouse } from '../../../local/warehouse/warehouse';
+import type { PipelineWarehouse } from '../../../local/warehouse/pipeline-warehouse';
+import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
+import { PostgresWarehouse } from '../../../local/postgres/postgres-warehouse';
 
 /** A small Parquet file as validate would write it: some columns plus the lineage. */
 async function parquetFile(directory: string, name: string, select: string): Promise<Buffer> {
@@ -19,22 +22,65 @@ async function parquetFile(directory: string, name: string, select: string): Pro
 
 const lineage = `'b1' as _batch_id, timestamptz '2026-11-20 06:00:00+00' as _extracted_at, 'fakestore/products/p1' as _source_key`;
 
-describe('the local Snowpipe', () => {
+/** Rows with 64-bit integers as numbers: DuckDB answers BIGINT as bigint, PostgreSQL as number. */
+const plain = (rows: Record<string, unknown>[]) =>
+  rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([key, value]) => [key, typeof value === 'bigint' ? Number(value) : value]),
+    ),
+  );
+
+/** A warehouse the local Snowpipe loads: DuckDB's file, or PostgreSQL on a server of the test's own. */
+interface Engine {
+  name: string;
+  /** The type name information_schema gives a double column. */
+  doubleType: string;
+  start(directory: string): Promise<void>;
+  /** A warehouse of its own, named `name` (a file, or a database). */
+  open(directory: string, name: string): Promise<PipelineWarehouse>;
+  stop(): Promise<void>;
+}
+
+const duckdbEngine: Engine = {
+  name: 'DuckDB',
+  doubleType: 'DOUBLE',
+  start: async () => undefined,
+  open: (directory, name) => LocalWarehouse.open(join(directory, `${name}.duckdb`)),
+  stop: async () => undefined,
+};
+
+const postgresEngine = (): Engine => {
+  let server: LocalPostgres | undefined;
+  return {
+    name: 'PostgreSQL',
+    doubleType: 'double precision',
+    start: async (directory) => {
+      server = await startLocalPostgres(join(directory, 'postgres'));
+    },
+    open: async (directory, name) =>
+      PostgresWarehouse.open((await startLocalPostgres(join(directory, 'postgres'), name)).url),
+    stop: async () => server?.stop(),
+  };
+};
+
+describe.each([duckdbEngine, postgresEngine()])('the local Snowpipe, into $name', (engine) => {
   const directory = mkdtempSync(join(tmpdir(), 'snowpipe-test-'));
   let localS3: LocalS3;
   let s3: S3Client;
-  let warehouse: LocalWarehouse;
+  let warehouse: PipelineWarehouse;
   let snowpipe: LocalSnowpipe;
   const reported: string[] = [];
   beforeAll(async () => {
     localS3 = await startLocalS3({ directory: join(directory, 's3'), buckets: ['transformed'] });
     s3 = createS3Client({ AWS_ENDPOINT_URL_S3: localS3.endpoint });
-    warehouse = await LocalWarehouse.open(join(directory, 'warehouse.duckdb'));
+    await engine.start(directory);
+    warehouse = await engine.open(directory, 'warehouse');
     snowpipe = new LocalSnowpipe(s3, 'transformed', warehouse, { report: (line) => reported.push(line) });
     snowpipe.attach(localS3);
-  });
+  }, 60_000);
   afterAll(async () => {
-    warehouse.close();
+    await warehouse?.close();
+    await engine.stop();
     s3.destroy();
     await localS3.stop();
     rmSync(directory, { recursive: true, force: true });
@@ -58,13 +104,15 @@ describe('the local Snowpipe', () => {
     await snowpipe.drain();
     expect(await count('fakestore__products')).toBe(3);
     expect(
-      await warehouse.rows(
-        'select id, _file_name, _file_row_number from raw.fakestore__products order by id',
+      plain(
+        await warehouse.rows(
+          'select id, _file_name, _file_row_number from raw.fakestore__products order by id',
+        ),
       ),
     ).toEqual([
-      { id: 0n, _file_name: firstKey, _file_row_number: 1n },
-      { id: 1n, _file_name: firstKey, _file_row_number: 2n },
-      { id: 2n, _file_name: firstKey, _file_row_number: 3n },
+      { id: 0, _file_name: firstKey, _file_row_number: 1 },
+      { id: 1, _file_name: firstKey, _file_row_number: 2 },
+      { id: 2, _file_name: firstKey, _file_row_number: 3 },
     ]);
   });
 
@@ -81,8 +129,8 @@ describe('the local Snowpipe', () => {
     );
     await snowpipe.refresh();
     expect(await count('fakestore__products')).toBe(3);
-    expect(await warehouse.rows('select file_name, row_count from raw._load_history')).toEqual([
-      { file_name: firstKey, row_count: 3n },
+    expect(plain(await warehouse.rows('select file_name, row_count from raw._load_history'))).toEqual([
+      { file_name: firstKey, row_count: 3 },
     ]);
     expect(snowpipe.loaded).toEqual([{ key: firstKey, rows: 3 }]);
   });
@@ -98,12 +146,14 @@ describe('the local Snowpipe', () => {
       ),
     );
     await snowpipe.drain();
-    expect(await warehouse.rows('select id, colour from raw.fakestore__products order by id')).toEqual([
-      { id: 0n, colour: null },
-      { id: 1n, colour: null },
-      { id: 2n, colour: null },
-      { id: 7n, colour: 'new' },
-    ]);
+    expect(plain(await warehouse.rows('select id, colour from raw.fakestore__products order by id'))).toEqual(
+      [
+        { id: 0, colour: null },
+        { id: 1, colour: null },
+        { id: 2, colour: null },
+        { id: 7, colour: 'new' },
+      ],
+    );
   });
 
   it('ignores objects that are not table parts (schema versions)', async () => {
@@ -141,7 +191,7 @@ describe('the local Snowpipe', () => {
     const [type] = await warehouse.rows(
       "select data_type from information_schema.columns where table_schema = 'raw' and table_name = 'stream__events' and column_name = 'amount'",
     );
-    expect(type!.data_type).toBe('DOUBLE');
+    expect(type!.data_type).toBe(engine.doubleType);
   });
 
   const streamLine = (id: string, extra: Record<string, unknown> = {}) =>
@@ -182,7 +232,7 @@ describe('the local Snowpipe', () => {
   });
 
   it("merges the stream's table into CLEAN as Snowflake's task does, and only that table", async () => {
-    const streamOnly = await LocalWarehouse.open(join(directory, 'stream-only.duckdb'));
+    const streamOnly = await engine.open(directory, 'stream_only');
     try {
       await streamOnly.loadFile(
         'stream/events/dt=2026-12-04/a.jsonl.gz',
@@ -200,7 +250,7 @@ describe('the local Snowpipe', () => {
         { id: 'e3' },
       ]);
     } finally {
-      streamOnly.close();
+      await streamOnly.close();
     }
   });
 });
