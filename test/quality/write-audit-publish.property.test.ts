@@ -5,6 +5,10 @@ import fc from 'fast-check';
 import { parseChecksFile } from '../../lambdas/quality/check-config';
 import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { CartVersion, RawCarts } from '../support/raw-carts';
+import type { PipelineWarehouse } from '../../local/warehouse/pipeline-warehouse';
+import { LocalWarehouse } from '../../local/warehouse/warehouse';
+import { LocalPostgres, startLocalPostgres } from '../../local/postgres/local-postgres';
+import { PostgresWarehouse } from '../../local/postgres/postgres-warehouse';
 
 /** A batch of cart versions, what its gate will say, and where (if anywhere) its transaction breaks. */
 interface Batch {
@@ -52,75 +56,113 @@ function breakingAt(nth: number) {
   };
 }
 
-describe('write, audit, publish, over arbitrary batches, gates and faults', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'wap-'));
-  afterAll(() => rmSync(directory, { recursive: true, force: true }));
-  let runs = 0;
+/** An empty warehouse for each schedule: a new DuckDB file, or PostgreSQL's pipeline schemas made afresh. */
+interface Engine {
+  name: string;
+  start(directory: string): Promise<void>;
+  empty(directory: string, run: number): Promise<PipelineWarehouse>;
+  stop(): Promise<void>;
+}
 
-  it('CLEAN holds exactly the latest published version of each cart, with only its items; nothing else ever shows', async () => {
-    await fc.assert(
-      fc.asyncProperty(batches, async (schedule: Batch[]) => {
-        const raw = await RawCarts.open(join(directory, `w-${(runs += 1)}.duckdb`));
-        try {
-          const published: CartVersion[] = [];
-          const publishedBatches: string[] = [];
-          for (const [index, batch] of schedule.entries()) {
-            const batchId = `b${index}`;
-            const hour = String(10 + index).padStart(2, '0');
-            const versions = batch.versions.map((version) => ({
-              ...version,
-              hash: `${batchId}-${version.id}`,
-              batchId,
-              extractedAt: `2026-11-${batch.late ? 19 : 20} ${hour}:00:00`,
-            }));
-            for (const version of versions) await raw.load(version);
-            const before = await raw.clean();
-            const outcome = await raw
-              .publish(batchId, gate(batch.gatePasses), breakingAt(batch.faultAt))
-              .catch((error: Error) => error);
-            if (outcome instanceof Error) {
-              // A broken transaction publishes nothing at all.
-              expect(outcome.message).toBe('connection lost');
-              expect(await raw.clean()).toEqual(before);
-              continue;
+const duckdbEngine: Engine = {
+  name: 'DuckDB',
+  start: async () => undefined,
+  empty: (directory, run) => LocalWarehouse.open(join(directory, `w-${run}.duckdb`)),
+  stop: async () => undefined,
+};
+
+const postgresEngine = (): Engine => {
+  let server: LocalPostgres | undefined;
+  return {
+    name: 'PostgreSQL',
+    start: async (directory) => {
+      server = await startLocalPostgres(join(directory, 'postgres'));
+    },
+    empty: async () => {
+      const warehouse = await PostgresWarehouse.open(server!.url);
+      await warehouse.recreate();
+      return warehouse;
+    },
+    stop: async () => server?.stop(),
+  };
+};
+
+describe.each([duckdbEngine, postgresEngine()])(
+  'write, audit, publish, over arbitrary batches, gates and faults, in $name',
+  (engine) => {
+    const directory = mkdtempSync(join(tmpdir(), 'wap-'));
+    beforeAll(() => engine.start(directory), 60_000);
+    afterAll(async () => {
+      await engine.stop();
+      rmSync(directory, { recursive: true, force: true });
+    });
+    let runs = 0;
+
+    it('CLEAN holds exactly the latest published version of each cart, with only its items; nothing else ever shows', async () => {
+      await fc.assert(
+        fc.asyncProperty(batches, async (schedule: Batch[]) => {
+          const raw = await RawCarts.open(await engine.empty(directory, (runs += 1)));
+          try {
+            const published: CartVersion[] = [];
+            const publishedBatches: string[] = [];
+            for (const [index, batch] of schedule.entries()) {
+              const batchId = `b${index}`;
+              const hour = String(10 + index).padStart(2, '0');
+              const versions = batch.versions.map((version) => ({
+                ...version,
+                hash: `${batchId}-${version.id}`,
+                batchId,
+                extractedAt: `2026-11-${batch.late ? 19 : 20} ${hour}:00:00`,
+              }));
+              for (const version of versions) await raw.load(version);
+              const before = await raw.clean();
+              const outcome = await raw
+                .publish(batchId, gate(batch.gatePasses), breakingAt(batch.faultAt))
+                .catch((error: Error) => error);
+              if (outcome instanceof Error) {
+                // A broken transaction publishes nothing at all.
+                expect(outcome.message).toBe('connection lost');
+                expect(await raw.clean()).toEqual(before);
+                continue;
+              }
+              expect(outcome.verdict).toBe(batch.gatePasses ? 'pass' : 'fail');
+              if (!batch.gatePasses) {
+                // Held back: CLEAN exactly as it was.
+                expect(outcome.published).toEqual([]);
+                expect(await raw.clean()).toEqual(before);
+                continue;
+              }
+              published.push(...versions);
+              publishedBatches.push(batchId);
             }
-            expect(outcome.verdict).toBe(batch.gatePasses ? 'pass' : 'fail');
-            if (!batch.gatePasses) {
-              // Held back: CLEAN exactly as it was.
-              expect(outcome.published).toEqual([]);
-              expect(await raw.clean()).toEqual(before);
-              continue;
+            // The model: per cart, the published version extracted last, and that version's items.
+            const winners = new Map<number, CartVersion>();
+            for (const version of published) {
+              const current = winners.get(version.id);
+              if (!current || version.extractedAt > current.extractedAt) winners.set(version.id, version);
             }
-            published.push(...versions);
-            publishedBatches.push(batchId);
+            const expected = [...winners.values()].sort((a, b) => a.id - b.id);
+            expect(await raw.clean()).toEqual({
+              carts: expected.map((version) => [String(version.id), version.hash]),
+              items: expected.flatMap((version) =>
+                Array.from({ length: version.items }, (_, position): [string, string, string] => [
+                  String(version.id),
+                  String(position),
+                  version.hash,
+                ]),
+              ),
+            });
+            // ANALYTICS' record of what was published names exactly the published batches.
+            const loads = await raw.warehouse.rows(
+              "select distinct batch_id from analytics.table_loads where table_name = 'fakestore__carts' order by batch_id",
+            );
+            expect(loads.map((row) => row.batch_id)).toEqual(publishedBatches.sort());
+          } finally {
+            await raw.close();
           }
-          // The model: per cart, the published version extracted last, and that version's items.
-          const winners = new Map<number, CartVersion>();
-          for (const version of published) {
-            const current = winners.get(version.id);
-            if (!current || version.extractedAt > current.extractedAt) winners.set(version.id, version);
-          }
-          const expected = [...winners.values()].sort((a, b) => a.id - b.id);
-          expect(await raw.clean()).toEqual({
-            carts: expected.map((version) => [String(version.id), version.hash]),
-            items: expected.flatMap((version) =>
-              Array.from({ length: version.items }, (_, position): [string, string, string] => [
-                String(version.id),
-                String(position),
-                version.hash,
-              ]),
-            ),
-          });
-          // ANALYTICS' record of what was published names exactly the published batches.
-          const loads = await raw.warehouse.rows(
-            "select distinct batch_id from analytics.table_loads where table_name = 'fakestore__carts' order by batch_id",
-          );
-          expect(loads.map((row) => row.batch_id)).toEqual(publishedBatches.sort());
-        } finally {
-          raw.close();
-        }
-      }),
-      { numRuns: 40 },
-    );
-  }, 120_000);
-});
+        }),
+        { numRuns: 40 },
+      );
+    }, 120_000);
+  },
+);

@@ -1,16 +1,17 @@
 import { loadContracts } from '../../lambdas/contracts/contract';
 import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
-import { duckdbDialect } from '../../lambdas/quality/dialect';
 import type { Check } from '../../lambdas/quality/check-config';
 import { PublishOutcome, writeAuditPublish } from '../../lambdas/quality/write-audit-publish';
 import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
+import { duckdbTypes } from '../../lambdas/shared/sql-text';
 import { LocalWarehouse } from '../../local/warehouse/warehouse';
+import type { PipelineWarehouse } from '../../local/warehouse/pipeline-warehouse';
 
 const carts = loadContracts().get('fakestore/carts')!;
 const [cartTable, itemTable] = carts.tables;
-const columnsOf = (table: typeof cartTable) =>
-  writtenColumns(table!, cartTable!, carts.primaryKey).map((column) => column.name);
+const columnSpecsOf = (table: typeof cartTable) => writtenColumns(table!, cartTable!, carts.primaryKey);
+const columnsOf = (table: typeof cartTable) => columnSpecsOf(table).map((column) => column.name);
 
 /** The carts' CLEAN models (a parent and its list items). */
 export const cartModels = catalogueCleanModels([carts]);
@@ -25,17 +26,22 @@ export interface CartVersion {
   items: number;
 }
 
-/** A warehouse whose RAW has the carts' two tables (text columns), into which versions are loaded. */
+/**
+ * A warehouse whose RAW has the carts' two tables (typed as the transformed layer types them), into
+ * which versions are loaded: DuckDB's file, or any warehouse a local run fills.
+ */
 export class RawCarts {
-  constructor(readonly warehouse: LocalWarehouse) {}
+  constructor(readonly warehouse: PipelineWarehouse) {}
 
-  static async open(path: string): Promise<RawCarts> {
-    const warehouse = await LocalWarehouse.open(path);
+  /** A DuckDB file at `path`, or `warehouse` (an empty one: its RAW and CLEAN have no carts yet). */
+  static async open(at: string | PipelineWarehouse): Promise<RawCarts> {
+    const warehouse = typeof at === 'string' ? await LocalWarehouse.open(at) : at;
     for (const [table, spec] of [
       ['fakestore__carts', cartTable],
       ['fakestore__carts__products', itemTable],
     ] as const) {
-      const columns = columnsOf(spec).map((column) => `${column} varchar`);
+      // DuckDB's type names, which PostgreSQL's dialect takes in a table definition too.
+      const columns = columnSpecsOf(spec).map((column) => `${column.name} ${duckdbTypes[column.type]}`);
       await warehouse.rows(
         `create table raw.${table} (${columns.join(', ')}, _file_name varchar, _file_row_number bigint, _loaded_at timestamptz)`,
       );
@@ -74,7 +80,7 @@ export class RawCarts {
     return this.warehouse.inSession((executor) =>
       writeAuditPublish({
         executor: wrap(executor),
-        dialect: duckdbDialect,
+        dialect: this.warehouse.dialect,
         batchId,
         logicalDate: '2026-11-20',
         cleanModels: cartModels,
@@ -98,8 +104,8 @@ export class RawCarts {
     };
   }
 
-  close(): void {
-    this.warehouse.close();
+  async close(): Promise<void> {
+    await this.warehouse.close();
   }
 
   private async insert(

@@ -63,8 +63,8 @@ describe('CLEAN models', () => {
     beforeAll(async () => {
       raw = await RawCarts.open(join(directory, 'warehouse.duckdb'));
     });
-    afterAll(() => {
-      raw.close();
+    afterAll(async () => {
+      await raw.close();
       rmSync(directory, { recursive: true, force: true });
     });
 
