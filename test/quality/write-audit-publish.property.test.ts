@@ -5,10 +5,7 @@ import fc from 'fast-check';
 import { parseChecksFile } from '../../lambdas/quality/check-config';
 import type { SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { CartVersion, RawCarts } from '../support/raw-carts';
-import type { PipelineWarehouse } from '../../local/warehouse/pipeline-warehouse';
-import { LocalWarehouse } from '../../local/warehouse/warehouse';
-import { LocalPostgres, startLocalPostgres } from '../../local/postgres/local-postgres';
-import { PostgresWarehouse } from '../../local/postgres/postgres-warehouse';
+import { warehouseEngines } from '../support/warehouse-engines';
 
 /** A batch of cart versions, what its gate will say, and where (if anywhere) its transaction breaks. */
 interface Batch {
@@ -56,38 +53,7 @@ function breakingAt(nth: number) {
   };
 }
 
-/** An empty warehouse for each schedule: a new DuckDB file, or PostgreSQL's pipeline schemas made afresh. */
-interface Engine {
-  name: string;
-  start(directory: string): Promise<void>;
-  empty(directory: string, run: number): Promise<PipelineWarehouse>;
-  stop(): Promise<void>;
-}
-
-const duckdbEngine: Engine = {
-  name: 'DuckDB',
-  start: async () => undefined,
-  empty: (directory, run) => LocalWarehouse.open(join(directory, `w-${run}.duckdb`)),
-  stop: async () => undefined,
-};
-
-const postgresEngine = (): Engine => {
-  let server: LocalPostgres | undefined;
-  return {
-    name: 'PostgreSQL',
-    start: async (directory) => {
-      server = await startLocalPostgres(join(directory, 'postgres'));
-    },
-    empty: async () => {
-      const warehouse = await PostgresWarehouse.open(server!.url);
-      await warehouse.recreate();
-      return warehouse;
-    },
-    stop: async () => server?.stop(),
-  };
-};
-
-describe.each([duckdbEngine, postgresEngine()])(
+describe.each(warehouseEngines())(
   'write, audit, publish, over arbitrary batches, gates and faults, in $name',
   (engine) => {
     const directory = mkdtempSync(join(tmpdir(), 'wap-'));
@@ -101,7 +67,7 @@ describe.each([duckdbEngine, postgresEngine()])(
     it('CLEAN holds exactly the latest published version of each cart, with only its items; nothing else ever shows', async () => {
       await fc.assert(
         fc.asyncProperty(batches, async (schedule: Batch[]) => {
-          const raw = await RawCarts.open(await engine.empty(directory, (runs += 1)));
+          const raw = await RawCarts.open(await engine.open(directory, `w_${(runs += 1)}`));
           try {
             const published: CartVersion[] = [];
             const publishedBatches: string[] = [];

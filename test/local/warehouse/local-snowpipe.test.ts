@@ -7,10 +7,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createS3Client } from '../../../lambdas/shared/s3-client';
 import { LocalS3, startLocalS3 } from '../../../local/local-s3';
 import { LocalSnowpipe } from '../../../local/warehouse/local-snowpipe';
-import { LocalWarehouse } from '../../../local/warehouse/warehouse';
 import type { PipelineWarehouse } from '../../../local/warehouse/pipeline-warehouse';
-import { LocalPostgres, startLocalPostgres } from '../../../local/postgres/local-postgres';
-import { PostgresWarehouse } from '../../../local/postgres/postgres-warehouse';
+import { warehouseEngines } from '../../support/warehouse-engines';
 
 /** A small Parquet file as validate would write it: some columns plus the lineage. */
 async function parquetFile(directory: string, name: string, select: string): Promise<Buffer> {
@@ -30,40 +28,7 @@ const plain = (rows: Record<string, unknown>[]) =>
     ),
   );
 
-/** A warehouse the local Snowpipe loads: DuckDB's file, or PostgreSQL on a server of the test's own. */
-interface Engine {
-  name: string;
-  /** The type name information_schema gives a double column. */
-  doubleType: string;
-  start(directory: string): Promise<void>;
-  /** A warehouse of its own, named `name` (a file, or a database). */
-  open(directory: string, name: string): Promise<PipelineWarehouse>;
-  stop(): Promise<void>;
-}
-
-const duckdbEngine: Engine = {
-  name: 'DuckDB',
-  doubleType: 'DOUBLE',
-  start: async () => undefined,
-  open: (directory, name) => LocalWarehouse.open(join(directory, `${name}.duckdb`)),
-  stop: async () => undefined,
-};
-
-const postgresEngine = (): Engine => {
-  let server: LocalPostgres | undefined;
-  return {
-    name: 'PostgreSQL',
-    doubleType: 'double precision',
-    start: async (directory) => {
-      server = await startLocalPostgres(join(directory, 'postgres'));
-    },
-    open: async (directory, name) =>
-      PostgresWarehouse.open((await startLocalPostgres(join(directory, 'postgres'), name)).url),
-    stop: async () => server?.stop(),
-  };
-};
-
-describe.each([duckdbEngine, postgresEngine()])('the local Snowpipe, into $name', (engine) => {
+describe.each(warehouseEngines())('the local Snowpipe, into $name', (engine) => {
   const directory = mkdtempSync(join(tmpdir(), 'snowpipe-test-'));
   let localS3: LocalS3;
   let s3: S3Client;
