@@ -7,10 +7,15 @@ import type { SqlBind, SqlExecutor } from '../../lambdas/warehouse/sql-executor'
 import { catalogueCleanModels, CleanModel } from '../../lambdas/warehouse/clean-models';
 import { tableMigrations } from '../../lambdas/warehouse/migrations';
 import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
-import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
-import { tableNamesIn } from '../../lambdas/quality/analytics-models';
+import type { PipelineRun } from '../../lambdas/warehouse/pipeline-runs';
 import type { RunOutcome } from '../../lambdas/shared/run-outcome';
-import { countRowsPerTable, LayerName, PipelineWarehouse } from '../warehouse/pipeline-warehouse';
+import {
+  countRowsPerTable,
+  LayerName,
+  mergeStreamedTables,
+  PipelineWarehouse,
+  recordRunIn,
+} from '../warehouse/pipeline-warehouse';
 import { stagedFile, warehouseTableOf } from '../warehouse/warehouse';
 import { PostgresExecutor, redactedUrl } from './postgres-executor';
 import {
@@ -185,16 +190,8 @@ export class PostgresWarehouse implements PipelineWarehouse {
   }
 
   /** The streaming path's CLEAN tables merged from all of RAW (a merge keeps the latest version). */
-  async mergeStreamed(models: CleanModel[] = catalogueCleanModels()): Promise<string[]> {
-    const merged: string[] = [];
-    const rawTables = await tableNamesIn(this.main.executor, postgresDialect, 'raw');
-    for (const model of models.filter((model) => model.streamed && rawTables.has(model.table))) {
-      const { create, addColumns, merge, prune } = model.statements;
-      for (const statement of [create, ...addColumns, merge, ...(prune ? [prune] : [])])
-        await this.main.executor.execute(statement);
-      merged.push(model.table);
-    }
-    return merged;
+  mergeStreamed(models: CleanModel[] = catalogueCleanModels()): Promise<string[]> {
+    return mergeStreamedTables(this.main.executor, postgresDialect, models);
   }
 
   async inSession<T>(work: (executor: SqlExecutor) => Promise<T>): Promise<T> {
@@ -206,9 +203,8 @@ export class PostgresWarehouse implements PipelineWarehouse {
     }
   }
 
-  async recordRun(run: PipelineRun): Promise<RunOutcome> {
-    const [row] = await this.main.executor.execute('select current_database() as database');
-    return recordRun(this.main.executor, sqlName(String(row!.database)), run);
+  recordRun(run: PipelineRun): Promise<RunOutcome> {
+    return recordRunIn(this.main.executor, run);
   }
 
   rows(sql: string, values?: SqlBind[]): Promise<Record<string, unknown>[]> {

@@ -1,7 +1,8 @@
 import type { SqlBind, SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import type { CleanModel } from '../../lambdas/warehouse/clean-models';
 import type { Dialect } from '../../lambdas/quality/dialect';
-import type { PipelineRun } from '../../lambdas/warehouse/pipeline-runs';
+import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
+import { tableNamesIn } from '../../lambdas/quality/analytics-models';
 import type { RunOutcome } from '../../lambdas/shared/run-outcome';
 import { sqlName, sqlString } from '../../lambdas/shared/sql-text';
 
@@ -52,4 +53,33 @@ export async function countRowsPerTable(
     counts.push({ table, rows: Number(row!.n) });
   }
   return counts;
+}
+
+/**
+ * The streaming path's CLEAN tables brought up to date from all of RAW, as Snowflake's task on the RAW
+ * table's stream does every five minutes (the same statements: the merge keeps the latest version, so
+ * rows merged before change nothing). Batch tables are published only by a run's quality step.
+ */
+export async function mergeStreamedTables(
+  executor: SqlExecutor,
+  dialect: Dialect,
+  models: readonly CleanModel[],
+): Promise<string[]> {
+  const rawTables = await tableNamesIn(executor, dialect, 'raw');
+  const streamed = models.filter((model) => model.streamed && rawTables.has(model.table));
+  for (const { statements } of streamed)
+    for (const statement of [
+      statements.create,
+      ...statements.addColumns,
+      statements.merge,
+      ...(statements.prune ? [statements.prune] : []),
+    ])
+      await executor.execute(statement);
+  return streamed.map((model) => model.table);
+}
+
+/** The run's row in ANALYTICS.PIPELINE_RUNS of the warehouse `executor` is connected to. */
+export async function recordRunIn(executor: SqlExecutor, run: PipelineRun): Promise<RunOutcome> {
+  const [row] = await executor.execute('select current_database() as database');
+  return recordRun(executor, sqlName(String(row!.database)), run);
 }

@@ -8,12 +8,17 @@ import { writtenColumns } from '../../lambdas/contracts/table-spec';
 import type { SqlBind, SqlExecutor } from '../../lambdas/warehouse/sql-executor';
 import { catalogueCleanModels } from '../../lambdas/warehouse/clean-models';
 import { tableMigrations } from '../../lambdas/warehouse/migrations';
-import { tableNamesIn } from '../../lambdas/quality/analytics-models';
 import { duckdbDialect } from '../../lambdas/quality/dialect';
 import { sqlDirectory } from '../../lambdas/warehouse/sql-directory';
-import { PipelineRun, recordRun } from '../../lambdas/warehouse/pipeline-runs';
+import type { PipelineRun } from '../../lambdas/warehouse/pipeline-runs';
 import type { RunOutcome } from '../../lambdas/shared/run-outcome';
-import { countRowsPerTable, LayerName, PipelineWarehouse } from './pipeline-warehouse';
+import {
+  countRowsPerTable,
+  LayerName,
+  mergeStreamedTables,
+  PipelineWarehouse,
+  recordRunIn,
+} from './pipeline-warehouse';
 
 /**
  * The RAW table a transformed object loads into: `<source>/<table>/dt=…/batch=…/part-….parquet` from the
@@ -224,19 +229,9 @@ export class LocalWarehouse implements PipelineWarehouse {
     }
   }
 
-  /**
-   * The streaming path's CLEAN tables brought up to date, as Snowflake's task on the RAW table's stream
-   * does every five minutes (the same MERGE, over all of RAW: the merge keeps the latest version, so
-   * rows merged before change nothing). Batch tables are published only by a run's quality step.
-   */
-  async mergeStreamed(models = catalogueCleanModels()): Promise<string[]> {
-    const merged: string[] = [];
-    const rawTables = await tableNamesIn(this.executor(), duckdbDialect, 'raw');
-    for (const model of models.filter((model) => model.streamed && rawTables.has(model.table))) {
-      await this.connection.run(model.sql);
-      merged.push(model.table);
-    }
-    return merged;
+  /** The streaming path's CLEAN tables merged from all of RAW, as Snowflake's task does. */
+  mergeStreamed(models = catalogueCleanModels()): Promise<string[]> {
+    return mergeStreamedTables(this.executor(), duckdbDialect, models);
   }
 
   /**
@@ -254,11 +249,8 @@ export class LocalWarehouse implements PipelineWarehouse {
   }
 
   /** The run's row in ANALYTICS.PIPELINE_RUNS: the statement the Snowflake step runs, on DuckDB. */
-  async recordRun(run: PipelineRun): Promise<RunOutcome> {
-    const [{ database }] = (await this.rows('select current_database() as database')) as [
-      { database: string },
-    ];
-    return recordRun(this.executor(), sqlName(database), run);
+  recordRun(run: PipelineRun): Promise<RunOutcome> {
+    return recordRunIn(this.executor(), run);
   }
 
   rows(sql: string, values?: SqlBind[]): Promise<Record<string, unknown>[]> {
